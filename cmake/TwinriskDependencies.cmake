@@ -1,0 +1,12 @@
+# Every dependency comes from Debian 12's packages (see scripts/setup).
+find_package(GDAL CONFIG REQUIRED)
+find_package(GEOS 3.10 CONFIG REQUIRED)
+find_package(PROJ CONFIG REQUIRED)
+find_package(Boost 1.74 REQUIRED)
+find_package(yaml-cpp REQUIRED)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(fmt REQUIRED)
+find_package(TBB REQUIRED)
+find_package(OpenSSL REQUIRED)
+find_package(Threads REQUIRED)

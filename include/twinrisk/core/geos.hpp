@@ -1,0 +1,63 @@
+#pragma once
+// RAII over GEOS's reentrant C API. Each thread gets its own context handle on first use;
+// geometries may be read from any thread but are never mutated concurrently.
+
+#include <geos_c.h>
+
+#include <cstddef>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace twinrisk::geos {
+
+// The calling thread's GEOS context; created on first use, destroyed when the thread ends.
+GEOSContextHandle_t context();
+
+struct GeometryDeleter {
+  void operator()(GEOSGeometry* geometry) const;
+};
+struct PreparedDeleter {
+  void operator()(const GEOSPreparedGeometry* prepared) const;
+};
+using GeomPtr = std::unique_ptr<GEOSGeometry, GeometryDeleter>;
+using PreparedPtr = std::unique_ptr<const GEOSPreparedGeometry, PreparedDeleter>;
+
+struct Envelope {
+  double min_x = 0, min_y = 0, max_x = 0, max_y = 0;
+};
+
+// Each call throws GeometryError with GEOS's own message when GEOS reports a failure.
+GeomPtr from_wkb(std::span<const unsigned char> wkb);
+GeomPtr from_wkt(std::string_view wkt);
+std::vector<unsigned char> to_wkb(const GEOSGeometry* geometry);
+std::string to_wkt(const GEOSGeometry* geometry, int decimals = -1);
+
+GeomPtr clone(const GEOSGeometry* geometry);
+GeomPtr empty_multipolygon();
+GeomPtr multipolygon(std::vector<GeomPtr> polygons);
+
+bool is_empty(const GEOSGeometry* geometry);
+bool is_valid(const GEOSGeometry* geometry);
+std::string invalid_reason(const GEOSGeometry* geometry);
+int type_id(const GEOSGeometry* geometry);
+double area(const GEOSGeometry* geometry);
+Envelope envelope(const GEOSGeometry* geometry);
+
+// Repairs with the structure-preserving method and drops collapsed components.
+GeomPtr make_valid(const GEOSGeometry* geometry);
+// The polygons of any geometry (recursing into collections); lines and points are dropped.
+std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry);
+
+GeomPtr unary_union(std::vector<GeomPtr> geometries);
+GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
+
+PreparedPtr prepare(const GEOSGeometry* geometry);
+bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
+bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
+
+}  // namespace twinrisk::geos

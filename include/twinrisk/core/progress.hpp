@@ -1,0 +1,27 @@
+#pragma once
+// Progress and message reporting; implementations must accept advance() from any thread.
+
+#include <cstddef>
+#include <string_view>
+
+namespace twinrisk {
+
+class Progress {
+ public:
+  virtual ~Progress() = default;
+  virtual void start(std::string_view task, std::size_t total) = 0;
+  virtual void advance(std::size_t done = 1) = 0;
+  virtual void finish() = 0;
+  // A warning or note the user should see (a repair, a dropped feature, an overlap).
+  virtual void message(std::string_view text) = 0;
+};
+
+class NullProgress final : public Progress {
+ public:
+  void start(std::string_view, std::size_t) override {}
+  void advance(std::size_t) override {}
+  void finish() override {}
+  void message(std::string_view) override {}
+};
+
+}  // namespace twinrisk

@@ -1,0 +1,76 @@
+#pragma once
+// Reading layers from any GDAL vector source into the analysis CRS, repaired and counted.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/progress.hpp"
+
+namespace twinrisk::io {
+
+// Where a layer comes from and what its fields mean (a layer definition file or an inline layer).
+struct LayerDefinition {
+  std::string name;    // the catalogue name steps refer to
+  std::string source;  // a path (already resolved against the defining file) or a GDAL connection string
+  std::string layer;   // empty: the source's only layer
+  Role role = Role::result;
+  std::vector<std::pair<std::string, std::string>> fields;  // role field → source field, or "=constant"
+  std::string crs;    // only for sources without one
+  std::string where;  // OGR SQL attribute filter
+  std::string sql;    // OGR SQL statement used instead of `layer`
+  ErrorContext origin;  // the file and line that defined it, for messages
+};
+
+struct LonLatExtent {
+  double min_lon = 0, min_lat = 0, max_lon = 0, max_lat = 0;
+};
+
+// What opening a source tells before any feature is read.
+struct SourceInfo {
+  std::string layer_name;
+  std::string crs_wkt;  // the source's CRS or the definition's `crs:`
+  std::vector<std::string> fields;
+  std::int64_t feature_count = 0;
+  std::optional<LonLatExtent> extent;  // nullopt for an empty layer
+};
+
+struct LoadReport {
+  std::string name;
+  std::string source;
+  std::string source_layer;
+  std::int64_t read = 0;      // features the source returned (after `where`)
+  std::int64_t loaded = 0;    // features kept
+  std::int64_t repaired = 0;  // invalid geometries made valid
+  std::int64_t empty = 0;     // NULL or empty geometries, dropped
+  std::int64_t dropped = 0;   // other features that could not be used, each noted
+  bool reprojected = false;
+  std::vector<std::string> notes;  // one line per repaired or dropped feature
+
+  nlohmann::json to_json() const;
+};
+
+// Opens the source and checks layer, fields, CRS and geometry type; throws with every problem found.
+SourceInfo probe_source(const LayerDefinition& definition);
+
+// Reads every feature, reprojects to `target_crs_wkt`, repairs invalid geometries.
+Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
+                 Progress& progress);
+
+// `auto` → a Lambert azimuthal equal-area CRS centred on the extents; otherwise anything PROJ accepts.
+// Returns WKT2; a geographic CRS is rejected because areas must be in square metres.
+std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonLatExtent>& extents);
+
+// True when the CRS's projection preserves area (LAEA, Albers, Mollweide, …).
+bool is_equal_area(const std::string& crs_wkt);
+
+// Layers, CRS, feature counts and invalid geometries of a source, for `twinrisk info`.
+nlohmann::json describe_source(const std::string& source);
+
+}  // namespace twinrisk::io

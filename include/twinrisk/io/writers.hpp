@@ -1,0 +1,43 @@
+#pragma once
+// Output files: every file is staged under a temporary name in its target folder and renamed
+// into place only when all of them are written, so a failed run leaves existing outputs untouched.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "twinrisk/core/layer.hpp"
+
+namespace twinrisk::io {
+
+class OutputFolder {
+ public:
+  // Throws OutputError (exit 4) when one of `relative_paths` exists and `overwrite` is false.
+  OutputFolder(std::filesystem::path folder, const std::vector<std::string>& relative_paths, bool overwrite);
+  ~OutputFolder();  // removes staged files that were never committed
+  OutputFolder(const OutputFolder&) = delete;
+  OutputFolder& operator=(const OutputFolder&) = delete;
+
+  // A temporary path next to `relative_path`'s final place; creates parent folders.
+  std::filesystem::path stage(const std::string& relative_path);
+  // Renames every staged file into place.
+  void commit();
+  const std::filesystem::path& folder() const { return m_folder; }
+
+ private:
+  std::filesystem::path m_folder;
+  bool m_overwrite;
+  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_staged;  // temporary → final
+};
+
+void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);
+// RFC 4180: comma separated, CRLF line ends, quotes doubled, UTF-8.
+void write_csv(const std::filesystem::path& path, const Table& table);
+void write_json(const std::filesystem::path& path, const nlohmann::json& document);
+
+// Lower-case hex SHA-256 of a file's bytes.
+std::string sha256_file(const std::filesystem::path& path);
+
+}  // namespace twinrisk::io

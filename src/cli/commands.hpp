@@ -1,0 +1,32 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 app and, when chosen, sets the action main runs.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "twinrisk/core/progress.hpp"
+#include "twinrisk/pipeline/pipeline.hpp"
+
+namespace twinrisk::cli {
+
+struct GlobalOptions {
+  std::string progress = "auto";  // auto | bar | json | none
+};
+
+using Action = std::function<int()>;
+
+std::unique_ptr<Progress> make_progress(const GlobalOptions& options);
+// Prints where the outputs are, the load counts and each step's small tables.
+void print_run_summary(const pipeline::RunSummary& summary);
+
+void add_run_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action);
+void add_info_command(CLI::App& app, Action& action);
+void add_algorithms_command(CLI::App& app, Action& action);
+// One subcommand per registered algorithm, with options generated from its parameters.
+void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& action);
+
+}  // namespace twinrisk::cli

@@ -1,0 +1,67 @@
+// twinrisk: parse, dispatch, and map every failure to an exit code with a hint.
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <exception>
+#include <iostream>
+
+#include "commands.hpp"
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/version.hpp"
+
+namespace {
+
+void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const std::string& message) {
+  if (global.progress == "json") {
+    std::cerr << nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}}.dump() << std::endl;
+  } else {
+    std::cerr << "twinrisk: error: " << message << std::endl;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace twinrisk;
+  CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
+  app.set_version_flag("--version", version_banner());
+  app.require_subcommand(1);
+  cli::GlobalOptions global;
+  app.add_option("--progress", global.progress, "Progress output: auto (a bar on a terminal), bar, json, none")
+      ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
+      ->capture_default_str();
+  cli::Action action;
+  cli::add_run_command(app, global, action);
+  cli::add_demo_command(app, global, action);
+  cli::add_info_command(app, action);
+  cli::add_algorithms_command(app, action);
+  cli::add_algorithm_commands(app, global, action);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    report_failure(global, 2, fmt::format("{} (see twinrisk --help)", e.what()));
+    return 2;
+  }
+
+  try {
+    return action();
+  } catch (const Error& e) {
+    report_failure(global, exit_code(e.kind()), e.what());
+    return exit_code(e.kind());
+  } catch (const std::bad_alloc&) {
+    report_failure(global, 1, "out of memory");
+    return 1;
+  } catch (const std::exception& e) {
+    report_failure(global, 1, fmt::format("internal error: {} (please report it)", e.what()));
+    return 1;
+  }
+}

@@ -1,0 +1,61 @@
+// The short report printed after a run: where the outputs are and what was found.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iostream>
+
+#include "commands.hpp"
+
+namespace twinrisk::cli {
+namespace {
+
+constexpr std::size_t kMaxRowsShown = 12;
+
+std::string cell(const Value& value) {
+  if (const auto* number = std::get_if<double>(&value)) return fmt::format("{:.6g}", *number);
+  return to_display_string(value);
+}
+
+void print_table(const Table& table) {
+  std::vector<std::size_t> widths;
+  for (const auto& column : table.columns) widths.push_back(column.name.size());
+  const auto shown = std::min(table.rows.size(), kMaxRowsShown);
+  for (std::size_t r = 0; r < shown; ++r) {
+    for (std::size_t c = 0; c < table.rows[r].size(); ++c) widths[c] = std::max(widths[c], cell(table.rows[r][c]).size());
+  }
+  std::cout << "\n  " << table.name << ":\n  ";
+  for (std::size_t c = 0; c < table.columns.size(); ++c) std::cout << fmt::format("{:<{}}  ", table.columns[c].name, widths[c]);
+  std::cout << '\n';
+  for (std::size_t r = 0; r < shown; ++r) {
+    std::cout << "  ";
+    for (std::size_t c = 0; c < table.rows[r].size(); ++c) {
+      const bool numeric = table.columns[c].type != FieldType::string;
+      std::cout << (numeric ? fmt::format("{:>{}}  ", cell(table.rows[r][c]), widths[c])
+                            : fmt::format("{:<{}}  ", cell(table.rows[r][c]), widths[c]));
+    }
+    std::cout << '\n';
+  }
+  if (table.rows.size() > shown) std::cout << fmt::format("  … {} more rows\n", table.rows.size() - shown);
+}
+
+}  // namespace
+
+void print_run_summary(const pipeline::RunSummary& summary) {
+  std::cout << "Inputs:\n";
+  for (const auto& load : summary.loads) {
+    std::cout << fmt::format("  {:<16} {} features read, {} loaded, {} repaired, {} empty, {} dropped{}\n", load.name,
+                             load.read, load.loaded, load.repaired, load.empty, load.dropped,
+                             load.reprojected ? " (reprojected)" : "");
+  }
+  for (const auto& step : summary.steps) {
+    std::cout << fmt::format("\nStep {}:\n", step.algorithm);
+    for (const auto& [key, value] : step.stats.items()) std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
+    for (const auto& table : step.tables) print_table(table);
+  }
+  std::cout << "\nOutputs:\n  " << summary.geopackage.string() << '\n';
+  for (const auto& table : summary.tables) std::cout << "  " << table.string() << '\n';
+  std::cout << "  " << summary.manifest.string() << '\n';
+}
+
+}  // namespace twinrisk::cli

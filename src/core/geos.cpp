@@ -1,0 +1,227 @@
+#include "twinrisk/core/geos.hpp"
+
+
+#include "twinrisk/core/error.hpp"
+
+namespace twinrisk::geos {
+namespace {
+
+struct ThreadContext {
+  GEOSContextHandle_t handle = GEOS_init_r();
+  std::string last_error;
+
+  ThreadContext() {
+    GEOSContext_setErrorMessageHandler_r(handle, &ThreadContext::on_error, this);
+  }
+  ~ThreadContext() { GEOS_finish_r(handle); }
+  ThreadContext(const ThreadContext&) = delete;
+  ThreadContext& operator=(const ThreadContext&) = delete;
+
+  static void on_error(const char* message, void* self) {
+    static_cast<ThreadContext*>(self)->last_error = message ? message : "";
+  }
+};
+
+ThreadContext& thread_context() {
+  thread_local ThreadContext instance;
+  return instance;
+}
+
+[[noreturn]] void fail(const char* operation) {
+  auto& ctx = thread_context();
+  std::string message = ctx.last_error.empty() ? "unknown GEOS failure" : ctx.last_error;
+  ctx.last_error.clear();
+  throw GeometryError(std::string("GEOS ") + operation + " failed: " + message);
+}
+
+GeomPtr checked(GEOSGeometry* geometry, const char* operation) {
+  if (!geometry) fail(operation);
+  return GeomPtr(geometry);
+}
+
+char checked_predicate(char result, const char* operation) {
+  if (result == 2) fail(operation);
+  return result;
+}
+
+struct WkbWriterDeleter {
+  void operator()(GEOSWKBWriter* writer) const { GEOSWKBWriter_destroy_r(context(), writer); }
+};
+struct WkbReaderDeleter {
+  void operator()(GEOSWKBReader* reader) const { GEOSWKBReader_destroy_r(context(), reader); }
+};
+struct WktWriterDeleter {
+  void operator()(GEOSWKTWriter* writer) const { GEOSWKTWriter_destroy_r(context(), writer); }
+};
+struct WktReaderDeleter {
+  void operator()(GEOSWKTReader* reader) const { GEOSWKTReader_destroy_r(context(), reader); }
+};
+struct GeosBufferDeleter {
+  void operator()(void* buffer) const { GEOSFree_r(context(), buffer); }
+};
+
+}  // namespace
+
+GEOSContextHandle_t context() { return thread_context().handle; }
+
+void GeometryDeleter::operator()(GEOSGeometry* geometry) const {
+  GEOSGeom_destroy_r(context(), geometry);
+}
+void PreparedDeleter::operator()(const GEOSPreparedGeometry* prepared) const {
+  GEOSPreparedGeom_destroy_r(context(), prepared);
+}
+
+GeomPtr from_wkb(std::span<const unsigned char> wkb) {
+  thread_local std::unique_ptr<GEOSWKBReader, WkbReaderDeleter> reader(GEOSWKBReader_create_r(context()));
+  return checked(GEOSWKBReader_read_r(context(), reader.get(), wkb.data(), wkb.size()), "WKB read");
+}
+
+GeomPtr from_wkt(std::string_view wkt) {
+  thread_local std::unique_ptr<GEOSWKTReader, WktReaderDeleter> reader(GEOSWKTReader_create_r(context()));
+  std::string text(wkt);
+  return checked(GEOSWKTReader_read_r(context(), reader.get(), text.c_str()), "WKT read");
+}
+
+std::vector<unsigned char> to_wkb(const GEOSGeometry* geometry) {
+  thread_local std::unique_ptr<GEOSWKBWriter, WkbWriterDeleter> writer(GEOSWKBWriter_create_r(context()));
+  std::size_t size = 0;
+  std::unique_ptr<unsigned char, GeosBufferDeleter> buffer(
+      GEOSWKBWriter_write_r(context(), writer.get(), geometry, &size));
+  if (!buffer) fail("WKB write");
+  return {buffer.get(), buffer.get() + size};
+}
+
+std::string to_wkt(const GEOSGeometry* geometry, int decimals) {
+  std::unique_ptr<GEOSWKTWriter, WktWriterDeleter> writer(GEOSWKTWriter_create_r(context()));
+  if (decimals >= 0) {
+    GEOSWKTWriter_setRoundingPrecision_r(context(), writer.get(), decimals);
+    GEOSWKTWriter_setTrim_r(context(), writer.get(), 1);
+  }
+  std::unique_ptr<char, GeosBufferDeleter> text(GEOSWKTWriter_write_r(context(), writer.get(), geometry));
+  if (!text) fail("WKT write");
+  return text.get();
+}
+
+GeomPtr clone(const GEOSGeometry* geometry) {
+  return checked(GEOSGeom_clone_r(context(), geometry), "clone");
+}
+
+GeomPtr empty_multipolygon() {
+  return checked(GEOSGeom_createEmptyCollection_r(context(), GEOS_MULTIPOLYGON), "create empty");
+}
+
+GeomPtr multipolygon(std::vector<GeomPtr> polygons) {
+  if (polygons.empty()) return empty_multipolygon();
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(polygons.size());
+  for (auto& polygon : polygons) raw.push_back(polygon.get());
+  GEOSGeometry* collection = GEOSGeom_createCollection_r(context(), GEOS_MULTIPOLYGON, raw.data(),
+                                                         static_cast<unsigned>(raw.size()));
+  if (!collection) fail("create multipolygon");
+  for (auto& polygon : polygons) static_cast<void>(polygon.release());  // now owned by the collection
+  return GeomPtr(collection);
+}
+
+bool is_empty(const GEOSGeometry* geometry) {
+  return checked_predicate(GEOSisEmpty_r(context(), geometry), "isEmpty") == 1;
+}
+
+bool is_valid(const GEOSGeometry* geometry) {
+  return checked_predicate(GEOSisValid_r(context(), geometry), "isValid") == 1;
+}
+
+std::string invalid_reason(const GEOSGeometry* geometry) {
+  std::unique_ptr<char, GeosBufferDeleter> reason(GEOSisValidReason_r(context(), geometry));
+  return reason ? std::string(reason.get()) : std::string("unknown");
+}
+
+int type_id(const GEOSGeometry* geometry) { return GEOSGeomTypeId_r(context(), geometry); }
+
+double area(const GEOSGeometry* geometry) {
+  double value = 0;
+  if (!GEOSArea_r(context(), geometry, &value)) fail("area");
+  return value;
+}
+
+Envelope envelope(const GEOSGeometry* geometry) {
+  Envelope env;
+  if (!GEOSGeom_getExtent_r(context(), geometry, &env.min_x, &env.min_y, &env.max_x, &env.max_y)) {
+    fail("extent");
+  }
+  return env;
+}
+
+GeomPtr make_valid(const GEOSGeometry* geometry) {
+  struct ParamsDeleter {
+    void operator()(GEOSMakeValidParams* params) const { GEOSMakeValidParams_destroy_r(context(), params); }
+  };
+  thread_local std::unique_ptr<GEOSMakeValidParams, ParamsDeleter> params = [] {
+    std::unique_ptr<GEOSMakeValidParams, ParamsDeleter> p(GEOSMakeValidParams_create_r(context()));
+    GEOSMakeValidParams_setMethod_r(context(), p.get(), GEOS_MAKE_VALID_STRUCTURE);
+    GEOSMakeValidParams_setKeepCollapsed_r(context(), p.get(), 0);
+    return p;
+  }();
+  return checked(GEOSMakeValidWithParams_r(context(), geometry, params.get()), "MakeValid");
+}
+
+namespace {
+void collect_polygons(const GEOSGeometry* geometry, std::vector<GeomPtr>& out) {
+  const int type = type_id(geometry);
+  if (type == GEOS_POLYGON) {
+    if (!is_empty(geometry)) out.push_back(clone(geometry));
+  } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
+    const int n = GEOSGetNumGeometries_r(context(), geometry);
+    for (int i = 0; i < n; ++i) collect_polygons(GEOSGetGeometryN_r(context(), geometry, i), out);
+  }
+}
+}  // namespace
+
+std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry) {
+  std::vector<GeomPtr> out;
+  collect_polygons(geometry, out);
+  return out;
+}
+
+GeomPtr unary_union(std::vector<GeomPtr> geometries) {
+  if (geometries.empty()) return empty_multipolygon();
+  if (geometries.size() == 1) {
+    return checked(GEOSUnaryUnion_r(context(), geometries.front().get()), "union");
+  }
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(geometries.size());
+  for (auto& geometry : geometries) raw.push_back(geometry.get());
+  GEOSGeometry* collection = GEOSGeom_createCollection_r(context(), GEOS_GEOMETRYCOLLECTION, raw.data(),
+                                                         static_cast<unsigned>(raw.size()));
+  if (!collection) fail("create collection");
+  for (auto& geometry : geometries) static_cast<void>(geometry.release());  // owned by the collection
+  GeomPtr owned(collection);
+  return checked(GEOSUnaryUnion_r(context(), owned.get()), "union");
+}
+
+GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSIntersection_r(context(), a, b), "intersection");
+}
+
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSDifference_r(context(), a, b), "difference");
+}
+
+PreparedPtr prepare(const GEOSGeometry* geometry) {
+  const GEOSPreparedGeometry* prepared = GEOSPrepare_r(context(), geometry);
+  if (!prepared) fail("prepare");
+  return PreparedPtr(prepared);
+}
+
+bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
+  return checked_predicate(GEOSPreparedIntersects_r(context(), prepared, other), "intersects") == 1;
+}
+
+bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
+  return checked_predicate(GEOSPreparedCovers_r(context(), prepared, other), "covers") == 1;
+}
+
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
+}
+
+}  // namespace twinrisk::geos

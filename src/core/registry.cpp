@@ -1,0 +1,226 @@
+#include "twinrisk/core/registry.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/version.hpp"
+
+namespace twinrisk {
+
+std::string_view to_string(ParamType type) {
+  switch (type) {
+    case ParamType::layer: return "layer";
+    case ParamType::number: return "number";
+    case ParamType::integer: return "integer";
+    case ParamType::boolean: return "boolean";
+    case ParamType::enumeration: return "enum";
+    case ParamType::crs: return "crs";
+    case ParamType::string: return "string";
+  }
+  return "string";
+}
+
+ParamSpec ParamSpec::layer(std::string name, Role role, std::string description) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::layer;
+  spec.role = role;
+  spec.geometry = role_spec(role).geometry;
+  spec.description = std::move(description);
+  return spec;
+}
+
+ParamSpec ParamSpec::number(std::string name, std::string description, double default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::number;
+  spec.description = std::move(description);
+  spec.default_value = default_value;
+  return spec;
+}
+
+ParamSpec& ParamSpec::with_unit(std::string value) {
+  unit = std::move(value);
+  return *this;
+}
+
+ParamSpec& ParamSpec::with_range(std::optional<double> low, std::optional<double> high) {
+  min = low;
+  max = high;
+  return *this;
+}
+
+std::string ParamSpec::cli_flag() const {
+  std::string flag = "--" + name;
+  for (auto& c : flag) {
+    if (c == '_') c = '-';
+  }
+  return flag;
+}
+
+nlohmann::json ParamSpec::parse(std::string_view text) const {
+  auto range_checked = [&](double value) {
+    if (!std::isfinite(value)) throw ConfigError(fmt::format("parameter '{}': '{}' is not a finite number", name, text));
+    if ((min && value < *min) || (max && value > *max)) {
+      throw ConfigError(fmt::format("parameter '{}': {} is out of range [{}, {}]", name, text,
+                                    min ? fmt::format("{}", *min) : "-inf", max ? fmt::format("{}", *max) : "inf"));
+    }
+    return value;
+  };
+  switch (type) {
+    case ParamType::number: {
+      double value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        throw ConfigError(fmt::format("parameter '{}': '{}' is not a number", name, text));
+      }
+      return range_checked(value);
+    }
+    case ParamType::integer: {
+      long long value = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        throw ConfigError(fmt::format("parameter '{}': '{}' is not an integer", name, text));
+      }
+      range_checked(static_cast<double>(value));
+      return value;
+    }
+    case ParamType::boolean:
+      if (text == "true" || text == "1" || text == "yes") return true;
+      if (text == "false" || text == "0" || text == "no") return false;
+      throw ConfigError(fmt::format("parameter '{}': '{}' is not a boolean (use true or false)", name, text));
+    case ParamType::enumeration:
+      for (const auto& choice : choices) {
+        if (choice == text) return choice;
+      }
+      throw ConfigError(fmt::format("parameter '{}': '{}' is not one of: {}", name, text, fmt::join(choices, ", ")));
+    case ParamType::layer:
+    case ParamType::crs:
+    case ParamType::string:
+      return std::string(text);
+  }
+  return std::string(text);
+}
+
+const Layer& StepInput::layer(std::string_view name) const {
+  auto it = layers.find(name);
+  if (it == layers.end() || !it->second) throw Error(ErrorKind::internal, fmt::format("layer parameter '{}' not bound", name));
+  return *it->second;
+}
+
+double StepInput::number(std::string_view name) const {
+  auto it = values.find(std::string(name));
+  if (it == values.end() || !it->is_number()) {
+    throw Error(ErrorKind::internal, fmt::format("number parameter '{}' not bound", name));
+  }
+  return it->get<double>();
+}
+
+const ParamSpec* Algorithm::parameter(std::string_view name) const {
+  for (const auto& spec : parameters()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+namespace {
+
+nlohmann::json describe_fields(const std::vector<FieldDef>& fields) {
+  auto out = nlohmann::json::array();
+  for (const auto& field : fields) out.push_back({{"name", field.name}, {"type", to_string(field.type)}});
+  return out;
+}
+
+nlohmann::json describe_parameter(const ParamSpec& spec) {
+  nlohmann::json p = {
+      {"name", spec.name},
+      {"type", to_string(spec.type)},
+      {"description", spec.description},
+      {"optional", !spec.required()},
+      {"default", spec.default_value},
+      {"cli_flag", spec.cli_flag()},
+  };
+  if (spec.type == ParamType::layer) {
+    const auto& role = role_spec(spec.role);
+    p["role"] = role.name;
+    p["geometry"] = to_string(spec.geometry);
+    p["role_fields"] = {{"required", role.required_fields}, {"optional", role.optional_fields}};
+    p["cli_layer_options"] = {
+        {"layer", spec.cli_flag() + "-layer"}, {"field", spec.cli_flag() + "-field"},
+        {"where", spec.cli_flag() + "-where"}, {"crs", spec.cli_flag() + "-crs"}};
+  }
+  if (!spec.unit.empty()) p["unit"] = spec.unit;
+  if (spec.min) p["min"] = *spec.min;
+  if (spec.max) p["max"] = *spec.max;
+  if (!spec.choices.empty()) p["choices"] = spec.choices;
+  return p;
+}
+
+}  // namespace
+
+nlohmann::json Algorithm::describe() const {
+  auto params = nlohmann::json::array();
+  for (const auto& spec : parameters()) params.push_back(describe_parameter(spec));
+  auto outs = nlohmann::json::array();
+  for (const auto& out : outputs()) {
+    outs.push_back({{"name", out.name},
+                    {"kind", out.kind == OutputKind::layer ? "layer" : "table"},
+                    {"geometry", to_string(out.geometry)},
+                    {"description", out.description},
+                    {"fields", describe_fields(out.fields)}});
+  }
+  return {{"id", id()}, {"title", title()}, {"group", group()}, {"help", help()},
+          {"parameters", params}, {"outputs", outs}};
+}
+
+void Registry::add(std::unique_ptr<Algorithm> algorithm) {
+  if (find(algorithm->id())) {
+    throw Error(ErrorKind::internal, fmt::format("algorithm '{}' registered twice", algorithm->id()));
+  }
+  m_algorithms.push_back(std::move(algorithm));
+}
+
+const Algorithm* Registry::find(std::string_view id) const {
+  for (const auto& algorithm : m_algorithms) {
+    if (algorithm->id() == id) return algorithm.get();
+  }
+  return nullptr;
+}
+
+nlohmann::json Registry::describe() const {
+  auto algorithms = nlohmann::json::array();
+  for (const auto& algorithm : m_algorithms) algorithms.push_back(algorithm->describe());
+  nlohmann::json common = nlohmann::json::array({
+      {{"name", "analysis_crs"}, {"type", "crs"}, {"default", "auto"}, {"cli_flag", "--analysis-crs"},
+       {"description", "CRS of the analysis; 'auto' is a Lambert azimuthal equal-area projection centred on the data"}},
+      {{"name", "output"}, {"type", "folder"}, {"default", nullptr}, {"cli_flag", "--output"},
+       {"description", "folder receiving twinrisk.gpkg, tables/*.csv and manifest.json"}},
+      {{"name", "overwrite"}, {"type", "boolean"}, {"default", false}, {"cli_flag", "--overwrite"},
+       {"description", "replace outputs that already exist in the folder"}},
+      {{"name", "threads"}, {"type", "integer"}, {"default", 0}, {"cli_flag", "--threads"},
+       {"description", "worker threads; 0 uses every core"}},
+  });
+  nlohmann::json layer_options = {
+      {"source", "any GDAL vector source, or a layer definition file (.yaml)"},
+      {"layer", "layer name within the source (optional when it has one layer)"},
+      {"field", "ROLE_FIELD=SOURCE_FIELD or ROLE_FIELD==CONSTANT, repeatable"},
+      {"where", "OGR SQL attribute filter"},
+      {"crs", "CRS of a source that has none"},
+  };
+  return {{"twinrisk_version", version_string()}, {"common_parameters", common},
+          {"layer_options", layer_options}, {"algorithms", algorithms}};
+}
+
+const Registry& builtin_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    register_builtin_algorithms(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace twinrisk

@@ -1,0 +1,41 @@
+#include "twinrisk/io/gdal.hpp"
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_spatialref.h>
+#include <fmt/format.h>
+
+#include <memory>
+#include <mutex>
+
+namespace twinrisk::io {
+
+void ensure_gdal_registered() {
+  static std::once_flag once;
+  std::call_once(once, [] { GDALAllRegister(); });
+}
+
+std::string last_gdal_error(const std::string& fallback) {
+  const char* message = CPLGetLastErrorMsg();
+  return message && *message ? std::string(message) : fallback;
+}
+
+std::string crs_label(const OGRSpatialReference& crs) {
+  const char* authority = crs.GetAuthorityName(nullptr);
+  const char* code = crs.GetAuthorityCode(nullptr);
+  const char* name = crs.GetName();
+  if (authority && code) return fmt::format("{}:{} ({})", authority, code, name ? name : "unnamed");
+  return name ? name : "unnamed CRS";
+}
+
+std::string to_wkt(const OGRSpatialReference& crs) {
+  char* raw = nullptr;
+  const char* options[] = {"FORMAT=WKT2_2019", nullptr};
+  crs.exportToWkt(&raw, options);
+  std::string wkt = raw ? raw : "";
+  CPLFree(raw);
+  return wkt;
+}
+
+}  // namespace twinrisk::io

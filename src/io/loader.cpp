@@ -1,0 +1,498 @@
+#include "twinrisk/io/loader.hpp"
+
+#include <cpl_error.h>
+#include <gdal_priv.h>
+#include <ogr_spatialref.h>
+#include <ogrsf_frmts.h>
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include "twinrisk/io/gdal.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+constexpr std::size_t kMaxNotesPerLayer = 50;
+
+ErrorContext context_of(const LayerDefinition& definition) {
+  ErrorContext context = definition.origin;
+  context.layer = definition.name;
+  return context;
+}
+
+bool looks_like_path(const std::string& source) {
+  return source.find(':') == std::string::npos || source.rfind("/", 0) == 0 || source.rfind(".", 0) == 0;
+}
+
+// An open source with the layer a definition names (or its SQL result set).
+class OpenLayer {
+ public:
+  explicit OpenLayer(const LayerDefinition& definition) : m_definition(definition) {
+    ensure_gdal_registered();
+    const auto context = context_of(definition);
+    if (looks_like_path(definition.source) && !std::filesystem::exists(definition.source)) {
+      throw InputError(fmt::format("input file not found: {}", definition.source), context,
+                       "check the `source:` path (relative paths are relative to the file that names them)");
+    }
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    CPLErrorReset();
+    m_dataset.reset(GDALDataset::Open(definition.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+    if (!m_dataset) {
+      throw InputError(fmt::format("cannot open {} as a vector source: {}", definition.source,
+                                   last_gdal_error("not a format GDAL reads")),
+                       context, "`twinrisk info SOURCE` lists what GDAL sees in a source");
+    }
+    if (!definition.sql.empty()) {
+      m_layer = m_dataset->ExecuteSQL(definition.sql.c_str(), nullptr, nullptr);
+      if (!m_layer) {
+        throw ConfigError(fmt::format("sql failed on {}: {}", definition.source, last_gdal_error("no result")),
+                          context, "`sql:` takes an OGR SQL SELECT statement");
+      }
+      m_owns_result_set = true;
+    } else if (!definition.layer.empty()) {
+      m_layer = m_dataset->GetLayerByName(definition.layer.c_str());
+      if (!m_layer) {
+        throw ConfigError(fmt::format("layer '{}' not found in {} (layers: {})", definition.layer,
+                                      definition.source, fmt::join(layer_names(), ", ")),
+                          context, "set `layer:` to one of them");
+      }
+    } else if (m_dataset->GetLayerCount() == 1) {
+      m_layer = m_dataset->GetLayer(0);
+    } else {
+      throw ConfigError(fmt::format("{} has {} layers ({}) and no `layer:` says which one", definition.source,
+                                    m_dataset->GetLayerCount(), fmt::join(layer_names(), ", ")),
+                        context, "set `layer:` to one of them");
+    }
+    if (!definition.where.empty() && m_layer->SetAttributeFilter(definition.where.c_str()) != OGRERR_NONE) {
+      throw ConfigError(fmt::format("invalid where filter '{}': {}", definition.where, last_gdal_error("syntax error")),
+                        context, "`where:` takes an OGR SQL expression such as \"class IS NOT NULL\"");
+    }
+  }
+  ~OpenLayer() {
+    if (m_owns_result_set) m_dataset->ReleaseResultSet(m_layer);
+  }
+  OpenLayer(const OpenLayer&) = delete;
+  OpenLayer& operator=(const OpenLayer&) = delete;
+
+  OGRLayer& layer() { return *m_layer; }
+
+  std::vector<std::string> layer_names() const {
+    std::vector<std::string> names;
+    for (auto* layer : m_dataset->GetLayers()) names.emplace_back(layer->GetName());
+    return names;
+  }
+
+  std::vector<std::string> field_names() const {
+    std::vector<std::string> names;
+    const auto* defn = m_layer->GetLayerDefn();
+    for (int i = 0; i < defn->GetFieldCount(); ++i) names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+    return names;
+  }
+
+  // The layer's CRS, or the definition's `crs:`; a conflict between them is an error.
+  OGRSpatialReference crs() const {
+    const auto context = context_of(m_definition);
+    const OGRSpatialReference* native = m_layer->GetSpatialRef();
+    OGRSpatialReference declared;
+    if (!m_definition.crs.empty() && declared.SetFromUserInput(m_definition.crs.c_str()) != OGRERR_NONE) {
+      throw ConfigError(fmt::format("crs '{}' is not a CRS PROJ knows", m_definition.crs), context,
+                        "use an authority code such as EPSG:25832, or a WKT/PROJ string");
+    }
+    if (native && !m_definition.crs.empty() && !native->IsSame(&declared)) {
+      throw ConfigError(fmt::format("crs '{}' conflicts with the CRS stored in {} ({})", m_definition.crs,
+                                    m_definition.source, crs_label(*native)),
+                        context, "remove `crs:`; it is only for sources that have no CRS");
+    }
+    OGRSpatialReference result;
+    if (native) {
+      result = *native;
+    } else if (!m_definition.crs.empty()) {
+      result = declared;
+    } else {
+      throw InputError(fmt::format("{} has no CRS", m_definition.source), context,
+                       "add `crs: EPSG:XXXX` to the layer definition (or --LAYER-crs on the command line)");
+    }
+    result.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    return result;
+  }
+
+ private:
+  const LayerDefinition& m_definition;
+  GDALDatasetUniquePtr m_dataset;
+  OGRLayer* m_layer = nullptr;
+  bool m_owns_result_set = false;
+};
+
+// How each role field is filled: from a source field (by index) or a constant.
+struct FieldBinding {
+  FieldDef output;
+  int source_index = -1;
+  std::string constant;
+};
+
+FieldType field_type_of(const OGRFieldDefn& defn) {
+  switch (defn.GetType()) {
+    case OFTInteger:
+    case OFTInteger64: return FieldType::integer;
+    case OFTReal: return FieldType::real;
+    default: return FieldType::string;
+  }
+}
+
+std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLayer& layer,
+                                      const std::vector<std::string>& field_names) {
+  const auto& spec = role_spec(definition.role);
+  const auto context = context_of(definition);
+  std::vector<std::string_view> role_fields = spec.required_fields;
+  role_fields.insert(role_fields.end(), spec.optional_fields.begin(), spec.optional_fields.end());
+  const auto* defn = layer.GetLayerDefn();
+
+  for (const auto& [key, value] : definition.fields) {
+    if (std::find(role_fields.begin(), role_fields.end(), key) == role_fields.end()) {
+      throw ConfigError(fmt::format("'{}' is not a field of role {} (its fields: {})", key, spec.name,
+                                    role_fields.empty() ? "none" : fmt::format("{}", fmt::join(role_fields, ", "))),
+                        context);
+    }
+  }
+  std::vector<FieldBinding> bindings;
+  for (auto role_field : role_fields) {
+    auto given = std::find_if(definition.fields.begin(), definition.fields.end(),
+                              [&](const auto& f) { return f.first == role_field; });
+    FieldBinding binding;
+    binding.output.name = std::string(role_field);
+    if (given != definition.fields.end() && given->second.rfind("=", 0) == 0) {
+      binding.constant = given->second.substr(1);
+      bindings.push_back(binding);
+      continue;
+    }
+    // Without a mapping, a source field with the role field's own name is used.
+    const std::string wanted = given != definition.fields.end() ? given->second : std::string(role_field);
+    const int index = defn->GetFieldIndex(wanted.c_str());
+    if (index < 0) {
+      if (given == definition.fields.end()) {
+        if (std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+            spec.required_fields.end()) {
+          throw ConfigError(fmt::format("role {} needs field '{}' and none is mapped (fields: {})", spec.name,
+                                        role_field, fmt::join(field_names, ", ")),
+                            context, fmt::format("set fields.{} to one of them, or to \"=VALUE\"", role_field));
+        }
+        continue;
+      }
+      throw ConfigError(fmt::format("field '{}' not found in layer '{}' (fields: {})", wanted, layer.GetName(),
+                                    fmt::join(field_names, ", ")),
+                        context, fmt::format("set fields.{} to one of them", role_field));
+    }
+    binding.source_index = index;
+    binding.output.type = field_type_of(*defn->GetFieldDefn(index));
+    bindings.push_back(binding);
+  }
+  return bindings;
+}
+
+bool family_accepts(GeometryFamily family, OGRwkbGeometryType type) {
+  const auto flat = wkbFlatten(type);
+  switch (family) {
+    case GeometryFamily::polygon: return flat == wkbPolygon || flat == wkbMultiPolygon || flat == wkbCurvePolygon ||
+                                         flat == wkbMultiSurface || flat == wkbUnknown ||
+                                         flat == wkbGeometryCollection;
+    case GeometryFamily::line: return flat == wkbLineString || flat == wkbMultiLineString ||
+                                      flat == wkbCircularString || flat == wkbCompoundCurve ||
+                                      flat == wkbMultiCurve || flat == wkbUnknown || flat == wkbGeometryCollection;
+    case GeometryFamily::point: return flat == wkbPoint || flat == wkbMultiPoint || flat == wkbUnknown;
+    case GeometryFamily::any: return true;
+    case GeometryFamily::none: return true;
+  }
+  return true;
+}
+
+std::optional<LonLatExtent> extent_lonlat(OGRLayer& layer, const OGRSpatialReference& crs) {
+  OGREnvelope envelope;
+  if (layer.GetExtent(&envelope, TRUE) != OGRERR_NONE) return std::nullopt;
+  OGRSpatialReference wgs84;
+  wgs84.SetWellKnownGeogCS("WGS84");
+  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&crs, &wgs84));
+  if (!transform) return std::nullopt;
+  LonLatExtent out;
+  if (!transform->TransformBounds(envelope.MinX, envelope.MinY, envelope.MaxX, envelope.MaxY, &out.min_lon,
+                                  &out.min_lat, &out.max_lon, &out.max_lat, 21)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+// A feature as read from OGR, before the parallel GEOS stage.
+struct RawFeature {
+  std::int64_t fid = 0;
+  std::vector<unsigned char> wkb;
+  std::vector<Value> values;
+};
+
+Value read_value(OGRFeature& feature, const FieldBinding& binding) {
+  if (binding.source_index < 0) return binding.constant;
+  if (!feature.IsFieldSetAndNotNull(binding.source_index)) return std::monostate{};
+  switch (binding.output.type) {
+    case FieldType::integer: return static_cast<std::int64_t>(feature.GetFieldAsInteger64(binding.source_index));
+    case FieldType::real: return feature.GetFieldAsDouble(binding.source_index);
+    case FieldType::string: return std::string(feature.GetFieldAsString(binding.source_index));
+  }
+  return std::monostate{};
+}
+
+}  // namespace
+
+nlohmann::json LoadReport::to_json() const {
+  return {{"name", name},         {"source", source},     {"layer", source_layer}, {"read", read},
+          {"loaded", loaded},     {"repaired", repaired}, {"empty", empty},        {"dropped", dropped},
+          {"reprojected", reprojected}};
+}
+
+SourceInfo probe_source(const LayerDefinition& definition) {
+  OpenLayer open(definition);
+  SourceInfo info;
+  info.layer_name = open.layer().GetName();
+  info.fields = open.field_names();
+  bind_fields(definition, open.layer(), info.fields);
+  const auto family = role_spec(definition.role).geometry;
+  const auto type = open.layer().GetGeomType();
+  if (!family_accepts(family, type)) {
+    throw InputError(fmt::format("role {} needs {} geometries but layer '{}' holds {}", to_string(definition.role),
+                                 to_string(family), info.layer_name, OGRGeometryTypeToName(type)),
+                     context_of(definition), "point the definition at a layer of the right geometry type");
+  }
+  const auto crs = open.crs();
+  info.crs_wkt = to_wkt(crs);
+  info.feature_count = open.layer().GetFeatureCount(TRUE);
+  info.extent = extent_lonlat(open.layer(), crs);
+  return info;
+}
+
+Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
+                 Progress& progress) {
+  OpenLayer open(definition);
+  OGRLayer& source = open.layer();
+  const auto bindings = bind_fields(definition, source, open.field_names());
+  const auto source_crs = open.crs();
+  OGRSpatialReference target;
+  target.importFromWkt(target_crs_wkt.c_str());
+  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+
+  report.name = definition.name;
+  report.source = definition.source;
+  report.source_layer = source.GetName();
+  report.reprojected = !source_crs.IsSame(&target);
+  std::unique_ptr<OGRCoordinateTransformation> transform;
+  if (report.reprojected) {
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    transform.reset(OGRCreateCoordinateTransformation(&source_crs, &target));
+    if (!transform) {
+      throw InputError(fmt::format("no transformation from {} to the analysis CRS: {}", crs_label(source_crs),
+                                   last_gdal_error("PROJ found none")),
+                       context_of(definition));
+    }
+  }
+
+  auto note = [&](std::int64_t fid, const std::string& text) {
+    if (report.notes.size() < kMaxNotesPerLayer) {
+      report.notes.push_back(fmt::format("layer '{}', feature {}: {}", definition.name, fid, text));
+    }
+  };
+
+  // Sequential: OGR reading and reprojection. The GEOS work below runs in parallel.
+  std::vector<RawFeature> raw;
+  const auto expected = source.GetFeatureCount(FALSE);
+  progress.start(fmt::format("load {}", definition.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
+  source.ResetReading();
+  {
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    for (auto& feature : source) {
+      ++report.read;
+      progress.advance();
+      const std::int64_t fid = feature->GetFID();
+      OGRGeometry* geometry = feature->GetGeometryRef();
+      if (!geometry || geometry->IsEmpty()) {
+        ++report.empty;
+        note(fid, "NULL or empty geometry, dropped");
+        continue;
+      }
+      if (geometry->hasCurveGeometry()) {
+        feature->SetGeometryDirectly(geometry->getLinearGeometry());
+        geometry = feature->GetGeometryRef();
+      }
+      if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
+        ++report.dropped;
+        note(fid, fmt::format("cannot be reprojected ({}), dropped", last_gdal_error("outside the CRS's area")));
+        continue;
+      }
+      RawFeature item;
+      item.fid = fid;
+      item.wkb.resize(geometry->WkbSize());
+      geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
+      item.values.reserve(bindings.size());
+      for (const auto& binding : bindings) item.values.push_back(read_value(*feature, binding));
+      raw.push_back(std::move(item));
+    }
+  }
+  progress.finish();
+
+  const auto family = role_spec(definition.role).geometry;
+  enum class Outcome { kept, repaired, dropped_wrong_type, dropped_collapsed };
+  std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
+  std::vector<std::string> reasons(raw.size());
+  Layer layer;
+  layer.name = definition.name;
+  layer.role = definition.role;
+  layer.geometry = family;
+  layer.crs_wkt = target_crs_wkt;
+  for (const auto& binding : bindings) layer.fields.push_back(binding.output);
+  std::vector<geos::GeomPtr> geometries(raw.size());
+
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      auto geometry = geos::from_wkb(raw[i].wkb);
+      if (!geos::is_valid(geometry.get())) {
+        reasons[i] = geos::invalid_reason(geometry.get());
+        geometry = geos::make_valid(geometry.get());
+        outcomes[i] = Outcome::repaired;
+      }
+      if (family == GeometryFamily::polygon) {
+        auto polygons = geos::polygons_of(geometry.get());
+        if (polygons.empty()) {
+          outcomes[i] = outcomes[i] == Outcome::repaired ? Outcome::dropped_collapsed : Outcome::dropped_wrong_type;
+          continue;
+        }
+        geometry = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+      }
+      geos::envelope(geometry.get());  // computes GEOS's cached envelope now, before geometries are shared
+      geometries[i] = std::move(geometry);
+    }
+  });
+
+  layer.features.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    switch (outcomes[i]) {
+      case Outcome::dropped_wrong_type:
+        ++report.dropped;
+        note(raw[i].fid, fmt::format("not a {} geometry, dropped", to_string(family)));
+        continue;
+      case Outcome::dropped_collapsed:
+        ++report.dropped;
+        note(raw[i].fid, fmt::format("invalid ({}) and collapses to no area when repaired, dropped", reasons[i]));
+        continue;
+      case Outcome::repaired:
+        ++report.repaired;
+        note(raw[i].fid, fmt::format("invalid ({}), repaired", reasons[i]));
+        break;
+      case Outcome::kept: break;
+    }
+    layer.features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
+  }
+  report.loaded = static_cast<std::int64_t>(layer.features.size());
+  for (const auto& line : report.notes) progress.message(line);
+  return layer;
+}
+
+std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonLatExtent>& extents) {
+  ensure_gdal_registered();
+  OGRSpatialReference crs;
+  if (spec == "auto") {
+    if (extents.empty()) {
+      throw ConfigError("analysis_crs: auto needs at least one layer with features to centre on",
+                        {}, "set analysis_crs to a projected CRS, e.g. EPSG:3035");
+    }
+    LonLatExtent all = extents.front();
+    for (const auto& e : extents) {
+      all.min_lon = std::min(all.min_lon, e.min_lon);
+      all.min_lat = std::min(all.min_lat, e.min_lat);
+      all.max_lon = std::max(all.max_lon, e.max_lon);
+      all.max_lat = std::max(all.max_lat, e.max_lat);
+    }
+    // Rounded so that a small change in the data does not change the CRS.
+    const double lat = std::round((all.min_lat + all.max_lat) / 2 * 100) / 100;
+    const double lon = std::round((all.min_lon + all.max_lon) / 2 * 100) / 100;
+    const auto proj = fmt::format("+proj=laea +lat_0={} +lon_0={} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs", lat, lon);
+    crs.SetFromUserInput(proj.c_str());
+  } else {
+    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    if (crs.SetFromUserInput(spec.c_str()) != OGRERR_NONE) {
+      throw ConfigError(fmt::format("analysis_crs '{}' is not a CRS PROJ knows", spec), {},
+                        "use auto, an authority code such as EPSG:3035, or a WKT/PROJ string");
+    }
+  }
+  if (!crs.IsProjected()) {
+    throw ConfigError(fmt::format("analysis_crs '{}' is not projected; areas need metres", spec), {},
+                      "use auto (equal-area, centred on the data) or a projected CRS such as EPSG:3035");
+  }
+  return to_wkt(crs);
+}
+
+bool is_equal_area(const std::string& crs_wkt) {
+  OGRSpatialReference crs;
+  if (crs.importFromWkt(crs_wkt.c_str()) != OGRERR_NONE || !crs.IsProjected()) return false;
+  const char* method = crs.GetAttrValue("PROJECTION");
+  if (!method) return false;
+  std::string name = method;
+  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char* equal_area : {"equal_area", "equal area", "mollweide", "sinusoidal", "eckert_iv", "eckert iv",
+                                 "eckert_vi", "goode", "equal_earth", "equal earth"}) {
+    if (name.find(equal_area) != std::string::npos) return true;
+  }
+  return false;
+}
+
+nlohmann::json describe_source(const std::string& source) {
+  ensure_gdal_registered();
+  if (looks_like_path(source) && !std::filesystem::exists(source)) {
+    throw InputError(fmt::format("input file not found: {}", source));
+  }
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GDALDatasetUniquePtr dataset(GDALDataset::Open(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  if (!dataset) {
+    throw InputError(fmt::format("cannot open {} as a vector source: {}", source, last_gdal_error("unknown format")));
+  }
+  nlohmann::json layers = nlohmann::json::array();
+  for (auto* layer : dataset->GetLayers()) {
+    nlohmann::json fields = nlohmann::json::array();
+    const auto* defn = layer->GetLayerDefn();
+    for (int i = 0; i < defn->GetFieldCount(); ++i) {
+      fields.push_back({{"name", defn->GetFieldDefn(i)->GetNameRef()},
+                        {"type", OGRFieldDefn::GetFieldTypeName(defn->GetFieldDefn(i)->GetType())}});
+    }
+    std::int64_t invalid = 0, empty = 0, count = 0;
+    nlohmann::json invalid_examples = nlohmann::json::array();
+    for (auto& feature : *layer) {
+      ++count;
+      const OGRGeometry* geometry = feature->GetGeometryRef();
+      if (!geometry || geometry->IsEmpty()) {
+        ++empty;
+        continue;
+      }
+      std::vector<unsigned char> wkb(geometry->WkbSize());
+      geometry->exportToWkb(wkbNDR, wkb.data(), wkbVariantIso);
+      auto parsed = geos::from_wkb(wkb);
+      if (!geos::is_valid(parsed.get())) {
+        ++invalid;
+        if (invalid_examples.size() < 10) {
+          invalid_examples.push_back({{"fid", feature->GetFID()}, {"reason", geos::invalid_reason(parsed.get())}});
+        }
+      }
+    }
+    const auto* crs = layer->GetSpatialRef();
+    layers.push_back({{"name", layer->GetName()},
+                      {"geometry_type", OGRGeometryTypeToName(layer->GetGeomType())},
+                      {"crs", crs ? crs_label(*crs) : "none"},
+                      {"features", count},
+                      {"empty_geometries", empty},
+                      {"invalid_geometries", invalid},
+                      {"invalid_examples", invalid_examples},
+                      {"fields", fields}});
+  }
+  return {{"source", source}, {"driver", dataset->GetDriverName()}, {"layers", layers}};
+}
+
+}  // namespace twinrisk::io

@@ -1,0 +1,218 @@
+#include "twinrisk/io/writers.hpp"
+
+#include <cpl_error.h>
+#include <gdal_priv.h>
+#include <ogrsf_frmts.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+#include <fmt/format.h>
+#include <tbb/parallel_for.h>
+
+#include <fstream>
+#include <memory>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/io/gdal.hpp"
+
+namespace twinrisk::io {
+
+namespace fs = std::filesystem;
+
+OutputFolder::OutputFolder(fs::path folder, const std::vector<std::string>& relative_paths, bool overwrite)
+    : m_folder(std::move(folder)), m_overwrite(overwrite) {
+  if (fs::exists(m_folder) && !fs::is_directory(m_folder)) {
+    throw OutputError(fmt::format("output {} exists and is not a folder", m_folder.string()), {},
+                      "choose another folder with -o");
+  }
+  if (m_overwrite) return;
+  std::vector<std::string> existing;
+  for (const auto& relative : relative_paths) {
+    if (fs::exists(m_folder / relative)) existing.push_back((m_folder / relative).string());
+  }
+  if (!existing.empty()) {
+    throw OutputError(fmt::format("output already exists: {}", fmt::join(existing, ", ")), {},
+                      "use --overwrite to replace it, or choose another folder with -o");
+  }
+}
+
+OutputFolder::~OutputFolder() {
+  std::error_code ignored;
+  for (const auto& [temporary, final_path] : m_staged) fs::remove(temporary, ignored);
+}
+
+fs::path OutputFolder::stage(const std::string& relative_path) {
+  const fs::path final_path = m_folder / relative_path;
+  std::error_code error;
+  fs::create_directories(final_path.parent_path(), error);
+  if (error) {
+    throw OutputError(fmt::format("cannot create folder {}: {}", final_path.parent_path().string(), error.message()));
+  }
+  const fs::path temporary =
+      final_path.parent_path() / fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
+  fs::remove(temporary, error);
+  m_staged.emplace_back(temporary, final_path);
+  return temporary;
+}
+
+void OutputFolder::commit() {
+  for (const auto& [temporary, final_path] : m_staged) {
+    if (!m_overwrite && fs::exists(final_path)) {
+      throw OutputError(fmt::format("output appeared while running: {}", final_path.string()), {},
+                        "use --overwrite to replace it");
+    }
+    std::error_code error;
+    fs::rename(temporary, final_path, error);
+    if (error) throw OutputError(fmt::format("cannot move {} into place: {}", final_path.string(), error.message()));
+  }
+  m_staged.clear();
+}
+
+namespace {
+
+OGRwkbGeometryType ogr_type(GeometryFamily family) {
+  switch (family) {
+    case GeometryFamily::polygon: return wkbMultiPolygon;
+    case GeometryFamily::line: return wkbMultiLineString;
+    case GeometryFamily::point: return wkbPoint;
+    case GeometryFamily::any: return wkbUnknown;
+    case GeometryFamily::none: return wkbNone;
+  }
+  return wkbUnknown;
+}
+
+OGRFieldType ogr_field_type(FieldType type) {
+  switch (type) {
+    case FieldType::integer: return OFTInteger64;
+    case FieldType::real: return OFTReal;
+    case FieldType::string: return OFTString;
+  }
+  return OFTString;
+}
+
+void set_field(OGRFeature& feature, int index, const Value& value) {
+  struct Visitor {
+    OGRFeature& feature;
+    int index;
+    void operator()(std::monostate) const { feature.SetFieldNull(index); }
+    void operator()(std::int64_t v) const { feature.SetField(index, static_cast<GIntBig>(v)); }
+    void operator()(double v) const { feature.SetField(index, v); }
+    void operator()(const std::string& v) const { feature.SetField(index, v.c_str()); }
+  };
+  std::visit(Visitor{feature, index}, value);
+}
+
+[[noreturn]] void gdal_write_failure(const fs::path& path, const std::string& what) {
+  throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, last_gdal_error("unknown error")));
+}
+
+}  // namespace
+
+void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
+  ensure_gdal_registered();
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
+  if (!driver) throw OutputError("GDAL was built without the GeoPackage driver");
+  GDALDatasetUniquePtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!dataset) gdal_write_failure(path, "create");
+
+  for (const Layer* layer : layers) {
+    OGRSpatialReference crs;
+    crs.importFromWkt(layer->crs_wkt.c_str());
+    crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=YES", nullptr};
+    OGRLayer* out = dataset->CreateLayer(layer->name.c_str(), layer->crs_wkt.empty() ? nullptr : &crs,
+                                         ogr_type(layer->geometry), const_cast<char**>(options));
+    if (!out) gdal_write_failure(path, fmt::format("create layer '{}'", layer->name));
+    for (const auto& field : layer->fields) {
+      OGRFieldDefn defn(field.name.c_str(), ogr_field_type(field.type));
+      if (out->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, fmt::format("create field '{}'", field.name));
+    }
+    // GEOS → WKB in parallel; OGR writes sequentially.
+    std::vector<std::vector<unsigned char>> wkb(layer->features.size());
+    tbb::parallel_for(std::size_t{0}, layer->features.size(), [&](std::size_t i) {
+      if (layer->features[i].geometry) wkb[i] = geos::to_wkb(layer->features[i].geometry.get());
+    });
+    if (dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(path, "start transaction");
+    for (std::size_t i = 0; i < layer->features.size(); ++i) {
+      OGRFeature feature(out->GetLayerDefn());
+      if (!wkb[i].empty()) {
+        OGRGeometry* geometry = nullptr;
+        if (OGRGeometryFactory::createFromWkb(wkb[i].data(), nullptr, &geometry, wkb[i].size()) != OGRERR_NONE) {
+          gdal_write_failure(path, fmt::format("layer '{}' feature {}: geometry", layer->name, i + 1));
+        }
+        if (layer->geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
+        if (layer->geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
+        feature.SetGeometryDirectly(geometry);
+      }
+      const auto& values = layer->features[i].values;
+      for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
+      if (out->CreateFeature(&feature) != OGRERR_NONE) {
+        gdal_write_failure(path, fmt::format("layer '{}' feature {}", layer->name, i + 1));
+      }
+    }
+    if (dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(path, "commit");
+  }
+  // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
+  CPLErrorReset();
+  dataset.reset();
+  if (CPLGetLastErrorType() == CE_Failure) gdal_write_failure(path, "close");
+}
+
+namespace {
+
+std::string csv_escape(const std::string& text) {
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+void check_stream(const std::ofstream& out, const fs::path& path) {
+  if (!out) throw OutputError(fmt::format("cannot write {}", path.string()));
+}
+
+}  // namespace
+
+void write_csv(const fs::path& path, const Table& table) {
+  std::ofstream out(path, std::ios::binary);
+  check_stream(out, path);
+  for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_escape(table.columns[c].name);
+  out << "\r\n";
+  for (const auto& row : table.rows) {
+    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << csv_escape(to_display_string(row[c]));
+    out << "\r\n";
+  }
+  out.close();
+  check_stream(out, path);
+}
+
+void write_json(const fs::path& path, const nlohmann::json& document) {
+  std::ofstream out(path, std::ios::binary);
+  check_stream(out, path);
+  out << document.dump(2) << '\n';
+  out.close();
+  check_stream(out, path);
+}
+
+std::string sha256_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(fmt::format("cannot read {}", path.string()));
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
+  EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
+  std::vector<char> buffer(1 << 20);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(context.get(), digest, &length);
+  std::string hex;
+  for (unsigned int i = 0; i < length; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+}  // namespace twinrisk::io

@@ -1,0 +1,10 @@
+#include "twinrisk/core/registry.hpp"
+#include "twinrisk/ops/shared_zones.hpp"
+
+namespace twinrisk {
+
+void register_builtin_algorithms(Registry& registry) {
+  registry.add(std::make_unique<ops::SharedZones>());
+}
+
+}  // namespace twinrisk

@@ -1,0 +1,400 @@
+#include "twinrisk/pipeline/pipeline.hpp"
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <yaml-cpp/yaml.h>
+
+#include <chrono>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "twinrisk/core/version.hpp"
+#include "twinrisk/io/writers.hpp"
+
+namespace twinrisk::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+ErrorContext at(const fs::path& file, const YAML::Node& node) {
+  ErrorContext context;
+  context.file = file.string();
+  if (node.Mark().line >= 0) context.line = node.Mark().line + 1;
+  return context;
+}
+
+YAML::Node load_yaml(const fs::path& file) {
+  if (!fs::exists(file)) {
+    throw ConfigError(fmt::format("file not found: {}", file.string()), {}, "check the path");
+  }
+  try {
+    return YAML::LoadFile(file.string());
+  } catch (const YAML::ParserException& error) {
+    ErrorContext context;
+    context.file = file.string();
+    context.line = error.mark.line + 1;
+    throw ConfigError(fmt::format("malformed YAML: {}", error.msg), context);
+  } catch (const YAML::Exception& error) {
+    ErrorContext context;
+    context.file = file.string();
+    throw ConfigError(fmt::format("cannot read YAML: {}", error.what()), context);
+  }
+}
+
+std::string scalar(const YAML::Node& node, const fs::path& file, const std::string& key) {
+  if (!node.IsScalar()) {
+    throw ConfigError(fmt::format("'{}' must be a single value", key), at(file, node));
+  }
+  return node.as<std::string>();
+}
+
+// A path as written in a file is relative to that file; GDAL connection strings stay as they are.
+std::string resolve_source(const std::string& source, const fs::path& base) {
+  const bool is_connection = source.find(':') != std::string::npos && source.rfind('/', 0) != 0;
+  if (is_connection || source.rfind("/vsi", 0) == 0 || fs::path(source).is_absolute()) return source;
+  return (base / source).lexically_normal().string();
+}
+
+io::LayerDefinition parse_layer_definition(const YAML::Node& node, const std::string& name, const fs::path& file) {
+  io::LayerDefinition definition;
+  definition.name = name;
+  definition.origin = at(file, node);
+  if (!node.IsMap()) {
+    throw ConfigError("a layer definition must be a mapping with source, role and fields", definition.origin);
+  }
+  static const std::set<std::string> known = {"source", "layer", "role", "fields", "crs", "where", "sql"};
+  for (const auto& entry : node) {
+    const auto key = entry.first.as<std::string>();
+    if (!known.count(key)) {
+      throw ConfigError(fmt::format("unknown key '{}' in layer '{}' (keys: source, layer, role, fields, crs, where, sql)",
+                                    key, name),
+                        at(file, entry.first));
+    }
+  }
+  if (!node["source"]) throw ConfigError(fmt::format("layer '{}' has no source", name), definition.origin);
+  definition.source = resolve_source(scalar(node["source"], file, "source"), file.parent_path());
+  if (node["layer"]) definition.layer = scalar(node["layer"], file, "layer");
+  if (node["crs"]) definition.crs = scalar(node["crs"], file, "crs");
+  if (node["where"]) definition.where = scalar(node["where"], file, "where");
+  if (node["sql"]) definition.sql = scalar(node["sql"], file, "sql");
+  std::vector<std::string_view> role_names;
+  for (const auto& spec : role_specs()) {
+    if (spec.role != Role::result) role_names.push_back(spec.name);
+  }
+  if (!node["role"]) {
+    throw ConfigError(fmt::format("layer '{}' has no role", name), definition.origin,
+                      fmt::format("add role: one of {}", fmt::join(role_names, ", ")));
+  }
+  const auto role_text = scalar(node["role"], file, "role");
+  const auto role = role_from_name(role_text);
+  if (!role) {
+    throw ConfigError(fmt::format("unknown role '{}'", role_text), at(file, node["role"]),
+                      fmt::format("use one of {}", fmt::join(role_names, ", ")));
+  }
+  definition.role = *role;
+  if (const auto fields = node["fields"]) {
+    if (!fields.IsMap()) throw ConfigError("fields must be a mapping such as { id: AGS, name: GEN }", at(file, fields));
+    for (const auto& entry : fields) {
+      definition.fields.emplace_back(entry.first.as<std::string>(), scalar(entry.second, file, "fields"));
+    }
+  }
+  return definition;
+}
+
+}  // namespace
+
+io::LayerDefinition load_layer_definition(const fs::path& file, const std::string& name) {
+  return parse_layer_definition(load_yaml(file), name, file);
+}
+
+Pipeline load_pipeline(const fs::path& file) {
+  const YAML::Node root = load_yaml(file);
+  Pipeline pipeline;
+  pipeline.file = file;
+  if (!root.IsMap()) throw ConfigError("a pipeline must be a mapping with layers and steps", at(file, root));
+  for (const auto& entry : root) {
+    const auto key = entry.first.as<std::string>();
+    if (key != "analysis_crs" && key != "layers" && key != "steps") {
+      throw ConfigError(fmt::format("unknown key '{}' (keys: analysis_crs, layers, steps)", key), at(file, entry.first));
+    }
+  }
+  if (root["analysis_crs"]) pipeline.analysis_crs = scalar(root["analysis_crs"], file, "analysis_crs");
+  const auto layers = root["layers"];
+  if (!layers || !layers.IsMap()) throw ConfigError("a pipeline needs a 'layers' mapping", at(file, root));
+  for (const auto& entry : layers) {
+    const auto name = entry.first.as<std::string>();
+    if (entry.second.IsScalar()) {
+      const fs::path definition_file = file.parent_path() / entry.second.as<std::string>();
+      if (!fs::exists(definition_file)) {
+        throw ConfigError(fmt::format("layer definition file not found: {}", definition_file.string()),
+                          at(file, entry.second));
+      }
+      pipeline.layers.push_back(load_layer_definition(definition_file.lexically_normal(), name));
+    } else {
+      pipeline.layers.push_back(parse_layer_definition(entry.second, name, file));
+    }
+  }
+  const auto steps = root["steps"];
+  if (steps && !steps.IsSequence()) throw ConfigError("'steps' must be a list", at(file, steps));
+  for (const auto& step : steps) {
+    if (!step.IsMap() || step.size() != 1) {
+      throw ConfigError("each step is one algorithm with its parameters: - shared-zones: { ... }", at(file, step));
+    }
+    const auto& entry = *step.begin();
+    StepCall call;
+    call.algorithm = entry.first.as<std::string>();
+    call.origin = at(file, entry.first);
+    if (entry.second && !entry.second.IsNull()) {
+      if (!entry.second.IsMap()) throw ConfigError("step parameters must be a mapping", at(file, entry.second));
+      for (const auto& argument : entry.second) {
+        call.arguments.emplace_back(argument.first.as<std::string>(), scalar(argument.second, file, "parameter"));
+      }
+    }
+    pipeline.steps.push_back(std::move(call));
+  }
+  return pipeline;
+}
+
+void validate(const Pipeline& pipeline, const Registry& registry) {
+  std::vector<std::string> problems;
+  auto problem = [&](const ErrorContext& where, const std::string& text) {
+    problems.push_back(where.line ? fmt::format("{}:{}: {}", where.file, *where.line, text)
+                                  : where.file.empty() ? text : fmt::format("{}: {}", where.file, text));
+  };
+  std::map<std::string, const io::LayerDefinition*> layers;
+  for (const auto& layer : pipeline.layers) layers[layer.name] = &layer;
+  std::set<std::string> outputs;
+  for (const auto& step : pipeline.steps) {
+    const Algorithm* algorithm = registry.find(step.algorithm);
+    if (!algorithm) {
+      std::vector<std::string_view> ids;
+      for (const auto& a : registry.algorithms()) ids.push_back(a->id());
+      problem(step.origin, fmt::format("unknown step '{}' (steps: {})", step.algorithm, fmt::join(ids, ", ")));
+      continue;
+    }
+    std::set<std::string> given;
+    for (const auto& [name, value] : step.arguments) {
+      given.insert(name);
+      const ParamSpec* spec = algorithm->parameter(name);
+      if (!spec) {
+        std::vector<std::string> names;
+        for (const auto& p : algorithm->parameters()) names.push_back(p.name);
+        problem(step.origin, fmt::format("step '{}' has no parameter '{}' (parameters: {})", step.algorithm, name,
+                                         fmt::join(names, ", ")));
+        continue;
+      }
+      if (spec->type == ParamType::layer) {
+        auto it = layers.find(value);
+        if (it == layers.end()) {
+          std::vector<std::string> names;
+          for (const auto& [n, l] : layers) names.push_back(n);
+          problem(step.origin, fmt::format("step '{}': {} refers to layer '{}', which is not defined (layers: {})",
+                                           step.algorithm, name, value, fmt::join(names, ", ")));
+        } else if (it->second->role != spec->role) {
+          problem(step.origin, fmt::format("step '{}': {} needs a layer with role {}, but '{}' has role {}",
+                                           step.algorithm, name, to_string(spec->role), value,
+                                           to_string(it->second->role)));
+        }
+        continue;
+      }
+      try {
+        spec->parse(value);
+      } catch (const Error& error) {
+        problem(step.origin, fmt::format("step '{}': {}", step.algorithm, error.message()));
+      }
+    }
+    for (const auto& spec : algorithm->parameters()) {
+      if (spec.required() && !given.count(spec.name)) {
+        problem(step.origin, fmt::format("step '{}' needs parameter '{}' ({})", step.algorithm, spec.name,
+                                         spec.description));
+      }
+    }
+    for (const auto& output : algorithm->outputs()) {
+      if (!outputs.insert(output.name).second) {
+        problem(step.origin, fmt::format("output '{}' is produced by two steps", output.name));
+      }
+    }
+  }
+  if (problems.size() == 1) throw ConfigError(problems.front());
+  if (!problems.empty()) {
+    throw ConfigError(fmt::format("{} problems in the pipeline:\n  {}", problems.size(), fmt::join(problems, "\n  ")));
+  }
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// Opens every source before loading any, so all data problems are reported together.
+std::vector<io::SourceInfo> probe_all(const Pipeline& pipeline) {
+  std::vector<io::SourceInfo> infos;
+  std::vector<std::string> problems;
+  std::optional<ErrorKind> first_kind;
+  for (const auto& definition : pipeline.layers) {
+    try {
+      infos.push_back(io::probe_source(definition));
+    } catch (const Error& error) {
+      problems.push_back(error.what());
+      if (!first_kind) first_kind = error.kind();
+    }
+  }
+  if (problems.size() == 1) throw Error(*first_kind, problems.front());
+  if (!problems.empty()) {
+    throw Error(*first_kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
+                                         fmt::join(problems, "\n  ")));
+  }
+  return infos;
+}
+
+nlohmann::json input_entry(const io::LayerDefinition& definition, const io::LoadReport& report) {
+  nlohmann::json entry = report.to_json();
+  entry["role"] = to_string(definition.role);
+  if (fs::is_regular_file(definition.source)) {
+    entry["size_bytes"] = fs::file_size(definition.source);
+    entry["sha256"] = io::sha256_file(definition.source);
+  }
+  if (!definition.where.empty()) entry["where"] = definition.where;
+  if (!definition.sql.empty()) entry["sql"] = definition.sql;
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [key, value] : definition.fields) fields[key] = value;
+  entry["fields"] = fields;
+  return entry;
+}
+
+}  // namespace
+
+RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
+  const auto started = Clock::now();
+  const auto started_at = utc_now();
+  validate(pipeline, registry);
+
+  std::vector<std::string> planned = {"twinrisk.gpkg", "manifest.json"};
+  for (const auto& step : pipeline.steps) {
+    for (const auto& output : registry.find(step.algorithm)->outputs()) {
+      if (output.kind == OutputKind::table) planned.push_back("tables/" + output.name + ".csv");
+    }
+  }
+  io::OutputFolder folder(options.output_folder, planned, options.overwrite);
+
+  std::optional<tbb::global_control> thread_limit;
+  if (options.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+
+  const auto infos = probe_all(pipeline);
+  std::vector<io::LonLatExtent> extents;
+  for (const auto& info : infos) {
+    if (info.extent) extents.push_back(*info.extent);
+  }
+  const std::string crs_wkt = io::resolve_analysis_crs(pipeline.analysis_crs, extents);
+  if (!io::is_equal_area(crs_wkt)) {
+    progress.message(fmt::format("analysis_crs {} is not an equal-area projection: areas carry its scale distortion",
+                                 pipeline.analysis_crs));
+  }
+
+  RunSummary summary;
+  std::map<std::string, Layer, std::less<>> catalogue;
+  nlohmann::json inputs = nlohmann::json::array();
+  const auto load_start = Clock::now();
+  for (const auto& definition : pipeline.layers) {
+    io::LoadReport report;
+    catalogue[definition.name] = io::load_layer(definition, crs_wkt, report, progress);
+    inputs.push_back(input_entry(definition, report));
+    summary.loads.push_back(std::move(report));
+  }
+  const double load_seconds = seconds_since(load_start);
+
+  std::vector<Layer> results;
+  std::vector<Table> tables;
+  nlohmann::json steps = nlohmann::json::array();
+  for (const auto& call : pipeline.steps) {
+    const Algorithm& algorithm = *registry.find(call.algorithm);
+    StepInput input;
+    input.analysis_crs_wkt = crs_wkt;
+    nlohmann::json parameters = nlohmann::json::object();
+    for (const auto& spec : algorithm.parameters()) {
+      if (spec.type != ParamType::layer && !spec.required()) input.values[spec.name] = spec.default_value;
+    }
+    for (const auto& [name, value] : call.arguments) {
+      const ParamSpec& spec = *algorithm.parameter(name);
+      parameters[name] = value;
+      if (spec.type == ParamType::layer) {
+        input.layers[name] = &catalogue.at(value);
+      } else {
+        input.values[name] = spec.parse(value);
+      }
+    }
+    const auto step_start = Clock::now();
+    StepOutput output;
+    try {
+      output = algorithm.run(input, progress);
+    } catch (const Error& error) {
+      ErrorContext context = error.context();
+      if (context.step.empty()) context.step = call.algorithm;
+      throw Error(error.kind(), error.message(), context, error.hint());
+    }
+    steps.push_back({{"algorithm", call.algorithm},
+                     {"parameters", parameters},
+                     {"stats", output.stats},
+                     {"wall_seconds", seconds_since(step_start)}});
+    summary.steps.push_back({call.algorithm, output.stats, output.tables});
+    for (auto& layer : output.layers) results.push_back(std::move(layer));
+    for (auto& table : output.tables) tables.push_back(std::move(table));
+  }
+  catalogue.clear();
+
+  const auto write_start = Clock::now();
+  std::vector<const Layer*> layer_pointers;
+  for (const auto& layer : results) layer_pointers.push_back(&layer);
+  io::write_geopackage(folder.stage("twinrisk.gpkg"), layer_pointers);
+  summary.geopackage = folder.folder() / "twinrisk.gpkg";
+  nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& layer : results) {
+    outputs.push_back({{"file", "twinrisk.gpkg"}, {"layer", layer.name}, {"features", layer.features.size()}});
+  }
+  for (const auto& table : tables) {
+    const std::string relative = "tables/" + table.name + ".csv";
+    io::write_csv(folder.stage(relative), table);
+    summary.tables.push_back(folder.folder() / relative);
+    outputs.push_back({{"file", relative}, {"rows", table.rows.size()}});
+  }
+  const double write_seconds = seconds_since(write_start);
+
+  nlohmann::json manifest = {
+      {"twinrisk", version_string()},
+      {"libraries", {{"gdal", gdal_version()}, {"geos", geos_version()}, {"proj", proj_version()}}},
+      {"started_at", started_at},
+      {"pipeline", pipeline.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(pipeline.file.string())},
+      {"analysis_crs", {{"requested", pipeline.analysis_crs}, {"equal_area", io::is_equal_area(crs_wkt)}, {"wkt", crs_wkt}}},
+      {"threads", threads},
+      {"inputs", inputs},
+      {"steps", steps},
+      {"outputs", outputs},
+      {"timings", {{"load_seconds", load_seconds}, {"write_seconds", write_seconds},
+                   {"total_seconds", seconds_since(started)}}},
+  };
+  io::write_json(folder.stage("manifest.json"), manifest);
+  summary.manifest = folder.folder() / "manifest.json";
+  folder.commit();
+  return summary;
+}
+
+}  // namespace twinrisk::pipeline
