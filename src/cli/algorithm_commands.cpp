@@ -66,7 +66,7 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
     const Algorithm* algorithm = algorithm_ptr.get();
     auto options = std::make_shared<AlgorithmOptions>();
     auto* command = app.add_subcommand(std::string(algorithm->id()), std::string(algorithm->title()));
-    command->footer(std::string(algorithm->help()));
+    command->footer(std::string(algorithm->help()) + "\n");
     for (const auto& spec : algorithm->parameters()) {
       if (spec.type == ParamType::layer) {
         auto& layer = options->layers[spec.name];
@@ -82,8 +82,12 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
         continue;
       }
       auto* option = command->add_option(spec.cli_flag(), options->values[spec.name], spec.description);
-      if (!spec.required()) option->default_str(spec.default_value.dump());
-      else option->required();
+      option->type_name(std::string(to_string(spec.type)));
+      if (spec.required()) {
+        option->required();
+      } else {
+        option->default_str(spec.default_value.dump());
+      }
     }
     command->add_option("--analysis-crs", options->analysis_crs, "Analysis CRS (auto: equal-area centred on the data)")
         ->capture_default_str();

@@ -11,10 +11,16 @@ namespace twinrisk::cli {
 namespace {
 
 constexpr std::size_t kMaxRowsShown = 12;
+constexpr std::size_t kMaxCellBytes = 40;
 
 std::string cell(const Value& value) {
   if (const auto* number = std::get_if<double>(&value)) return fmt::format("{:.6g}", *number);
-  return to_display_string(value);
+  auto text = to_display_string(value);
+  if (text.size() <= kMaxCellBytes) return text;
+  // Cut on a UTF-8 character boundary; the CSV tables keep the whole value.
+  std::size_t cut = kMaxCellBytes - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
 }
 
 void print_table(const Table& table) {

@@ -29,6 +29,13 @@ bool looks_like_path(const std::string& source) {
   return source.find(':') == std::string::npos || source.rfind("/", 0) == 0 || source.rfind(".", 0) == 0;
 }
 
+// GeoPackage's srs_id 0 and -1 stand for "no CRS" but reach OGR as named placeholder CRSes.
+bool is_undefined(const OGRSpatialReference& crs) {
+  const char* name = crs.GetName();
+  return crs.IsEmpty() || (name && (std::string_view(name) == "Undefined geographic SRS" ||
+                                    std::string_view(name) == "Undefined Cartesian SRS"));
+}
+
 // An open source with the layer a definition names (or its SQL result set).
 class OpenLayer {
  public:
@@ -98,6 +105,7 @@ class OpenLayer {
   OGRSpatialReference crs() const {
     const auto context = context_of(m_definition);
     const OGRSpatialReference* native = m_layer->GetSpatialRef();
+    if (native && is_undefined(*native)) native = nullptr;
     OGRSpatialReference declared;
     if (!m_definition.crs.empty() && declared.SetFromUserInput(m_definition.crs.c_str()) != OGRERR_NONE) {
       throw ConfigError(fmt::format("crs '{}' is not a CRS PROJ knows", m_definition.crs), context,
@@ -485,7 +493,7 @@ nlohmann::json describe_source(const std::string& source) {
     const auto* crs = layer->GetSpatialRef();
     layers.push_back({{"name", layer->GetName()},
                       {"geometry_type", OGRGeometryTypeToName(layer->GetGeomType())},
-                      {"crs", crs ? crs_label(*crs) : "none"},
+                      {"crs", crs && !is_undefined(*crs) ? crs_label(*crs) : "none"},
                       {"features", count},
                       {"empty_geometries", empty},
                       {"invalid_geometries", invalid},

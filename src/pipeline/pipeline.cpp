@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <exception>
 #include <map>
 #include <optional>
 #include <set>
@@ -246,19 +247,23 @@ std::string utc_now() {
 std::vector<io::SourceInfo> probe_all(const Pipeline& pipeline) {
   std::vector<io::SourceInfo> infos;
   std::vector<std::string> problems;
-  std::optional<ErrorKind> first_kind;
+  std::exception_ptr first;
+  ErrorKind first_kind = ErrorKind::internal;
   for (const auto& definition : pipeline.layers) {
     try {
       infos.push_back(io::probe_source(definition));
     } catch (const Error& error) {
       problems.push_back(error.what());
-      if (!first_kind) first_kind = error.kind();
+      if (!first) {
+        first = std::current_exception();
+        first_kind = error.kind();
+      }
     }
   }
-  if (problems.size() == 1) throw Error(*first_kind, problems.front());
+  if (problems.size() == 1) std::rethrow_exception(first);
   if (!problems.empty()) {
-    throw Error(*first_kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
-                                         fmt::join(problems, "\n  ")));
+    throw Error(first_kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
+                                        fmt::join(problems, "\n  ")));
   }
   return infos;
 }

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Golden CLI tests: run the binary on tiny inputs and check exit code and message.
+# Usage: cli_test.sh TWINRISK DATA_DIR CASE
+set -uo pipefail
+tw=$1 data=$2 case=$3
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+py=/usr/bin/python3
+
+fail() { echo "FAIL [$case]: $*"; echo "--- stdout"; cat "$tmp/out" 2>/dev/null; echo "--- stderr"; cat "$tmp/err" 2>/dev/null; exit 1; }
+# run EXPECTED_EXIT ARGS...: runs twinrisk, keeps stdout/stderr, checks the exit code.
+run() {
+  local want=$1; shift
+  "$tw" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+  local rc=$?
+  [ "$rc" -eq "$want" ] || fail "exit $rc, want $want: twinrisk $*"
+}
+stderr_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks: $1"; }
+stdout_has() { grep -qF -- "$1" "$tmp/out" || fail "stdout lacks: $1"; }
+
+case $case in
+success)
+  run 0 run "$data/pipelines/ok.yaml" -o "$tmp/o"
+  for f in twinrisk.gpkg manifest.json tables/zone_summary.csv tables/municipality_summary.csv; do
+    [ -s "$tmp/o/$f" ] || fail "missing output $f"
+  done
+  stdout_has "zone_summary"
+  ls -a "$tmp/o" | grep -q 'tmp-' && fail "temporary files left behind"
+  # UTF-8 in, UTF-8 out.
+  grep -q "Lanaken–Mésen" "$tmp/o/tables/municipality_summary.csv" || fail "UTF-8 name not kept"
+  $py -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['inputs'][0]['sha256'] and m['inputs'][0]['size_bytes']>0; assert m['steps'][0]['algorithm']=='shared-zones'" "$tmp/o/manifest.json" \
+    || fail "manifest lacks checksums or steps"
+  ;;
+missing-input)
+  run 3 run "$data/pipelines/missing_input.yaml" -o "$tmp/o"
+  stderr_has "does_not_exist.gpkg"
+  stderr_has "not found"
+  [ -e "$tmp/o/twinrisk.gpkg" ] && fail "an output was written despite the error"
+  ;;
+malformed-yaml)
+  run 2 run "$data/pipelines/malformed.yaml" -o "$tmp/o"
+  grep -qE "malformed.yaml:[0-9]+: malformed YAML" "$tmp/err" || fail "no file:line in the message"
+  ;;
+unknown-field)
+  run 2 run "$data/pipelines/unknown_field.yaml" -o "$tmp/o"
+  stderr_has "field 'AGS' not found"
+  stderr_has "code, naam, land"
+  stderr_has "set fields.id"
+  ;;
+no-crs)
+  run 3 run "$data/pipelines/no_crs.yaml" -o "$tmp/o"
+  stderr_has "has no CRS"
+  stderr_has "crs: EPSG:"
+  ;;
+output-exists)
+  run 0 run "$data/pipelines/ok.yaml" -o "$tmp/o"
+  before=$(cd "$tmp/o" && find . -type f -exec sha256sum {} + | sort)
+  run 4 run "$data/pipelines/ok.yaml" -o "$tmp/o"
+  stderr_has "already exists"
+  stderr_has "--overwrite"
+  after=$(cd "$tmp/o" && find . -type f -exec sha256sum {} + | sort)
+  [ "$before" = "$after" ] || fail "existing outputs changed"
+  run 0 run "$data/pipelines/ok.yaml" -o "$tmp/o" --overwrite
+  ;;
+algorithms-json)
+  run 0 algorithms --json
+  $py - "$tmp/out" <<'PY' || fail "algorithms --json does not describe shared-zones fully"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+alg = {a["id"]: a for a in doc["algorithms"]}["shared-zones"]
+params = {p["name"]: p for p in alg["parameters"]}
+assert set(params) == {"municipalities", "hazard", "min_area_m2"}, params
+for p in params.values():
+    assert {"type", "description", "default", "optional", "cli_flag"} <= set(p), p
+assert params["municipalities"]["type"] == "layer" and params["municipalities"]["geometry"] == "polygon"
+assert params["min_area_m2"]["type"] == "number" and params["min_area_m2"]["default"] == 0
+assert [o["name"] for o in alg["outputs"]] == ["zones", "zone_parts", "zone_summary", "municipality_summary"]
+assert all(o["fields"] for o in alg["outputs"])
+PY
+  ;;
+subcommand-equals-run)
+  run 0 run "$data/pipelines/ok.yaml" -o "$tmp/a"
+  run 0 shared-zones --municipalities "$data/towns.geojson" --municipalities-field id=code \
+    --municipalities-field name=naam --municipalities-field country=land \
+    --hazard "$data/flood.geojson" --hazard-field class=hq -o "$tmp/b"
+  for t in zone_summary municipality_summary; do
+    cmp -s "$tmp/a/tables/$t.csv" "$tmp/b/tables/$t.csv" || fail "$t.csv differs between run and shared-zones"
+  done
+  run 2 shared-zones --municipalities "$data/towns.geojson" --hazard "$data/flood.geojson" -o "$tmp/c" --min-area-m2=-5
+  stderr_has "out of range"
+  ;;
+info)
+  run 0 info "$data/towns.geojson"
+  stdout_has "3 features"
+  stdout_has "EPSG:4326"
+  stdout_has "code (String)"
+  run 3 info "$tmp/nothing.gpkg"
+  stderr_has "nothing.gpkg"
+  ;;
+usage)
+  run 0 --version
+  stdout_has "GDAL"
+  stdout_has "GEOS"
+  stdout_has "PROJ"
+  run 0 shared-zones --help
+  stdout_has "--min-area-m2"
+  run 2 run
+  run 2 no-such-command
+  ;;
+progress-json)
+  run 0 --progress json run "$data/pipelines/ok.yaml" -o "$tmp/o"
+  $py -c "import json,sys; lines=[json.loads(l) for l in open(sys.argv[1])]; assert any(l['type']=='progress' for l in lines)" "$tmp/err" \
+    || fail "stderr is not JSON progress lines"
+  run 3 --progress json run "$data/pipelines/missing_input.yaml" -o "$tmp/p"
+  $py -c "import json,sys; l=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert l['type']=='error' and l['exit_code']==3" "$tmp/err" \
+    || fail "error is not a JSON line"
+  ;;
+*)
+  fail "unknown case"
+  ;;
+esac
+echo "PASS [$case]"

@@ -1,0 +1,192 @@
+// Loading: repair and counting, CRS handling, axis order, field mapping and their errors.
+
+#include "twinrisk/io/loader.hpp"
+
+#include <gtest/gtest.h>
+
+#include "../test_support.hpp"
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/io/gdal.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+using test::definition;
+using test::rectangle;
+using test::TempDir;
+using test::write_layer;
+
+std::string epsg_wkt(int code) {
+  return resolve_analysis_crs("EPSG:" + std::to_string(code), {});
+}
+
+Layer load(const LayerDefinition& d, const std::string& crs_wkt, LoadReport& report) {
+  NullProgress progress;
+  return load_layer(d, crs_wkt, report, progress);
+}
+
+template <typename F>
+Error expect_error(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e;
+  }
+  ADD_FAILURE() << "expected an error";
+  return Error(ErrorKind::internal, "none");
+}
+
+TEST(Loader, BowTieIsRepairedAndCounted) {
+  TempDir dir;
+  const auto file = dir / "h.gpkg";
+  // A bow-tie crossing itself at (5,5): two triangles of 10 x 5 / 2 = 25 m² each.
+  write_layer(file, "h", 3035, {"class"},
+              {{"POLYGON((0 0,10 10,10 0,0 10,0 0))", {1LL}}, {rectangle(20, 0, 30, 10), {2LL}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "h", Role::hazard), epsg_wkt(3035), report);
+  EXPECT_EQ(report.read, 2);
+  EXPECT_EQ(report.loaded, 2);
+  EXPECT_EQ(report.repaired, 1);
+  EXPECT_FALSE(report.reprojected);
+  ASSERT_EQ(layer.features.size(), 2u);
+  EXPECT_TRUE(geos::is_valid(layer.features[0].geometry.get()));
+  EXPECT_NEAR(geos::area(layer.features[0].geometry.get()), 50, 1e-9);
+  EXPECT_EQ(layer.features[0].fid, 1);
+  ASSERT_FALSE(report.notes.empty());
+  EXPECT_NE(report.notes[0].find("feature 1"), std::string::npos) << report.notes[0];
+  EXPECT_NE(report.notes[0].find("repaired"), std::string::npos) << report.notes[0];
+}
+
+TEST(Loader, EmptyNullAndNonPolygonFeaturesAreCountedNotLost) {
+  TempDir dir;
+  const auto file = dir / "h.gpkg";
+  write_layer(file, "h", 3035, {"class"},
+              {{rectangle(0, 0, 10, 10), {1LL}},
+               {"", {1LL}},
+               {"POLYGON EMPTY", {1LL}},
+               {"LINESTRING(0 0,10 10)", {1LL}},
+               {"GEOMETRYCOLLECTION(POLYGON((0 0,1 0,1 1,0 1,0 0)),LINESTRING(5 5,6 6))", {2LL}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "h", Role::hazard), epsg_wkt(3035), report);
+  EXPECT_EQ(report.read, 5);
+  EXPECT_EQ(report.empty, 2);
+  EXPECT_EQ(report.dropped, 1);  // the line: not a polygon
+  EXPECT_EQ(report.loaded, 2);
+  EXPECT_EQ(report.read, report.loaded + report.empty + report.dropped);
+  // The collection keeps its polygon (1 m²) and loses the line.
+  EXPECT_NEAR(geos::area(layer.features[1].geometry.get()), 1, 1e-12);
+}
+
+TEST(Loader, LonLatPointLandsWhereItMust) {
+  TempDir dir;
+  const auto file = dir / "p.gpkg";
+  // 6° E, 51° N. Expected from PROJ's cs2cs with EPSG:4326's own lat/lon order:
+  // `echo "51 6" | cs2cs EPSG:4326 EPSG:25832` → 289511.1430 5654109.1786.
+  write_layer(file, "p", 4326, {"category"}, {{"POINT(6 51)", {std::string("gauge")}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "p", Role::infrastructure), epsg_wkt(25832), report);
+  ASSERT_EQ(layer.features.size(), 1u);
+  const auto env = geos::envelope(layer.features[0].geometry.get());
+  EXPECT_NEAR(env.min_x, 289511.1430, 0.01);
+  EXPECT_NEAR(env.min_y, 5654109.1786, 0.01);
+  EXPECT_TRUE(report.reprojected);
+}
+
+TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
+  TempDir dir;
+  const auto file = dir / "n.gpkg";
+  write_layer(file, "n", 0, {"id"}, {{rectangle(0, 0, 10, 10), {std::string("a")}}});
+  auto d = definition(file, "n", Role::municipalities);
+  const auto error = expect_error([&] { probe_source(d); });
+  EXPECT_EQ(error.kind(), ErrorKind::input);
+  EXPECT_NE(std::string(error.what()).find("has no CRS"), std::string::npos) << error.what();
+  EXPECT_NE(std::string(error.what()).find("crs:"), std::string::npos) << error.what();
+
+  d.crs = "EPSG:3035";
+  EXPECT_NO_THROW(probe_source(d));
+  LoadReport report;
+  EXPECT_EQ(load(d, epsg_wkt(3035), report).features.size(), 1u);
+
+  const auto with_crs = dir / "c.gpkg";
+  write_layer(with_crs, "c", 4326, {"id"}, {{rectangle(0, 0, 1, 1), {std::string("a")}}});
+  auto conflicting = definition(with_crs, "c", Role::municipalities);
+  conflicting.crs = "EPSG:3035";
+  const auto conflict = expect_error([&] { probe_source(conflicting); });
+  EXPECT_EQ(conflict.kind(), ErrorKind::config);
+  EXPECT_NE(std::string(conflict.what()).find("conflicts"), std::string::npos) << conflict.what();
+}
+
+TEST(Loader, FieldMappingConstantsDefaultsAndErrors) {
+  TempDir dir;
+  const auto file = dir / "m.gpkg";
+  write_layer(file, "gemeinden", 3035, {"AGS", "GEN"},
+              {{rectangle(0, 0, 10, 10), {std::string("01001"), std::string("Flensburg")}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "gemeinden", Role::municipalities,
+                                     {{"id", "AGS"}, {"name", "GEN"}, {"country", "=DE"}}),
+                          epsg_wkt(3035), report);
+  ASSERT_EQ(layer.fields.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(layer.features[0].values[*layer.field_index("id")]), "01001");
+  EXPECT_EQ(std::get<std::string>(layer.features[0].values[*layer.field_index("country")]), "DE");
+
+  const auto unknown = expect_error([&] {
+    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "ARS"}}));
+  });
+  EXPECT_EQ(unknown.kind(), ErrorKind::config);
+  EXPECT_NE(std::string(unknown.what()).find("field 'ARS' not found"), std::string::npos) << unknown.what();
+  EXPECT_NE(std::string(unknown.what()).find("AGS, GEN"), std::string::npos) << unknown.what();
+
+  const auto missing_id = expect_error([&] { probe_source(definition(file, "gemeinden", Role::municipalities)); });
+  EXPECT_NE(std::string(missing_id.what()).find("needs field 'id'"), std::string::npos) << missing_id.what();
+
+  const auto bad_key = expect_error([&] {
+    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "AGS"}, {"kreis", "GEN"}}));
+  });
+  EXPECT_NE(std::string(bad_key.what()).find("'kreis' is not a field of role municipalities"), std::string::npos);
+}
+
+TEST(Loader, WhereFilterAndMissingFile) {
+  TempDir dir;
+  const auto file = dir / "h.gpkg";
+  write_layer(file, "h", 3035, {"class"}, {{rectangle(0, 0, 1, 1), {1LL}}, {rectangle(0, 0, 2, 2), {3LL}}});
+  auto d = definition(file, "h", Role::hazard);
+  d.where = "class >= 2";
+  LoadReport report;
+  const auto layer = load(d, epsg_wkt(3035), report);
+  ASSERT_EQ(layer.features.size(), 1u);
+  EXPECT_NEAR(geos::area(layer.features[0].geometry.get()), 4, 1e-12);
+
+  const auto missing = expect_error([&] { probe_source(definition(dir / "nope.gpkg", "h", Role::hazard)); });
+  EXPECT_EQ(missing.kind(), ErrorKind::input);
+  EXPECT_NE(std::string(missing.what()).find("nope.gpkg"), std::string::npos);
+}
+
+TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
+  TempDir dir;
+  const auto file = dir / "l.gpkg";
+  io::ensure_gdal_registered();
+  {
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GPKG")->Create(file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    OGRSpatialReference crs;
+    crs.importFromEPSG(3035);
+    ds->CreateLayer("rivers", &crs, wkbLineString, nullptr);
+  }
+  const auto error = expect_error([&] { probe_source(definition(file, "rivers", Role::hazard)); });
+  EXPECT_EQ(error.kind(), ErrorKind::input);
+  EXPECT_NE(std::string(error.what()).find("needs polygon geometries"), std::string::npos) << error.what();
+}
+
+TEST(AnalysisCrs, AutoIsEqualAreaAndCentredOnTheData) {
+  const auto wkt = resolve_analysis_crs("auto", {{5.0, 50.0, 6.0, 51.0}, {5.5, 50.5, 7.0, 52.0}});
+  EXPECT_TRUE(is_equal_area(wkt));
+  EXPECT_NE(wkt.find("Lambert Azimuthal Equal Area"), std::string::npos);
+  EXPECT_NE(wkt.find("51"), std::string::npos);  // latitude of origin (50 + 52) / 2
+  EXPECT_NE(wkt.find(",6,"), std::string::npos) << wkt;  // longitude of origin (5 + 7) / 2
+  EXPECT_TRUE(is_equal_area(epsg_wkt(3035)));
+  EXPECT_FALSE(is_equal_area(epsg_wkt(25832)));
+  EXPECT_THROW(resolve_analysis_crs("EPSG:4326", {}), ConfigError);
+  EXPECT_THROW(resolve_analysis_crs("EPSG:999999", {}), ConfigError);
+}
+
+}  // namespace
+}  // namespace twinrisk::io

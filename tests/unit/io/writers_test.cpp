@@ -1,0 +1,104 @@
+// Writers: RFC 4180 CSV, GeoPackage round trip through OGR, and outputs that are never half-written.
+
+#include "twinrisk/io/writers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "../test_support.hpp"
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/io/loader.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+using test::TempDir;
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+TEST(Csv, QuotesOnlyWhatRfc4180RequiresAndKeepsUtf8) {
+  TempDir dir;
+  Table table{"t", {{"name", FieldType::string}, {"n", FieldType::integer}, {"x", FieldType::real}}, {}};
+  table.rows.push_back({std::string("Liège, Wallonie"), std::int64_t{3}, 0.5});
+  table.rows.push_back({std::string("say \"hi\""), Value(), 1e-3});
+  table.rows.push_back({std::string("two\nlines"), std::int64_t{-1}, 1234567.25});
+  write_csv(dir / "t.csv", table);
+  EXPECT_EQ(read_file(dir / "t.csv"),
+            "name,n,x\r\n"
+            "\"Liège, Wallonie\",3,0.5\r\n"
+            "\"say \"\"hi\"\"\",,0.001\r\n"
+            "\"two\nlines\",-1,1234567.25\r\n");
+}
+
+TEST(OutputFolder, RefusesToOverwriteAndLeavesTheFileUntouched) {
+  TempDir dir;
+  { std::ofstream(dir / "manifest.json") << "old"; }
+  EXPECT_THROW(OutputFolder(dir.path(), {"manifest.json"}, false), OutputError);
+  EXPECT_EQ(read_file(dir / "manifest.json"), "old");
+  EXPECT_NO_THROW(OutputFolder(dir.path(), {"other.json"}, false));
+}
+
+TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
+  TempDir dir;
+  {
+    OutputFolder folder(dir / "out", {"a.json"}, false);
+    write_json(folder.stage("a.json"), {{"k", 1}});
+    EXPECT_FALSE(std::filesystem::exists(dir / "out" / "a.json"));
+    // Leaving without commit (as when a later step throws) removes the staged file.
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir / "out"));
+  {
+    OutputFolder folder(dir / "out", {"a.json"}, false);
+    write_json(folder.stage("a.json"), {{"k", 2}});
+    folder.commit();
+  }
+  EXPECT_NE(read_file(dir / "out" / "a.json").find("\"k\": 2"), std::string::npos);
+  {
+    OutputFolder folder(dir / "out", {"a.json"}, true);
+    write_json(folder.stage("a.json"), {{"k", 3}});
+    folder.commit();
+  }
+  EXPECT_NE(read_file(dir / "out" / "a.json").find("\"k\": 3"), std::string::npos);
+}
+
+TEST(GeoPackage, RoundTripThroughOgr) {
+  TempDir dir;
+  Layer layer;
+  layer.name = "zones";
+  layer.geometry = GeometryFamily::polygon;
+  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
+  layer.fields = {{"zone_id", FieldType::integer}, {"name", FieldType::string}, {"area_m2", FieldType::real}};
+  layer.features.push_back({1, geos::from_wkt("POLYGON((0 0,3 0,3 2,0 2,0 0))"), {std::int64_t{1}, std::string("Maas–Meuse"), 6.0}});
+  layer.features.push_back({2, geos::from_wkt("MULTIPOLYGON(((10 10,11 10,11 11,10 10)))"), {std::int64_t{2}, Value(), 0.5}});
+  write_geopackage(dir / "out.gpkg", {&layer});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "out.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  OGRLayer* out = ds->GetLayerByName("zones");
+  ASSERT_NE(out, nullptr);
+  EXPECT_EQ(out->GetGeomType(), wkbMultiPolygon);
+  EXPECT_EQ(out->GetFeatureCount(), 2);
+  EXPECT_STREQ(out->GetSpatialRef()->GetAuthorityCode(nullptr), "3035");
+  auto first = std::unique_ptr<OGRFeature>(out->GetNextFeature());
+  EXPECT_STREQ(first->GetFieldAsString("name"), "Maas–Meuse");
+  EXPECT_DOUBLE_EQ(first->GetGeometryRef()->toMultiPolygon()->get_Area(), 6.0);
+  auto second = std::unique_ptr<OGRFeature>(out->GetNextFeature());
+  EXPECT_TRUE(second->IsFieldNull(second->GetFieldIndex("name")));
+}
+
+TEST(Sha256, MatchesKnownDigest) {
+  TempDir dir;
+  { std::ofstream(dir / "abc.txt", std::ios::binary) << "abc"; }
+  // FIPS 180-2, appendix B.1.
+  EXPECT_EQ(sha256_file(dir / "abc.txt"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace twinrisk::io

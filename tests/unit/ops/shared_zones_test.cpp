@@ -1,0 +1,239 @@
+// shared-zones on rectangles whose areas are worked out by hand in the comments.
+
+#include "twinrisk/ops/shared_zones.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "../test_support.hpp"
+
+namespace twinrisk::ops {
+namespace {
+
+using test::rectangle;
+
+struct Municipality {
+  std::string id, country, wkt;
+};
+
+Layer municipalities(const std::vector<Municipality>& items) {
+  Layer layer;
+  layer.name = "municipalities";
+  layer.role = Role::municipalities;
+  layer.fields = {{"id", FieldType::string}, {"name", FieldType::string}, {"country", FieldType::string}};
+  std::int64_t fid = 1;
+  for (const auto& m : items) layer.features.push_back({fid++, geos::from_wkt(m.wkt), {m.id, "name " + m.id, m.country}});
+  return layer;
+}
+
+Layer hazard(const std::vector<std::pair<std::int64_t, std::string>>& items) {
+  Layer layer;
+  layer.name = "hazard";
+  layer.role = Role::hazard;
+  layer.fields = {{"class", FieldType::integer}};
+  std::int64_t fid = 1;
+  for (const auto& [cls, wkt] : items) layer.features.push_back({fid++, geos::from_wkt(wkt), {cls}});
+  return layer;
+}
+
+StepOutput run(const Layer& m, const Layer& h, double min_area_m2 = 0) {
+  StepInput input;
+  input.layers = {{"municipalities", &m}, {"hazard", &h}};
+  input.values["min_area_m2"] = min_area_m2;
+  NullProgress progress;
+  return SharedZones().run(input, progress);
+}
+
+// Reads a field of a result feature by name.
+const Value& field(const Layer& layer, const Feature& feature, const std::string& name) {
+  return feature.values.at(*layer.field_index(name));
+}
+double real(const Layer& layer, const Feature& feature, const std::string& name) {
+  return std::get<double>(field(layer, feature, name));
+}
+std::int64_t integer(const Layer& layer, const Feature& feature, const std::string& name) {
+  return std::get<std::int64_t>(field(layer, feature, name));
+}
+std::string text(const Layer& layer, const Feature& feature, const std::string& name) {
+  return std::get<std::string>(field(layer, feature, name));
+}
+
+constexpr double kTolerance = 1e-9;
+
+TEST(SharedZones, HazardAcrossThreeMunicipalitiesInTwoCountries) {
+  // A and B in country X, C in country Y, each 100 x 100 = 10,000 m².
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)},
+                                 {"B", "X", rectangle(100, 0, 200, 100)},
+                                 {"C", "Y", rectangle(200, 0, 300, 100)}});
+  // Class 1: 200 x 20 = 4,000 m²: A 50x20 = 1,000, B 100x20 = 2,000, C 50x20 = 1,000.
+  // Class 2: 100 x 10 = 1,000 m², half in C (500), half outside every municipality (500).
+  const auto h = hazard({{1, rectangle(50, 40, 250, 60)}, {2, rectangle(250, 0, 350, 10)}});
+  const auto out = run(m, h);
+  const Layer& zones = out.layers.at(0);
+  const Layer& parts = out.layers.at(1);
+  ASSERT_EQ(zones.name, "zones");
+  ASSERT_EQ(zones.features.size(), 2u);
+
+  const auto& z1 = zones.features[0];
+  EXPECT_EQ(text(zones, z1, "class"), "1");
+  EXPECT_NEAR(real(zones, z1, "area_m2"), 4000, kTolerance);
+  EXPECT_EQ(integer(zones, z1, "n_municipalities"), 3);
+  EXPECT_EQ(integer(zones, z1, "n_countries"), 2);
+  EXPECT_EQ(integer(zones, z1, "cross_border"), 1);
+  EXPECT_EQ(integer(zones, z1, "cross_national"), 1);
+  EXPECT_EQ(text(zones, z1, "municipalities"), "A;B;C");
+  EXPECT_EQ(text(zones, z1, "countries"), "X;Y");
+  EXPECT_NEAR(real(zones, z1, "outside_area_m2"), 0, kTolerance);
+
+  const auto& z2 = zones.features[1];
+  EXPECT_EQ(text(zones, z2, "class"), "2");
+  EXPECT_NEAR(real(zones, z2, "area_m2"), 1000, kTolerance);
+  EXPECT_EQ(integer(zones, z2, "n_municipalities"), 1);
+  EXPECT_EQ(integer(zones, z2, "cross_border"), 0);
+  EXPECT_EQ(integer(zones, z2, "cross_national"), 0);
+  EXPECT_NEAR(real(zones, z2, "outside_area_m2"), 500, kTolerance);
+
+  struct Expected {
+    double area, share_of_zone;
+    std::optional<double> share_of_municipality;
+  };
+  const std::map<std::pair<std::int64_t, std::string>, Expected> expected = {
+      {{1, "A"}, {1000, 0.25, 0.1}}, {{1, "B"}, {2000, 0.5, 0.2}}, {{1, "C"}, {1000, 0.25, 0.1}},
+      {{2, "C"}, {500, 0.5, 0.05}},  {{2, ""}, {500, 0.5, std::nullopt}},
+  };
+  ASSERT_EQ(parts.features.size(), expected.size());
+  for (const auto& part : parts.features) {
+    const auto key = std::make_pair(integer(parts, part, "zone_id"), text(parts, part, "municipality_id"));
+    ASSERT_TRUE(expected.count(key)) << key.first << " " << key.second;
+    const auto& want = expected.at(key);
+    EXPECT_NEAR(real(parts, part, "area_m2"), want.area, kTolerance);
+    EXPECT_NEAR(geos::area(part.geometry.get()), want.area, kTolerance);
+    EXPECT_NEAR(real(parts, part, "share_of_zone"), want.share_of_zone, kTolerance);
+    if (want.share_of_municipality) {
+      EXPECT_NEAR(real(parts, part, "share_of_municipality"), *want.share_of_municipality, kTolerance);
+    } else {
+      EXPECT_TRUE(std::holds_alternative<std::monostate>(field(parts, part, "share_of_municipality")));
+    }
+  }
+
+  // municipality_summary: B, class 1, shares zone 1 with A and C.
+  const Table& summary = out.tables.at(1);
+  ASSERT_EQ(summary.name, "municipality_summary");
+  bool found_b = false;
+  for (const auto& row : summary.rows) {
+    if (std::get<std::string>(row[0]) == "B" && std::get<std::string>(row[3]) == "1") {
+      found_b = true;
+      EXPECT_NEAR(std::get<double>(row[4]), 2000, kTolerance);
+      EXPECT_NEAR(std::get<double>(row[5]), 0.2, kTolerance);
+      EXPECT_EQ(std::get<std::int64_t>(row[6]), 1);
+      EXPECT_EQ(std::get<std::int64_t>(row[7]), 1);
+      EXPECT_EQ(std::get<std::string>(row[8]), "A;C");
+    }
+  }
+  EXPECT_TRUE(found_b);
+  EXPECT_EQ(summary.rows.size(), 4u);  // A1, B1, C1, C2
+
+  const Table& zone_summary = out.tables.at(0);
+  ASSERT_EQ(zone_summary.rows.size(), 2u);
+  EXPECT_NEAR(std::get<double>(zone_summary.rows[1][7]), 500, kTolerance);  // class 2 outside area
+}
+
+TEST(SharedZones, OverlappingPolygonsOfOneClassBecomeOneZoneTouchingClassesStayApart) {
+  const auto m = municipalities({{"A", "X", rectangle(-100, -100, 100, 100)}});
+  // Class 1: [0,10]x[0,10] ∪ [5,15]x[0,10] = 15 x 10 = 150 m².
+  // Class 2: [15,25]x[0,10] touches class 1 along x = 15: 100 m², a zone of its own.
+  // Class 1 again: [0,10]x[20,30] and [10,20]x[20,30] share an edge: one zone of 200 m².
+  const auto h = hazard({{1, rectangle(0, 0, 10, 10)},
+                         {1, rectangle(5, 0, 15, 10)},
+                         {2, rectangle(15, 0, 25, 10)},
+                         {1, rectangle(0, 20, 10, 30)},
+                         {1, rectangle(10, 20, 20, 30)}});
+  const auto out = run(m, h);
+  const Layer& zones = out.layers.at(0);
+  std::multimap<std::string, double> areas;
+  for (const auto& z : zones.features) areas.emplace(text(zones, z, "class"), real(zones, z, "area_m2"));
+  ASSERT_EQ(areas.size(), 3u);
+  ASSERT_EQ(areas.count("1"), 2u);
+  auto [first, last] = areas.equal_range("1");
+  std::vector<double> class1 = {first->second, std::next(first)->second};
+  std::sort(class1.begin(), class1.end());
+  EXPECT_NEAR(class1[0], 150, kTolerance);
+  EXPECT_NEAR(class1[1], 200, kTolerance);
+  EXPECT_NEAR(areas.find("2")->second, 100, kTolerance);
+}
+
+TEST(SharedZones, PolygonsTouchingAtOnePointAreSeparateZones) {
+  const auto m = municipalities({{"A", "X", rectangle(-100, -100, 100, 100)}});
+  const auto h = hazard({{1, rectangle(0, 0, 10, 10)}, {1, rectangle(10, 10, 20, 20)}});
+  const auto out = run(m, h);
+  ASSERT_EQ(out.layers.at(0).features.size(), 2u);
+  for (const auto& z : out.layers.at(0).features) EXPECT_NEAR(real(out.layers[0], z, "area_m2"), 100, kTolerance);
+}
+
+TEST(SharedZones, OverlappingMunicipalitiesAreCountedOnceAndReported) {
+  // A = [0,100], B = [90,200]: they overlap on x in [90,100].
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)}, {"B", "Y", rectangle(90, 0, 200, 100)}});
+  // Hazard [50,150] x [0,10] = 1,000 m²: A keeps [50,100] = 500 (the overlap is A's, A comes first),
+  // B gets [100,150] = 500; the overlap is 10 x 10 = 100 m².
+  const auto h = hazard({{1, rectangle(50, 0, 150, 10)}});
+  const auto out = run(m, h);
+  const Layer& parts = out.layers.at(1);
+  ASSERT_EQ(parts.features.size(), 2u);
+  double sum = 0;
+  for (const auto& part : parts.features) {
+    EXPECT_NEAR(real(parts, part, "area_m2"), 500, kTolerance) << text(parts, part, "municipality_id");
+    sum += geos::area(part.geometry.get());
+  }
+  EXPECT_NEAR(sum, 1000, kTolerance);
+  EXPECT_NEAR(out.stats.at("municipality_overlap_m2").get<double>(), 100, kTolerance);
+  EXPECT_EQ(out.stats.at("zones_with_municipality_overlap").get<int>(), 1);
+}
+
+TEST(SharedZones, SliversBelowMinAreaAreCountedThenDropped) {
+  // B holds a 0.1 x 10 = 1 m² sliver of the hazard [0,100] x [0,10].
+  const auto m = municipalities({{"A", "X", rectangle(-50, -50, 99.9, 50)}, {"B", "Y", rectangle(99.9, -50, 200, 50)}});
+  const auto h = hazard({{1, rectangle(0, 0, 100, 10)}});
+  const auto kept = run(m, h, 0);
+  EXPECT_EQ(integer(kept.layers[0], kept.layers[0].features[0], "cross_border"), 1);
+
+  const auto out = run(m, h, 5);
+  const Layer& zones = out.layers.at(0);
+  ASSERT_EQ(zones.features.size(), 1u);
+  EXPECT_EQ(integer(zones, zones.features[0], "n_municipalities"), 1);
+  EXPECT_EQ(integer(zones, zones.features[0], "cross_border"), 0);
+  EXPECT_NEAR(real(zones, zones.features[0], "dropped_area_m2"), 1, 1e-6);
+  EXPECT_NEAR(real(zones, zones.features[0], "area_m2"), 1000, kTolerance);
+  EXPECT_EQ(out.layers.at(1).features.size(), 1u);
+  EXPECT_EQ(out.stats.at("slivers_dropped").get<int>(), 1);
+  EXPECT_NEAR(out.stats.at("sliver_area_m2").get<double>(), 1, 1e-6);
+}
+
+TEST(SharedZones, MultiPartHazardAndMunicipalityGeometries) {
+  // Municipality A is two squares 100 x 100 far apart; the hazard is a multipolygon with one
+  // 10 x 10 square in each: two zones (they are not connected), both in A only.
+  const auto m = municipalities(
+      {{"A", "X", "MULTIPOLYGON(((0 0,100 0,100 100,0 100,0 0)),((1000 0,1100 0,1100 100,1000 100,1000 0)))"}});
+  const auto h = hazard({{1, "MULTIPOLYGON(((10 10,20 10,20 20,10 20,10 10)),((1010 10,1020 10,1020 20,1010 20,1010 10)))"}});
+  const auto out = run(m, h);
+  ASSERT_EQ(out.layers[0].features.size(), 2u);
+  for (const auto& part : out.layers[1].features) {
+    EXPECT_EQ(text(out.layers[1], part, "municipality_id"), "A");
+    EXPECT_NEAR(real(out.layers[1], part, "share_of_municipality"), 100.0 / 20000.0, kTolerance);
+  }
+}
+
+TEST(SharedZones, NoClassFieldMeansOneClass) {
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)}});
+  Layer h;
+  h.name = "hazard";
+  h.role = Role::hazard;
+  h.features.push_back({1, geos::from_wkt(rectangle(0, 0, 10, 10)), {}});
+  h.features.push_back({2, geos::from_wkt(rectangle(5, 5, 15, 15)), {}});
+  const auto out = run(m, h);
+  ASSERT_EQ(out.layers[0].features.size(), 1u);
+  EXPECT_NEAR(real(out.layers[0], out.layers[0].features[0], "area_m2"), 175, kTolerance);  // 100 + 100 - 25
+}
+
+}  // namespace
+}  // namespace twinrisk::ops

@@ -1,0 +1,144 @@
+// Pipeline files: parsing errors with file:line, whole-pipeline validation, and a mixed-CRS run.
+
+#include "twinrisk/pipeline/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "../test_support.hpp"
+#include "twinrisk/core/error.hpp"
+
+namespace twinrisk::pipeline {
+namespace {
+
+using test::rectangle;
+using test::TempDir;
+
+void write_text(const std::filesystem::path& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST(Pipeline, MalformedYamlNamesFileAndLine) {
+  TempDir dir;
+  write_text(dir / "p.yaml", "analysis_crs: auto\nlayers:\n  m: { source: a.gpkg, role: municipalities\nsteps: []\n");
+  try {
+    load_pipeline(dir / "p.yaml");
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    EXPECT_EQ(error.context().file, (dir / "p.yaml").string());
+    ASSERT_TRUE(error.context().line.has_value());
+    EXPECT_GE(*error.context().line, 3);
+    EXPECT_NE(std::string(error.what()).find("malformed YAML"), std::string::npos);
+  }
+}
+
+TEST(Pipeline, LayerDefinitionFilesAndSourcesResolveRelativeToTheirFile) {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "layers");
+  write_text(dir / "layers" / "m.yaml", "source: data/m.gpkg\nrole: municipalities\nfields: { id: code }\n");
+  write_text(dir / "p.yaml", "layers:\n  towns: layers/m.yaml\n  flood: { source: f.gpkg, role: hazard }\nsteps:\n"
+                             "  - shared-zones: { municipalities: towns, hazard: flood, min_area_m2: 5 }\n");
+  const auto p = load_pipeline(dir / "p.yaml");
+  EXPECT_EQ(p.analysis_crs, "auto");
+  ASSERT_EQ(p.layers.size(), 2u);
+  EXPECT_EQ(p.layers[0].name, "towns");
+  EXPECT_EQ(p.layers[0].source, (dir / "layers" / "data" / "m.gpkg").string());
+  EXPECT_EQ(p.layers[0].origin.file, (dir / "layers" / "m.yaml").string());
+  EXPECT_EQ(p.layers[1].source, (dir / "f.gpkg").string());
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(*p.steps[0].origin.line, 5);
+  EXPECT_NO_THROW(validate(p, builtin_registry()));
+}
+
+TEST(Pipeline, ValidationReportsEveryProblemAtOnce) {
+  TempDir dir;
+  write_text(dir / "p.yaml",
+             "layers:\n"
+             "  m: { source: m.gpkg, role: municipalities }\n"
+             "  r: { source: r.gpkg, role: rivers }\n"
+             "steps:\n"
+             "  - shared-zones: { municipalities: m, hazard: r, min_area_m2: -3 }\n"
+             "  - shared-zonez: {}\n"
+             "  - shared-zones: { municipalities: nowhere, hazard: r, colour: red }\n");
+  try {
+    validate(load_pipeline(dir / "p.yaml"), builtin_registry());
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& error) {
+    const std::string what = error.what();
+    EXPECT_NE(what.find("problems in the pipeline"), std::string::npos) << what;
+    EXPECT_NE(what.find("p.yaml:5: step 'shared-zones': hazard needs a layer with role hazard, but 'r' has role rivers"),
+              std::string::npos) << what;
+    EXPECT_NE(what.find("out of range"), std::string::npos) << what;
+    EXPECT_NE(what.find("p.yaml:6: unknown step 'shared-zonez'"), std::string::npos) << what;
+    EXPECT_NE(what.find("layer 'nowhere', which is not defined (layers: m, r)"), std::string::npos) << what;
+    EXPECT_NE(what.find("no parameter 'colour'"), std::string::npos) << what;
+    EXPECT_NE(what.find("output 'zones' is produced by two steps"), std::string::npos) << what;
+  }
+}
+
+TEST(Pipeline, LayersInDifferentCrsesAreOverlaidInTheAnalysisCrs) {
+  TempDir dir;
+  // Municipalities in EPSG:25832: W = [500000,505000] and E = [505000,510000] x [5600000,5610000].
+  test::write_layer(dir / "m.gpkg", "m", 25832, {"id", "country"},
+                    {{rectangle(500000, 5600000, 505000, 5610000), {std::string("W"), std::string("DE")}},
+                     {rectangle(505000, 5600000, 510000, 5610000), {std::string("E"), std::string("NL")}}});
+  // The hazard is the rectangle [502000,508000] x [5602000,5604000] in EPSG:25832 (12 km²),
+  // stored in EPSG:4326: its corners converted with PROJ's cs2cs (lat/lon order):
+  //   echo "502000 5602000" ... | cs2cs -f %.10f EPSG:25832 EPSG:4326   (prints lat lon)
+  // Straight edges in UTM come back straight once the corners are projected back.
+  const std::string hazard_4326 =
+      "POLYGON((9.0282420812 50.5699153218,9.1129682153 50.5698639624,9.1130112475 50.5878502336,"
+      "9.0282528393 50.5879016257,9.0282420812 50.5699153218))";
+  test::write_layer(dir / "h.gpkg", "h", 4326, {"class"}, {{hazard_4326, {1LL}}});
+  write_text(dir / "p.yaml",
+             "analysis_crs: EPSG:25832\nlayers:\n"
+             "  m: { source: m.gpkg, role: municipalities }\n"
+             "  h: { source: h.gpkg, role: hazard }\n"
+             "steps:\n  - shared-zones: { municipalities: m, hazard: h }\n");
+  NullProgress progress;
+  RunOptions options;
+  options.output_folder = dir / "out";
+  const auto summary = run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress);
+  EXPECT_TRUE(summary.loads[1].reprojected);
+  EXPECT_FALSE(summary.loads[0].reprojected);
+
+  GDALDatasetUniquePtr out(GDALDataset::Open(summary.geopackage.c_str(), GDAL_OF_VECTOR));
+  std::map<std::string, double> parts;
+  for (auto& part : *out->GetLayerByName("zone_parts")) {
+    parts[part->GetFieldAsString("municipality_id")] = part->GetFieldAsDouble("area_m2");
+  }
+  ASSERT_EQ(parts.size(), 2u);  // nothing outside
+  // W gets [502000,505000] x 2000 = 6 km², E gets [505000,508000] x 2000 = 6 km²; the corners
+  // were printed to 1e-10 degrees (about 0.01 mm), so allow 1 m² on 6 km².
+  EXPECT_NEAR(parts["W"], 6e6, 1);
+  EXPECT_NEAR(parts["E"], 6e6, 1);
+  auto zone = std::unique_ptr<OGRFeature>(out->GetLayerByName("zones")->GetNextFeature());
+  EXPECT_EQ(zone->GetFieldAsInteger("cross_national"), 1);
+}
+
+TEST(Pipeline, ExistingOutputIsRefusedBeforeAnyInputIsRead) {
+  TempDir dir;
+  write_text(dir / "p.yaml", "layers:\n  m: { source: missing.gpkg, role: municipalities }\n"
+                             "  h: { source: missing2.gpkg, role: hazard }\n"
+                             "steps:\n  - shared-zones: { municipalities: m, hazard: h }\n");
+  std::filesystem::create_directories(dir / "out");
+  write_text(dir / "out" / "twinrisk.gpkg", "precious");
+  NullProgress progress;
+  RunOptions options;
+  options.output_folder = dir / "out";
+  EXPECT_THROW(run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress), OutputError);
+  std::ifstream in(dir / "out" / "twinrisk.gpkg");
+  std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "precious");
+  options.overwrite = true;
+  try {
+    run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress);
+    FAIL() << "expected the missing inputs to be reported";
+  } catch (const Error& error) {
+    EXPECT_EQ(error.kind(), ErrorKind::input);
+    EXPECT_NE(std::string(error.what()).find("2 problems"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("missing2.gpkg"), std::string::npos) << error.what();
+  }
+}
+
+}  // namespace
+}  // namespace twinrisk::pipeline
