@@ -13,6 +13,7 @@
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
+#include "twinrisk/io/styles.hpp"
 
 namespace twinrisk::io {
 
@@ -105,6 +106,39 @@ void set_field(OGRFeature& feature, int index, const Value& value) {
   throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, last_gdal_error("unknown error")));
 }
 
+// QGIS reads a layer's default style from the GeoPackage's layer_styles table.
+void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::vector<const Layer*>& layers) {
+  std::vector<std::pair<const Layer*, std::string_view>> styled;
+  for (const Layer* layer : layers) {
+    if (auto qml = qgis_style(layer->name); !qml.empty()) styled.emplace_back(layer, qml);
+  }
+  if (styled.empty()) return;
+  OGRLayer* table = dataset.CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
+  if (!table) gdal_write_failure(path, "create layer_styles");
+  const std::vector<std::pair<const char*, OGRFieldType>> columns = {
+      {"f_table_catalog", OFTString}, {"f_table_schema", OFTString}, {"f_table_name", OFTString},
+      {"f_geometry_column", OFTString}, {"styleName", OFTString}, {"styleQML", OFTString},
+      {"styleSLD", OFTString}, {"useAsDefault", OFTInteger}, {"description", OFTString},
+      {"owner", OFTString}, {"ui", OFTString}, {"update_time", OFTDateTime}};
+  for (const auto& [name, type] : columns) {
+    OGRFieldDefn defn(name, type);
+    if (type == OFTInteger) defn.SetSubType(OFSTBoolean);
+    if (table->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, "create layer_styles field");
+  }
+  for (const auto& [layer, qml] : styled) {
+    OGRFeature feature(table->GetLayerDefn());
+    feature.SetField("f_table_catalog", "");
+    feature.SetField("f_table_schema", "");
+    feature.SetField("f_table_name", layer->name.c_str());
+    feature.SetField("f_geometry_column", "geom");
+    feature.SetField("styleName", layer->name.c_str());
+    feature.SetField("styleQML", std::string(qml).c_str());
+    feature.SetField("useAsDefault", 1);
+    feature.SetField("description", "twinrisk default style");
+    if (table->CreateFeature(&feature) != OGRERR_NONE) gdal_write_failure(path, "write layer_styles");
+  }
+}
+
 }  // namespace
 
 void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
@@ -152,6 +186,7 @@ void write_geopackage(const fs::path& path, const std::vector<const Layer*>& lay
     }
     if (dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(path, "commit");
   }
+  write_layer_styles(*dataset, path, layers);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   CPLErrorReset();
   dataset.reset();
