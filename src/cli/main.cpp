@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
   app.set_version_flag("--version", version_banner());
   app.require_subcommand(1);
+  app.fallthrough();  // global options may also follow the subcommand
   cli::GlobalOptions global;
   app.add_option("--progress", global.progress, "Progress output: auto (a bar on a terminal), bar, json, none")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))

@@ -110,16 +110,20 @@ GeomPtr empty_multipolygon() {
   return checked(GEOSGeom_createEmptyCollection_r(context(), GEOS_MULTIPOLYGON), "create empty");
 }
 
+GeomPtr collection(std::vector<GeomPtr> members, int type) {
+  std::vector<GEOSGeometry*> raw;
+  raw.reserve(members.size());
+  for (auto& member : members) raw.push_back(member.get());
+  GEOSGeometry* result =
+      GEOSGeom_createCollection_r(context(), type, raw.data(), static_cast<unsigned>(raw.size()));
+  if (!result) fail("create collection");
+  for (auto& member : members) static_cast<void>(member.release());  // now owned by the collection
+  return GeomPtr(result);
+}
+
 GeomPtr multipolygon(std::vector<GeomPtr> polygons) {
   if (polygons.empty()) return empty_multipolygon();
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(polygons.size());
-  for (auto& polygon : polygons) raw.push_back(polygon.get());
-  GEOSGeometry* collection = GEOSGeom_createCollection_r(context(), GEOS_MULTIPOLYGON, raw.data(),
-                                                         static_cast<unsigned>(raw.size()));
-  if (!collection) fail("create multipolygon");
-  for (auto& polygon : polygons) static_cast<void>(polygon.release());  // now owned by the collection
-  return GeomPtr(collection);
+  return collection(std::move(polygons), GEOS_MULTIPOLYGON);
 }
 
 bool is_empty(const GEOSGeometry* geometry) {
@@ -165,10 +169,10 @@ GeomPtr make_valid(const GEOSGeometry* geometry) {
 }
 
 namespace {
-void collect_polygons(const GEOSGeometry* geometry, std::vector<GeomPtr>& out) {
+void collect_polygons(const GEOSGeometry* geometry, std::vector<const GEOSGeometry*>& out) {
   const int type = type_id(geometry);
   if (type == GEOS_POLYGON) {
-    if (!is_empty(geometry)) out.push_back(clone(geometry));
+    if (!is_empty(geometry)) out.push_back(geometry);
   } else if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
     const int n = GEOSGetNumGeometries_r(context(), geometry);
     for (int i = 0; i < n; ++i) collect_polygons(GEOSGetGeometryN_r(context(), geometry, i), out);
@@ -176,26 +180,50 @@ void collect_polygons(const GEOSGeometry* geometry, std::vector<GeomPtr>& out) {
 }
 }  // namespace
 
-std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry) {
-  std::vector<GeomPtr> out;
+std::vector<const GEOSGeometry*> polygon_views(const GEOSGeometry* geometry) {
+  std::vector<const GEOSGeometry*> out;
   collect_polygons(geometry, out);
   return out;
 }
 
+std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry) {
+  std::vector<GeomPtr> out;
+  for (const auto* polygon : polygon_views(geometry)) out.push_back(clone(polygon));
+  return out;
+}
+
+GeomPtr point_on_surface(const GEOSGeometry* geometry) {
+  return checked(GEOSPointOnSurface_r(context(), geometry), "point on surface");
+}
+
+GeomPtr unary_union(const GEOSGeometry* geometry) {
+  return checked(GEOSUnaryUnion_r(context(), geometry), "union");
+}
+
 GeomPtr unary_union(std::vector<GeomPtr> geometries) {
   if (geometries.empty()) return empty_multipolygon();
-  if (geometries.size() == 1) {
-    return checked(GEOSUnaryUnion_r(context(), geometries.front().get()), "union");
-  }
-  std::vector<GEOSGeometry*> raw;
-  raw.reserve(geometries.size());
-  for (auto& geometry : geometries) raw.push_back(geometry.get());
-  GEOSGeometry* collection = GEOSGeom_createCollection_r(context(), GEOS_GEOMETRYCOLLECTION, raw.data(),
-                                                         static_cast<unsigned>(raw.size()));
-  if (!collection) fail("create collection");
-  for (auto& geometry : geometries) static_cast<void>(geometry.release());  // owned by the collection
-  GeomPtr owned(collection);
-  return checked(GEOSUnaryUnion_r(context(), owned.get()), "union");
+  if (geometries.size() == 1) return unary_union(geometries.front().get());
+  return unary_union(collection(std::move(geometries), GEOS_GEOMETRYCOLLECTION).get());
+}
+
+GeomPtr coverage_union(std::vector<GeomPtr> polygons) {
+  if (polygons.size() == 1) return std::move(polygons.front());
+  auto all = collection(std::move(polygons), GEOS_MULTIPOLYGON);
+  return checked(GEOSCoverageUnion_r(context(), all.get()), "coverage union");
+}
+
+GeomPtr boundary(const GEOSGeometry* geometry) {
+  return checked(GEOSBoundary_r(context(), geometry), "boundary");
+}
+
+GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect) {
+  return checked(GEOSClipByRect_r(context(), geometry, rect.min_x, rect.min_y, rect.max_x, rect.max_y), "clip");
+}
+
+std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines) {
+  const GEOSGeometry* inputs[] = {noded_lines};
+  auto faces = checked(GEOSPolygonize_r(context(), inputs, 1), "polygonize");
+  return polygons_of(faces.get());
 }
 
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
@@ -220,8 +248,16 @@ bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
   return checked_predicate(GEOSPreparedCovers_r(context(), prepared, other), "covers") == 1;
 }
 
+bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
+  return checked_predicate(GEOSPreparedContains_r(context(), prepared, other), "contains") == 1;
+}
+
 bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
+}
+
+bool interiors_overlap(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked_predicate(GEOSRelatePattern_r(context(), a, b, "2********"), "relate") == 1;
 }
 
 }  // namespace twinrisk::geos

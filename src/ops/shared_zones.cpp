@@ -66,31 +66,41 @@ std::string text_of(const Feature& feature, std::optional<std::size_t> field) {
   return field ? to_display_string(feature.values[*field]) : std::string();
 }
 
-// Hazard features grouped by class value; NULL class is a class of its own.
-std::map<Value, std::vector<std::size_t>> group_by_class(const Layer& hazard) {
+// A polygon of a hazard feature: what is dissolved and cut. Multi-part features are split so
+// that every unit is connected and so lies in exactly one zone.
+struct Unit {
+  const GEOSGeometry* polygon;  // points into the hazard layer's geometry
+  Value class_value;
+  double area_m2 = 0;
+};
+
+// Units grouped by class value (NULL class is a class of its own), in layer order.
+std::map<Value, std::vector<std::size_t>> units_by_class(const Layer& hazard, std::vector<Unit>& units) {
   std::map<Value, std::vector<std::size_t>> groups;
   const auto class_field = hazard.field_index("class");
-  for (std::size_t i = 0; i < hazard.features.size(); ++i) {
-    groups[class_field ? hazard.features[i].values[*class_field] : Value(std::int64_t{1})].push_back(i);
+  for (const auto& feature : hazard.features) {
+    const Value class_value = class_field ? feature.values[*class_field] : Value(std::int64_t{1});
+    for (const auto* polygon : geos::polygon_views(feature.geometry.get())) {
+      groups[class_value].push_back(units.size());
+      units.push_back(Unit{polygon, class_value, 0.0});
+    }
   }
+  tbb::parallel_for(std::size_t{0}, units.size(), [&](std::size_t u) { units[u].area_m2 = geos::area(units[u].polygon); });
   return groups;
 }
 
-// Connected components of one class's polygons (intersecting or touching), each sorted.
-std::vector<std::vector<std::size_t>> components_of(const Layer& hazard, const std::vector<std::size_t>& members) {
+// Connected components of one class's units (overlapping or touching), each in ascending order.
+std::vector<std::vector<std::size_t>> components_of(const std::vector<Unit>& units, const std::vector<std::size_t>& members) {
   std::vector<geos::Envelope> envelopes;
   envelopes.reserve(members.size());
-  for (auto i : members) envelopes.push_back(geos::envelope(hazard.features[i].geometry.get()));
+  for (auto u : members) envelopes.push_back(geos::envelope(units[u].polygon));
   const SpatialIndex index(envelopes);
   std::vector<std::vector<std::size_t>> links(members.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, members.size(), 16), [&](const auto& range) {
     for (std::size_t a = range.begin(); a != range.end(); ++a) {
-      const auto* geometry = hazard.features[members[a]].geometry.get();
-      auto prepared = geos::prepare(geometry);
+      auto prepared = geos::prepare(units[members[a]].polygon);
       for (auto b : index.query(envelopes[a])) {
-        if (b > a && geos::intersects(prepared.get(), hazard.features[members[b]].geometry.get())) {
-          links[a].push_back(b);
-        }
+        if (b > a && geos::intersects(prepared.get(), units[members[b]].polygon)) links[a].push_back(b);
       }
     }
   });
@@ -112,86 +122,101 @@ struct Zone {
   double area_m2 = 0;
 };
 
+// Unions one component into its zones: one polygon, or several where members touch only at points.
+std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std::size_t>& component) {
+  std::vector<geos::GeomPtr> pieces;
+  pieces.reserve(component.size());
+  for (auto u : component) pieces.push_back(geos::clone(units[u].polygon));
+  auto polygons = geos::polygons_of(geos::unary_union(std::move(pieces)).get());
+  std::vector<Zone> zones;
+  zones.reserve(polygons.size());
+  for (auto& polygon : polygons) {
+    geos::envelope(polygon.get());
+    const double area = geos::area(polygon.get());
+    zones.push_back(Zone{units[component.front()].class_value, std::move(polygon), area});
+  }
+  return zones;
+}
+
+// One zone's share of one municipality (nullopt: outside every municipality).
 struct Part {
-  std::optional<std::size_t> municipality;  // nullopt: outside every municipality
+  std::optional<std::size_t> municipality;
   geos::GeomPtr geometry;
   double area_m2 = 0;
 };
 
 struct ZoneCut {
-  std::vector<Part> parts;
-  double outside_area_m2 = 0;
-  double overlap_m2 = 0;  // area claimed by more than one municipality
-  std::vector<std::size_t> overlapping;  // municipalities that lost area to an earlier one
+  std::vector<Part> parts;  // in municipality order, the outside part last
+  double overlap_m2 = 0;    // area claimed by more than one municipality
+  std::set<std::size_t> overlapping;  // municipalities that lost area to an earlier one
 };
 
-geos::GeomPtr polygonal(geos::GeomPtr geometry) {
-  auto polygons = geos::polygons_of(geometry.get());
-  if (polygons.empty()) return nullptr;
-  return polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
-}
-
-// Cuts one zone by the municipalities; the parts partition the zone.
+// Cuts a zone by the municipalities in one overlay: the zone's boundary and the municipalities'
+// boundaries are noded together and polygonized, and each face inside the zone goes to the
+// municipality holding its interior point. One noding per zone costs far less than one overlay
+// per zone and municipality (each of which would walk the whole zone again).
 ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const SpatialIndex& index) {
   ZoneCut cut;
-  auto prepared = geos::prepare(zone.geometry.get());
-  for (auto m : index.query(geos::envelope(zone.geometry.get()))) {
+  const auto zone_envelope = geos::envelope(zone.geometry.get());
+  auto prepared_zone = geos::prepare(zone.geometry.get());
+  std::vector<std::size_t> candidates;
+  std::vector<geos::PreparedPtr> prepared;
+  std::vector<geos::GeomPtr> lines;
+  lines.push_back(geos::boundary(zone.geometry.get()));
+  bool covered_by_one = false;
+  for (auto m : index.query(zone_envelope)) {
     const auto* municipality = municipalities.features[m].geometry.get();
-    if (!geos::intersects(prepared.get(), municipality)) continue;
-    // A municipality wholly inside the zone is its own part; no overlay needed.
-    auto piece = geos::covers(prepared.get(), municipality) ? geos::clone(municipality)
-                                                             : polygonal(geos::intersection(zone.geometry.get(), municipality));
-    if (!piece) continue;
-    const double area = geos::area(piece.get());
-    if (area > 0) cut.parts.push_back(Part{m, std::move(piece), area});
+    if (!geos::intersects(prepared_zone.get(), municipality)) continue;
+    auto prepared_municipality = geos::prepare(municipality);
+    if (candidates.empty() && geos::covers(prepared_municipality.get(), zone.geometry.get())) covered_by_one = true;
+    candidates.push_back(m);
+    prepared.push_back(std::move(prepared_municipality));
+    lines.push_back(geos::clip_by_rect(geos::boundary(municipality).get(), zone_envelope));
   }
-
-  const double noise = kRelativeAreaNoise * zone.area_m2;
-  double sum = 0;
-  for (const auto& part : cut.parts) sum += part.area_m2;
-  geos::GeomPtr covered;
-  double covered_area = sum;
-  if (cut.parts.size() == 1) {
-    covered = geos::clone(cut.parts.front().geometry.get());
-  } else if (cut.parts.size() > 1) {
-    std::vector<geos::GeomPtr> pieces;
-    for (const auto& part : cut.parts) pieces.push_back(geos::clone(part.geometry.get()));
-    covered = geos::unary_union(std::move(pieces));
-    covered_area = geos::area(covered.get());
-    if (sum - covered_area > noise) {
-      // Municipalities overlap here: the earlier one in the layer keeps the shared area.
-      cut.overlap_m2 = sum - covered_area;
-      geos::GeomPtr claimed = geos::clone(cut.parts.front().geometry.get());
-      for (std::size_t i = 1; i < cut.parts.size(); ++i) {
-        auto& part = cut.parts[i];
-        auto remainder = polygonal(geos::difference(part.geometry.get(), claimed.get()));
-        std::vector<geos::GeomPtr> both;
-        both.push_back(std::move(claimed));
-        both.push_back(std::move(part.geometry));
-        claimed = geos::unary_union(std::move(both));
-        const double remaining = remainder ? geos::area(remainder.get()) : 0.0;
-        if (part.area_m2 - remaining > noise) cut.overlapping.push_back(*part.municipality);
-        part.geometry = std::move(remainder);
-        part.area_m2 = remaining;
+  // The common case: the zone lies in one municipality and touches no other.
+  if (covered_by_one && candidates.size() == 1) {
+    cut.parts.push_back(Part{candidates.front(), geos::clone(zone.geometry.get()), zone.area_m2});
+    return cut;
+  }
+  std::vector<std::vector<geos::GeomPtr>> faces_of(candidates.size() + 1);  // the last: outside
+  if (candidates.empty()) {
+    faces_of.back().push_back(geos::clone(zone.geometry.get()));
+  } else {
+    const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
+    std::vector<geos::Envelope> candidate_envelopes;
+    for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities.features[m].geometry.get()));
+    const SpatialIndex candidate_index(candidate_envelopes);
+    for (auto& face : geos::polygonize(noded.get())) {
+      const auto inside = geos::point_on_surface(face.get());
+      if (!geos::contains(prepared_zone.get(), inside.get())) continue;  // a hole, or outside the zone
+      std::optional<std::size_t> owner;
+      for (auto c : candidate_index.query(geos::envelope(inside.get()))) {
+        if (!geos::contains(prepared[c].get(), inside.get())) continue;
+        if (!owner) {
+          owner = c;
+          continue;
+        }
+        cut.overlap_m2 += geos::area(face.get());
+        cut.overlapping.insert(candidates[c]);
       }
-      std::erase_if(cut.parts, [](const Part& part) { return !part.geometry || part.area_m2 <= 0; });
+      faces_of[owner ? *owner : candidates.size()].push_back(std::move(face));
     }
   }
-  if (zone.area_m2 - covered_area > noise) {
-    auto outside = covered ? polygonal(geos::difference(zone.geometry.get(), covered.get()))
-                           : geos::clone(zone.geometry.get());
-    if (outside) {
-      const double area = geos::area(outside.get());
-      if (area > 0) {
-        cut.outside_area_m2 = area;
-        cut.parts.push_back(Part{std::nullopt, std::move(outside), area});
-      }
-    }
+  for (std::size_t c = 0; c < faces_of.size(); ++c) {
+    if (faces_of[c].empty()) continue;
+    auto geometry = geos::coverage_union(std::move(faces_of[c]));
+    const double area = geos::area(geometry.get());
+    if (area <= 0) continue;
+    const auto municipality = c < candidates.size() ? std::optional(candidates[c]) : std::nullopt;
+    cut.parts.push_back(Part{municipality, std::move(geometry), area});
   }
   return cut;
 }
 
-std::string join(const std::set<std::string>& values) { return fmt::format("{}", fmt::join(values, ";")); }
+template <typename Strings>
+std::string join(const Strings& values) {
+  return fmt::format("{}", fmt::join(values, ";"));
+}
 
 }  // namespace
 
@@ -241,34 +266,24 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   const auto country_field = municipalities.field_index("country");
 
   // 1. Dissolve: connected components per class, each unioned on its own.
-  const auto classes = group_by_class(hazard);
-  struct Component {
-    const Value* class_value;
-    std::vector<std::size_t> members;
-  };
-  std::vector<Component> components;
+  std::vector<Unit> units;
+  const auto classes = units_by_class(hazard, units);
+  std::vector<std::vector<std::size_t>> components;
   for (const auto& [class_value, members] : classes) {
-    for (auto& component : components_of(hazard, members)) components.push_back({&class_value, std::move(component)});
+    for (auto& component : components_of(units, members)) components.push_back(std::move(component));
   }
-  std::vector<std::vector<geos::GeomPtr>> dissolved(components.size());
+  std::vector<std::vector<Zone>> dissolved(components.size());
   progress.start("shared-zones: dissolve", components.size());
   tbb::parallel_for(tbb::blocked_range<std::size_t>(0, components.size(), 1), [&](const auto& range) {
     for (std::size_t c = range.begin(); c != range.end(); ++c) {
-      std::vector<geos::GeomPtr> pieces;
-      for (auto i : components[c].members) pieces.push_back(geos::clone(hazard.features[i].geometry.get()));
-      dissolved[c] = geos::polygons_of(geos::unary_union(std::move(pieces)).get());
+      dissolved[c] = dissolve(units, components[c]);
       progress.advance();
     }
   });
   progress.finish();
-
   std::vector<Zone> zones;
-  for (std::size_t c = 0; c < components.size(); ++c) {
-    for (auto& polygon : dissolved[c]) {
-      geos::envelope(polygon.get());
-      const double area = geos::area(polygon.get());
-      zones.push_back(Zone{*components[c].class_value, std::move(polygon), area});
-    }
+  for (auto& group : dissolved) {
+    for (auto& zone : group) zones.push_back(std::move(zone));
   }
   dissolved.clear();
 
@@ -299,8 +314,16 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   struct MunicipalityTotals {
     double area = 0;
     std::int64_t zones = 0, cross_border = 0;
-    std::set<std::string> partners;
+    std::vector<std::size_t> zone_list;
   };
+  // Attribute text is made once per municipality: big zones touch thousands of them.
+  std::vector<std::string> id_text, name_text, country_text;
+  for (const auto& feature : municipalities.features) {
+    id_text.push_back(text_of(feature, id_field));
+    name_text.push_back(text_of(feature, name_field));
+    country_text.push_back(text_of(feature, country_field));
+  }
+  std::vector<std::vector<std::string_view>> zone_member_ids(zones.size());
   std::map<std::pair<std::size_t, Value>, MunicipalityTotals> municipality_totals;
   std::int64_t sliver_count = 0, overlap_count = 0;
   double sliver_area = 0, overlap_area = 0;
@@ -310,55 +333,53 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     auto& cut = cuts[z];
     const auto zone_id = static_cast<std::int64_t>(z + 1);
     const std::string class_text = to_display_string(zone.class_value);
-    double dropped_area = 0;
-    std::vector<Part> kept;
+    double dropped_area = 0, outside_area = 0;
+    std::vector<Part*> kept;
     for (auto& part : cut.parts) {
       if (part.area_m2 < min_area_m2) {
         ++sliver_count;
         sliver_area += part.area_m2;
         dropped_area += part.area_m2;
-        if (!part.municipality) cut.outside_area_m2 -= part.area_m2;
         continue;
       }
-      kept.push_back(std::move(part));
+      if (!part.municipality) outside_area += part.area_m2;
+      kept.push_back(&part);
     }
     if (cut.overlap_m2 > 0) {
       ++overlap_count;
       overlap_area += cut.overlap_m2;
-      std::set<std::string> ids;
-      for (auto m : cut.overlapping) ids.insert(text_of(municipalities.features[m], id_field));
+      std::set<std::string_view> ids;
+      for (auto m : cut.overlapping) ids.insert(id_text[m]);
       progress.message(fmt::format("zone {}: municipalities overlap by {:.1f} m2; the overlap is counted in the "
                                    "municipality first in the layer, not in {}",
                                    zone_id, cut.overlap_m2, join(ids)));
     }
-    std::set<std::string> ids, countries;
-    for (const auto& part : kept) {
-      if (!part.municipality) continue;
-      const auto& feature = municipalities.features[*part.municipality];
-      ids.insert(text_of(feature, id_field));
-      if (auto country = text_of(feature, country_field); !country.empty()) countries.insert(country);
+    std::set<std::string_view> ids, countries;
+    for (const auto* part : kept) {
+      if (!part->municipality) continue;
+      ids.insert(id_text[*part->municipality]);
+      if (const auto& country = country_text[*part->municipality]; !country.empty()) countries.insert(country);
     }
+    zone_member_ids[z].assign(ids.begin(), ids.end());
     const bool cross_border = ids.size() >= 2;
     const bool cross_national = countries.size() >= 2;
 
-    for (auto& part : kept) {
-      Feature feature{zone_id, std::move(part.geometry), {}};
-      if (part.municipality) {
-        const auto& municipality = municipalities.features[*part.municipality];
-        const double municipality_area_m2 = municipality_area[*part.municipality];
-        feature.values = {zone_id, class_text, text_of(municipality, id_field), text_of(municipality, name_field),
-                          text_of(municipality, country_field), part.area_m2, part.area_m2 / zone.area_m2,
-                          municipality_area_m2 > 0 ? Value(part.area_m2 / municipality_area_m2) : Value()};
-        auto& totals = municipality_totals[{*part.municipality, zone.class_value}];
-        totals.area += part.area_m2;
+    for (auto* part : kept) {
+      Feature feature{zone_id, std::move(part->geometry), {}};
+      if (part->municipality) {
+        const auto m = *part->municipality;
+        const double municipality_area_m2 = municipality_area[m];
+        feature.values = {zone_id, class_text, id_text[m], name_text[m], country_text[m], part->area_m2,
+                          part->area_m2 / zone.area_m2,
+                          municipality_area_m2 > 0 ? Value(part->area_m2 / municipality_area_m2) : Value()};
+        auto& totals = municipality_totals[{m, zone.class_value}];
+        totals.area += part->area_m2;
         ++totals.zones;
         if (cross_border) ++totals.cross_border;
-        for (const auto& other : ids) {
-          if (other != text_of(municipality, id_field)) totals.partners.insert(other);
-        }
+        totals.zone_list.push_back(z);
       } else {
-        feature.values = {zone_id, class_text, std::string(), std::string(), std::string(), part.area_m2,
-                          part.area_m2 / zone.area_m2, Value()};
+        feature.values = {zone_id, class_text, std::string(), std::string(), std::string(), part->area_m2,
+                          part->area_m2 / zone.area_m2, Value()};
       }
       part_layer.features.push_back(std::move(feature));
     }
@@ -366,7 +387,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     auto& totals = class_totals[zone.class_value];
     ++totals.zones;
     totals.area += zone.area_m2;
-    totals.outside_area += cut.outside_area_m2;
+    totals.outside_area += outside_area;
     if (cross_border) {
       ++totals.cross_border;
       totals.cross_border_area += zone.area_m2;
@@ -385,7 +406,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                       std::int64_t{cross_national},
                       join(ids),
                       join(countries),
-                      cut.outside_area_m2,
+                      outside_area,
                       dropped_area};
     zone_layer.features.push_back(std::move(feature));
   }
@@ -398,13 +419,24 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   }
   Table municipality_summary{"municipality_summary", kMunicipalitySummaryFields, {}};
   for (const auto& [key, totals] : municipality_totals) {
-    const auto& municipality = municipalities.features[key.first];
-    const double municipality_area_m2 = municipality_area[key.first];
+    const auto m = key.first;
+    const std::string_view own = id_text[m];
+    std::vector<std::string_view> partners;
+    for (auto z : totals.zone_list) {
+      for (auto id : zone_member_ids[z]) {
+        if (id != own) partners.push_back(id);
+      }
+    }
+    if (totals.zone_list.size() > 1) {
+      std::sort(partners.begin(), partners.end());
+      partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+    }
+    const double municipality_area_m2 = municipality_area[m];
     municipality_summary.rows.push_back(
-        {text_of(municipality, id_field), text_of(municipality, name_field), text_of(municipality, country_field),
-         to_display_string(key.second), totals.area,
+        {id_text[m], name_text[m], country_text[m], to_display_string(key.second), totals.area,
          municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(), totals.zones,
-         totals.cross_border, join(totals.partners), static_cast<std::int64_t>(totals.partners.size())});
+         totals.cross_border, join(partners),
+         static_cast<std::int64_t>(partners.size())});
   }
 
   StepOutput output;

@@ -38,6 +38,8 @@ std::string to_wkt(const GEOSGeometry* geometry, int decimals = -1);
 GeomPtr clone(const GEOSGeometry* geometry);
 GeomPtr empty_multipolygon();
 GeomPtr multipolygon(std::vector<GeomPtr> polygons);
+// A collection of the given GEOS type (GEOS_GEOMETRYCOLLECTION, GEOS_MULTILINESTRING, …) taking ownership.
+GeomPtr collection(std::vector<GeomPtr> members, int type);
 
 bool is_empty(const GEOSGeometry* geometry);
 bool is_valid(const GEOSGeometry* geometry);
@@ -50,14 +52,27 @@ Envelope envelope(const GEOSGeometry* geometry);
 GeomPtr make_valid(const GEOSGeometry* geometry);
 // The polygons of any geometry (recursing into collections); lines and points are dropped.
 std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry);
+// The same polygons without copying: pointers into `geometry`, valid while it lives.
+std::vector<const GEOSGeometry*> polygon_views(const GEOSGeometry* geometry);
+GeomPtr point_on_surface(const GEOSGeometry* geometry);
 
 GeomPtr unary_union(std::vector<GeomPtr> geometries);
+GeomPtr unary_union(const GEOSGeometry* geometry);
+// Union of polygons that only share edges (a coverage); much faster than unary_union.
+GeomPtr coverage_union(std::vector<GeomPtr> polygons);
+GeomPtr boundary(const GEOSGeometry* geometry);
+GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect);
+// The faces formed by fully noded linework.
+std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines);
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
 GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
 PreparedPtr prepare(const GEOSGeometry* geometry);
 bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
+bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
+// True when the interiors of a and b share area (DE-9IM 2********).
+bool interiors_overlap(const GEOSGeometry* a, const GEOSGeometry* b);
 
 }  // namespace twinrisk::geos
