@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <iterator>
 #include <memory>
 
 #include "twinrisk/io/gdal.hpp"
@@ -18,6 +19,7 @@ namespace twinrisk::io {
 namespace {
 
 constexpr std::size_t kMaxNotesPerLayer = 50;
+constexpr std::size_t kBatchSize = 65536;
 
 ErrorContext context_of(const LayerDefinition& definition) {
   ErrorContext context = definition.origin;
@@ -280,45 +282,64 @@ SourceInfo probe_source(const LayerDefinition& definition) {
   return info;
 }
 
-Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
-                 Progress& progress) {
-  OpenLayer open(definition);
-  OGRLayer& source = open.layer();
-  const auto bindings = bind_fields(definition, source, open.field_names());
-  const auto source_crs = open.crs();
-  OGRSpatialReference target;
-  target.importFromWkt(target_crs_wkt.c_str());
-  target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-
-  report.name = definition.name;
-  report.source = definition.source;
-  report.source_layer = source.GetName();
-  report.reprojected = !source_crs.IsSame(&target);
+struct LayerReader::Impl {
+  const LayerDefinition& definition;
+  OpenLayer open;
+  std::vector<FieldBinding> bindings;
   std::unique_ptr<OGRCoordinateTransformation> transform;
-  if (report.reprojected) {
-    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-    transform.reset(OGRCreateCoordinateTransformation(&source_crs, &target));
-    if (!transform) {
-      throw InputError(fmt::format("no transformation from {} to the analysis CRS: {}", crs_label(source_crs),
-                                   last_gdal_error("PROJ found none")),
-                       context_of(definition));
+  Layer schema;
+  LoadReport report;
+  Progress& progress;
+  bool exhausted = false;
+
+  Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p)
+      : definition(d), open(d), bindings(bind_fields(d, open.layer(), open.field_names())), progress(p) {
+    OGRLayer& source = open.layer();
+    const auto source_crs = open.crs();
+    OGRSpatialReference target;
+    target.importFromWkt(target_crs_wkt.c_str());
+    target.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+    report.name = d.name;
+    report.source = d.source;
+    report.source_layer = source.GetName();
+    report.reprojected = !source_crs.IsSame(&target);
+    if (report.reprojected) {
+      CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+      transform.reset(OGRCreateCoordinateTransformation(&source_crs, &target));
+      if (!transform) {
+        throw InputError(fmt::format("no transformation from {} to the analysis CRS: {}", crs_label(source_crs),
+                                     last_gdal_error("PROJ found none")),
+                         context_of(d));
+      }
+    }
+    schema.name = d.name;
+    schema.role = d.role;
+    schema.geometry = role_spec(d.role).geometry;
+    schema.crs_wkt = target_crs_wkt;
+    for (const auto& binding : bindings) schema.fields.push_back(binding.output);
+    const auto expected = source.GetFeatureCount(FALSE);
+    source.ResetReading();
+    progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
+  }
+
+  void note(std::int64_t fid, const std::string& text) {
+    if (report.notes.size() < kMaxNotesPerLayer) {
+      report.notes.push_back(fmt::format("layer '{}', feature {}: {}", definition.name, fid, text));
+      progress.message(report.notes.back());
     }
   }
 
-  auto note = [&](std::int64_t fid, const std::string& text) {
-    if (report.notes.size() < kMaxNotesPerLayer) {
-      report.notes.push_back(fmt::format("layer '{}', feature {}: {}", definition.name, fid, text));
-    }
-  };
-
-  // Sequential: OGR reading and reprojection. The GEOS work below runs in parallel.
-  std::vector<RawFeature> raw;
-  const auto expected = source.GetFeatureCount(FALSE);
-  progress.start(fmt::format("load {}", definition.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
-  source.ResetReading();
-  {
+  // Sequential: OGR reading and reprojection.
+  std::vector<RawFeature> read_raw(std::size_t max_features) {
+    std::vector<RawFeature> raw;
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-    for (auto& feature : source) {
+    OGRLayer& source = open.layer();
+    while (raw.size() < max_features) {
+      std::unique_ptr<OGRFeature> feature(source.GetNextFeature());
+      if (!feature) {
+        exhausted = true;
+        break;
+      }
       ++report.read;
       progress.advance();
       const std::int64_t fid = feature->GetFID();
@@ -345,63 +366,94 @@ Layer load_layer(const LayerDefinition& definition, const std::string& target_cr
       for (const auto& binding : bindings) item.values.push_back(read_value(*feature, binding));
       raw.push_back(std::move(item));
     }
+    return raw;
   }
-  progress.finish();
 
-  const auto family = role_spec(definition.role).geometry;
-  enum class Outcome { kept, repaired, dropped_wrong_type, dropped_collapsed };
-  std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
-  std::vector<std::string> reasons(raw.size());
-  Layer layer;
-  layer.name = definition.name;
-  layer.role = definition.role;
-  layer.geometry = family;
-  layer.crs_wkt = target_crs_wkt;
-  for (const auto& binding : bindings) layer.fields.push_back(binding.output);
-  std::vector<geos::GeomPtr> geometries(raw.size());
+  std::vector<Feature> next_batch(std::size_t max_features) {
+    std::vector<Feature> features;
+    if (exhausted) return features;
+    // A batch may come back empty only when the source is exhausted.
+    while (features.empty() && !exhausted) {
+      auto raw = read_raw(max_features);
+      features = build(raw);
+    }
+    if (exhausted) progress.finish();
+    report.loaded += static_cast<std::int64_t>(features.size());
+    return features;
+  }
 
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      auto geometry = geos::from_wkb(raw[i].wkb);
-      if (!geos::is_valid(geometry.get())) {
-        reasons[i] = geos::invalid_reason(geometry.get());
-        geometry = geos::make_valid(geometry.get());
-        outcomes[i] = Outcome::repaired;
-      }
-      if (family == GeometryFamily::polygon) {
-        auto polygons = geos::polygons_of(geometry.get());
-        if (polygons.empty()) {
-          outcomes[i] = outcomes[i] == Outcome::repaired ? Outcome::dropped_collapsed : Outcome::dropped_wrong_type;
-          continue;
+  // Parallel: WKB to GEOS, validity check and repair, polygon extraction.
+  std::vector<Feature> build(std::vector<RawFeature>& raw) {
+    enum class Outcome { kept, repaired, dropped_wrong_type, dropped_collapsed };
+    std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
+    std::vector<std::string> reasons(raw.size());
+    std::vector<geos::GeomPtr> geometries(raw.size());
+    const auto family = schema.geometry;
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
+      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+        auto geometry = geos::from_wkb(raw[i].wkb);
+        raw[i].wkb = {};
+        if (!geos::is_valid(geometry.get())) {
+          reasons[i] = geos::invalid_reason(geometry.get());
+          geometry = geos::make_valid(geometry.get());
+          outcomes[i] = Outcome::repaired;
         }
-        geometry = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+        if (family == GeometryFamily::polygon) {
+          auto polygons = geos::polygons_of(geometry.get());
+          if (polygons.empty()) {
+            outcomes[i] = outcomes[i] == Outcome::repaired ? Outcome::dropped_collapsed : Outcome::dropped_wrong_type;
+            continue;
+          }
+          geometry = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+        }
+        geos::envelope(geometry.get());  // computes GEOS's cached envelope now, before geometries are shared
+        geometries[i] = std::move(geometry);
       }
-      geos::envelope(geometry.get());  // computes GEOS's cached envelope now, before geometries are shared
-      geometries[i] = std::move(geometry);
+    });
+    std::vector<Feature> features;
+    features.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      switch (outcomes[i]) {
+        case Outcome::dropped_wrong_type:
+          ++report.dropped;
+          note(raw[i].fid, fmt::format("not a {} geometry, dropped", to_string(family)));
+          continue;
+        case Outcome::dropped_collapsed:
+          ++report.dropped;
+          note(raw[i].fid, fmt::format("invalid ({}) and collapses to no area when repaired, dropped", reasons[i]));
+          continue;
+        case Outcome::repaired:
+          ++report.repaired;
+          note(raw[i].fid, fmt::format("invalid ({}), repaired", reasons[i]));
+          break;
+        case Outcome::kept: break;
+      }
+      features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
     }
-  });
-
-  layer.features.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    switch (outcomes[i]) {
-      case Outcome::dropped_wrong_type:
-        ++report.dropped;
-        note(raw[i].fid, fmt::format("not a {} geometry, dropped", to_string(family)));
-        continue;
-      case Outcome::dropped_collapsed:
-        ++report.dropped;
-        note(raw[i].fid, fmt::format("invalid ({}) and collapses to no area when repaired, dropped", reasons[i]));
-        continue;
-      case Outcome::repaired:
-        ++report.repaired;
-        note(raw[i].fid, fmt::format("invalid ({}), repaired", reasons[i]));
-        break;
-      case Outcome::kept: break;
-    }
-    layer.features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
+    return features;
   }
-  report.loaded = static_cast<std::int64_t>(layer.features.size());
-  for (const auto& line : report.notes) progress.message(line);
+};
+
+LayerReader::LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress)
+    : m_impl(std::make_unique<Impl>(definition, target_crs_wkt, progress)) {}
+LayerReader::~LayerReader() = default;
+std::vector<Feature> LayerReader::next_batch(std::size_t max_features) { return m_impl->next_batch(max_features); }
+const Layer& LayerReader::schema() const { return m_impl->schema; }
+const LoadReport& LayerReader::report() const { return m_impl->report; }
+
+Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
+                 Progress& progress) {
+  LayerReader reader(definition, target_crs_wkt, progress);
+  Layer layer;
+  layer.name = reader.schema().name;
+  layer.role = reader.schema().role;
+  layer.geometry = reader.schema().geometry;
+  layer.crs_wkt = reader.schema().crs_wkt;
+  layer.fields = reader.schema().fields;
+  for (auto batch = reader.next_batch(kBatchSize); !batch.empty(); batch = reader.next_batch(kBatchSize)) {
+    std::move(batch.begin(), batch.end(), std::back_inserter(layer.features));
+  }
+  report = reader.report();
   return layer;
 }
 

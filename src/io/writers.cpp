@@ -1,5 +1,6 @@
 #include "twinrisk/io/writers.hpp"
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
@@ -8,7 +9,9 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <ctime>
 #include <fstream>
+#include <optional>
 #include <memory>
 
 #include "twinrisk/core/error.hpp"
@@ -144,6 +147,17 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::v
 void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
   ensure_gdal_registered();
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  // Reproducible output (reproducible-builds.org): with SOURCE_DATE_EPOCH set, the GeoPackage's
+  // timestamps are that time, so equal results give byte-identical files.
+  std::optional<CPLConfigOptionSetter> fixed_date;
+  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+    const std::time_t seconds = std::strtoll(epoch, nullptr, 10);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char iso[32];
+    std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+    fixed_date.emplace("OGR_CURRENT_DATE", iso, true);
+  }
   auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!driver) throw OutputError("GDAL was built without the GeoPackage driver");
   GDALDatasetUniquePtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));

@@ -2,6 +2,7 @@
 // Reading layers from any GDAL vector source into the analysis CRS, repaired and counted.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,7 +60,27 @@ struct LoadReport {
 // Opens the source and checks layer, fields, CRS and geometry type; throws with every problem found.
 SourceInfo probe_source(const LayerDefinition& definition);
 
-// Reads every feature, reprojects to `target_crs_wkt`, repairs invalid geometries.
+// Reads a source in batches, so a step can stream a layer that does not fit in memory. Every
+// feature is reprojected to `target_crs_wkt` and repaired; what is dropped is counted and noted.
+class LayerReader {
+ public:
+  LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress);
+  ~LayerReader();
+  LayerReader(const LayerReader&) = delete;
+  LayerReader& operator=(const LayerReader&) = delete;
+
+  // Up to `max_features` features; empty once the source is exhausted.
+  std::vector<Feature> next_batch(std::size_t max_features);
+  // Name, role, fields and CRS of the layer being read (it holds no features).
+  const Layer& schema() const;
+  const LoadReport& report() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+// Reads every feature (through a LayerReader) into memory.
 Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
                  Progress& progress);
 

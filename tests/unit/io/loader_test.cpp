@@ -176,6 +176,30 @@ TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
   EXPECT_NE(std::string(error.what()).find("needs polygon geometries"), std::string::npos) << error.what();
 }
 
+TEST(LayerReader, HandsTheLayerOverInBatches) {
+  TempDir dir;
+  const auto file = dir / "h.gpkg";
+  std::vector<test::TestFeature> features;
+  for (int i = 0; i < 7; ++i) features.push_back({i == 3 ? std::string() : rectangle(i, 0, i + 1, 1), {1LL * i}});
+  write_layer(file, "h", 3035, {"class"}, features);
+  NullProgress progress;
+  LayerReader reader(definition(file, "h", Role::hazard), epsg_wkt(3035), progress);
+  EXPECT_EQ(reader.schema().fields.size(), 1u);
+  std::vector<std::size_t> sizes;
+  std::vector<std::int64_t> classes;
+  for (auto batch = reader.next_batch(2); !batch.empty(); batch = reader.next_batch(2)) {
+    sizes.push_back(batch.size());
+    for (const auto& f : batch) classes.push_back(std::get<std::int64_t>(f.values[0]));
+  }
+  // The feature of class 3 has no geometry: it is counted as empty and never handed over.
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 2}));
+  EXPECT_EQ(classes, (std::vector<std::int64_t>{0, 1, 2, 4, 5, 6}));
+  EXPECT_EQ(reader.report().read, 7);
+  EXPECT_EQ(reader.report().empty, 1);
+  EXPECT_EQ(reader.report().loaded, 6);
+  EXPECT_TRUE(reader.next_batch(2).empty());
+}
+
 TEST(AnalysisCrs, AutoIsEqualAreaAndCentredOnTheData) {
   const auto wkt = resolve_analysis_crs("auto", {{5.0, 50.0, 6.0, 51.0}, {5.5, 50.5, 7.0, 52.0}});
   EXPECT_TRUE(is_equal_area(wkt));
