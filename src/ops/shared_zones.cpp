@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <numeric>
 #include <set>
@@ -124,6 +125,13 @@ struct Zone {
 
 // Unions one component into its zones: one polygon, or several where members touch only at points.
 std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std::size_t>& component) {
+  const auto& class_value = units[component.front()].class_value;
+  if (component.size() == 1) {  // a valid polygon alone is already its own union
+    const auto& unit = units[component.front()];
+    std::vector<Zone> zones;
+    zones.push_back(Zone{class_value, geos::clone(unit.polygon), unit.area_m2});
+    return zones;
+  }
   std::vector<geos::GeomPtr> pieces;
   pieces.reserve(component.size());
   for (auto u : component) pieces.push_back(geos::clone(units[u].polygon));
@@ -133,7 +141,7 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
   for (auto& polygon : polygons) {
     geos::envelope(polygon.get());
     const double area = geos::area(polygon.get());
-    zones.push_back(Zone{units[component.front()].class_value, std::move(polygon), area});
+    zones.push_back(Zone{class_value, std::move(polygon), area});
   }
   return zones;
 }
@@ -265,43 +273,44 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   const auto name_field = municipalities.field_index("name");
   const auto country_field = municipalities.field_index("country");
 
-  // 1. Dissolve: connected components per class, each unioned on its own.
+  // 1. Connected components per class.
   std::vector<Unit> units;
   const auto classes = units_by_class(hazard, units);
   std::vector<std::vector<std::size_t>> components;
   for (const auto& [class_value, members] : classes) {
     for (auto& component : components_of(units, members)) components.push_back(std::move(component));
   }
-  std::vector<std::vector<Zone>> dissolved(components.size());
-  progress.start("shared-zones: dissolve", components.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, components.size(), 1), [&](const auto& range) {
-    for (std::size_t c = range.begin(); c != range.end(); ++c) {
-      dissolved[c] = dissolve(units, components[c]);
-      progress.advance();
-    }
-  });
-  progress.finish();
-  std::vector<Zone> zones;
-  for (auto& group : dissolved) {
-    for (auto& zone : group) zones.push_back(std::move(zone));
-  }
-  dissolved.clear();
-
-  // 2. Cut every zone by the municipalities.
+  // 2. Dissolve each component and cut its zones by the municipalities, as one task per
+  // component: the biggest start first, so that a river-long zone does not finish last alone.
   std::vector<double> municipality_area(municipalities.features.size());
   tbb::parallel_for(std::size_t{0}, municipalities.features.size(), [&](std::size_t m) {
     municipality_area[m] = geos::area(municipalities.features[m].geometry.get());
   });
   const SpatialIndex index(municipalities);
-  std::vector<ZoneCut> cuts(zones.size());
-  progress.start("shared-zones: intersect", zones.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, zones.size(), 1), [&](const auto& range) {
-    for (std::size_t z = range.begin(); z != range.end(); ++z) {
-      cuts[z] = cut_zone(zones[z], municipalities, index);
-      progress.advance();
+  std::vector<std::size_t> schedule(components.size());
+  std::iota(schedule.begin(), schedule.end(), 0);
+  std::stable_sort(schedule.begin(), schedule.end(),
+                   [&](auto a, auto b) { return components[a].size() > components[b].size(); });
+  std::vector<std::vector<Zone>> dissolved(components.size());
+  std::vector<std::vector<ZoneCut>> component_cuts(components.size());
+  progress.start("shared-zones: dissolve and cut", units.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, schedule.size(), 1), [&](const auto& range) {
+    for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      const auto c = schedule[i];
+      dissolved[c] = dissolve(units, components[c]);
+      for (const auto& zone : dissolved[c]) component_cuts[c].push_back(cut_zone(zone, municipalities, index));
+      progress.advance(components[c].size());
     }
   });
   progress.finish();
+  std::vector<Zone> zones;
+  std::vector<ZoneCut> cuts;
+  for (std::size_t c = 0; c < components.size(); ++c) {
+    std::move(dissolved[c].begin(), dissolved[c].end(), std::back_inserter(zones));
+    std::move(component_cuts[c].begin(), component_cuts[c].end(), std::back_inserter(cuts));
+  }
+  dissolved.clear();
+  component_cuts.clear();
 
   // 3. Assemble layers and tables in zone order, so output never depends on thread timing.
   Layer zone_layer{"zones", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kZoneFields, {}};
