@@ -10,7 +10,6 @@
 namespace twinrisk::cli {
 namespace {
 
-constexpr std::size_t kMaxRowsShown = 12;
 constexpr std::size_t kMaxCellBytes = 40;
 
 std::string cell(const Value& value) {
@@ -23,10 +22,11 @@ std::string cell(const Value& value) {
   return text.substr(0, cut) + "...";
 }
 
-void print_table(const Table& table) {
+void print_table(const pipeline::TablePreview& preview) {
+  const Table& table = preview.head;
   std::vector<std::size_t> widths;
   for (const auto& column : table.columns) widths.push_back(column.name.size());
-  const auto shown = std::min(table.rows.size(), kMaxRowsShown);
+  const auto shown = table.rows.size();
   for (std::size_t r = 0; r < shown; ++r) {
     for (std::size_t c = 0; c < table.rows[r].size(); ++c) widths[c] = std::max(widths[c], cell(table.rows[r][c]).size());
   }
@@ -42,7 +42,7 @@ void print_table(const Table& table) {
     }
     std::cout << '\n';
   }
-  if (table.rows.size() > shown) std::cout << fmt::format("  … {} more rows\n", table.rows.size() - shown);
+  if (preview.total_rows > shown) std::cout << fmt::format("  … {} more rows\n", preview.total_rows - shown);
 }
 
 }  // namespace

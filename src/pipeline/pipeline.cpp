@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
+#include <tbb/parallel_for.h>
+#include <tbb/parallel_invoke.h>
 #include <yaml-cpp/yaml.h>
 
 #include <chrono>
 #include <ctime>
 #include <exception>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 
@@ -230,6 +233,23 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Lets concurrent loads advance one progress bar: their own start and finish are ignored.
+class SharedProgress final : public Progress {
+ public:
+  explicit SharedProgress(Progress& target) : m_target(target) {}
+  void start(std::string_view, std::size_t) override {}
+  void advance(std::size_t done) override { m_target.advance(done); }
+  void finish() override {}
+  void message(std::string_view text) override {
+    std::lock_guard lock(m_mutex);
+    m_target.message(text);
+  }
+
+ private:
+  Progress& m_target;
+  std::mutex m_mutex;
+};
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -268,12 +288,16 @@ std::vector<io::SourceInfo> probe_all(const Pipeline& pipeline) {
   return infos;
 }
 
-nlohmann::json input_entry(const io::LayerDefinition& definition, const io::LoadReport& report) {
+// `checksums` remembers each file's digest: several layers often come from one GeoPackage.
+nlohmann::json input_entry(const io::LayerDefinition& definition, const io::LoadReport& report,
+                           std::map<std::string, std::string>& checksums) {
   nlohmann::json entry = report.to_json();
   entry["role"] = to_string(definition.role);
   if (fs::is_regular_file(definition.source)) {
     entry["size_bytes"] = fs::file_size(definition.source);
-    entry["sha256"] = io::sha256_file(definition.source);
+    auto [it, added] = checksums.try_emplace(definition.source);
+    if (added) it->second = io::sha256_file(definition.source);
+    entry["sha256"] = it->second;
   }
   if (!definition.where.empty()) entry["where"] = definition.where;
   if (!definition.sql.empty()) entry["sql"] = definition.sql;
@@ -319,11 +343,21 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   std::map<std::string, Layer, std::less<>> catalogue;
   nlohmann::json inputs = nlohmann::json::array();
   const auto load_start = Clock::now();
-  for (const auto& definition : pipeline.layers) {
-    io::LoadReport report;
-    catalogue[definition.name] = io::load_layer(definition, crs_wkt, report, progress);
-    inputs.push_back(input_entry(definition, report));
-    summary.loads.push_back(std::move(report));
+  // Layers load concurrently (each has its own GDAL dataset); their progress adds up to one bar.
+  std::size_t total_features = 0;
+  for (const auto& info : infos) total_features += static_cast<std::size_t>(std::max<std::int64_t>(info.feature_count, 0));
+  progress.start("load", total_features);
+  SharedProgress shared(progress);
+  std::vector<Layer> loaded(pipeline.layers.size());
+  summary.loads.resize(pipeline.layers.size());
+  tbb::parallel_for(std::size_t{0}, pipeline.layers.size(), [&](std::size_t i) {
+    loaded[i] = io::load_layer(pipeline.layers[i], crs_wkt, summary.loads[i], shared);
+  });
+  progress.finish();
+  std::map<std::string, std::string> checksums;
+  for (std::size_t i = 0; i < pipeline.layers.size(); ++i) {
+    inputs.push_back(input_entry(pipeline.layers[i], summary.loads[i], checksums));
+    catalogue[pipeline.layers[i].name] = std::move(loaded[i]);
   }
   const double load_seconds = seconds_since(load_start);
 
@@ -360,7 +394,14 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
                      {"parameters", parameters},
                      {"stats", output.stats},
                      {"wall_seconds", seconds_since(step_start)}});
-    summary.steps.push_back({call.algorithm, output.stats, output.tables});
+    StepSummary step_summary{call.algorithm, output.stats, {}};
+    for (const auto& table : output.tables) {
+      Table head{table.name, table.columns, {}};
+      const auto shown = std::min(table.rows.size(), kPreviewRows);
+      head.rows.assign(table.rows.begin(), table.rows.begin() + static_cast<std::ptrdiff_t>(shown));
+      step_summary.tables.push_back({std::move(head), table.rows.size()});
+    }
+    summary.steps.push_back(std::move(step_summary));
     for (auto& layer : output.layers) results.push_back(std::move(layer));
     for (auto& table : output.tables) tables.push_back(std::move(table));
   }
@@ -369,18 +410,24 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   const auto write_start = Clock::now();
   std::vector<const Layer*> layer_pointers;
   for (const auto& layer : results) layer_pointers.push_back(&layer);
-  io::write_geopackage(folder.stage("twinrisk.gpkg"), layer_pointers);
+  const auto geopackage_path = folder.stage("twinrisk.gpkg");
   summary.geopackage = folder.folder() / "twinrisk.gpkg";
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& layer : results) {
     outputs.push_back({{"file", "twinrisk.gpkg"}, {"layer", layer.name}, {"features", layer.features.size()}});
   }
+  std::vector<fs::path> table_paths;
   for (const auto& table : tables) {
     const std::string relative = "tables/" + table.name + ".csv";
-    io::write_csv(folder.stage(relative), table);
+    table_paths.push_back(folder.stage(relative));
     summary.tables.push_back(folder.folder() / relative);
     outputs.push_back({{"file", relative}, {"rows", table.rows.size()}});
   }
+  // The GeoPackage and the tables are independent files: write them at the same time.
+  tbb::parallel_invoke([&] { io::write_geopackage(geopackage_path, layer_pointers); },
+                       [&] {
+                         for (std::size_t t = 0; t < tables.size(); ++t) io::write_csv(table_paths[t], tables[t]);
+                       });
   const double write_seconds = seconds_since(write_start);
 
   nlohmann::json manifest = {

@@ -40,10 +40,17 @@ struct RunOptions {
   int threads = 0;  // 0: every core
 };
 
+// The first rows of a table, for the summary printed after a run.
+constexpr std::size_t kPreviewRows = 12;
+struct TablePreview {
+  Table head;
+  std::size_t total_rows = 0;
+};
+
 struct StepSummary {
   std::string algorithm;
   nlohmann::json stats;
-  std::vector<Table> tables;
+  std::vector<TablePreview> tables;
 };
 
 struct RunSummary {
