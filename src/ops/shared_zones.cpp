@@ -426,8 +426,13 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                                  totals.cross_border_area, totals.cross_national, totals.cross_national_area,
                                  totals.outside_area});
   }
+  // Rows are independent, and partner lists of a river-long zone are long: build them in parallel.
+  std::vector<const std::pair<const std::pair<std::size_t, Value>, MunicipalityTotals>*> entries;
+  for (const auto& entry : municipality_totals) entries.push_back(&entry);
   Table municipality_summary{"municipality_summary", kMunicipalitySummaryFields, {}};
-  for (const auto& [key, totals] : municipality_totals) {
+  municipality_summary.rows.resize(entries.size());
+  tbb::parallel_for(std::size_t{0}, entries.size(), [&](std::size_t r) {
+    const auto& [key, totals] = *entries[r];
     const auto m = key.first;
     const std::string_view own = id_text[m];
     std::vector<std::string_view> partners;
@@ -441,12 +446,12 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
       partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
     }
     const double municipality_area_m2 = municipality_area[m];
-    municipality_summary.rows.push_back(
-        {id_text[m], name_text[m], country_text[m], to_display_string(key.second), totals.area,
-         municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(), totals.zones,
-         totals.cross_border, join(partners),
-         static_cast<std::int64_t>(partners.size())});
-  }
+    municipality_summary.rows[r] = {id_text[m], name_text[m], country_text[m], to_display_string(key.second),
+                                    totals.area,
+                                    municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(),
+                                    totals.zones, totals.cross_border, join(partners),
+                                    static_cast<std::int64_t>(partners.size())};
+  });
 
   StepOutput output;
   std::int64_t cross_border_zones = 0, cross_national_zones = 0;
