@@ -14,6 +14,7 @@ const std::vector<RoleSpec>& role_specs() {
       {Role::hazard, "hazard", GeometryFamily::polygon, {}, {"class"}},
       {Role::infrastructure, "infrastructure", GeometryFamily::any, {}, {"category"}},
       {Role::twinning, "twinning", GeometryFamily::none, {"a", "b"}, {}},
+      {Role::features, "features", GeometryFamily::any, {}, {}},
       {Role::result, "result", GeometryFamily::any, {}, {}},
   };
   return specs;

@@ -158,9 +158,19 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
                                       const std::vector<std::string>& field_names) {
   const auto& spec = role_spec(definition.role);
   const auto context = context_of(definition);
+  const auto* defn = layer.GetLayerDefn();
+  if (definition.role == Role::features) {
+    if (!definition.fields.empty()) {
+      throw ConfigError("role features keeps every source field; it takes no `fields:` mapping", context);
+    }
+    std::vector<FieldBinding> all;
+    for (int i = 0; i < defn->GetFieldCount(); ++i) {
+      all.push_back(FieldBinding{{defn->GetFieldDefn(i)->GetNameRef(), field_type_of(*defn->GetFieldDefn(i))}, i, {}});
+    }
+    return all;
+  }
   std::vector<std::string_view> role_fields = spec.required_fields;
   role_fields.insert(role_fields.end(), spec.optional_fields.begin(), spec.optional_fields.end());
-  const auto* defn = layer.GetLayerDefn();
 
   for (const auto& [key, value] : definition.fields) {
     if (std::find(role_fields.begin(), role_fields.end(), key) == role_fields.end()) {

@@ -13,7 +13,8 @@
 namespace twinrisk {
 
 // What a layer means to the algorithms; decides its expected fields and geometry type.
-enum class Role { municipalities, basins, rivers, hazard, infrastructure, twinning, result };
+// `features` is any layer for generic overlays: it keeps every source field under its own name.
+enum class Role { municipalities, basins, rivers, hazard, infrastructure, twinning, features, result };
 
 enum class GeometryFamily { polygon, line, point, any, none };
 

@@ -1,0 +1,24 @@
+#pragma once
+// intersection: the pieces where polygons of two layers overlap, with the attributes of both.
+
+#include "twinrisk/core/registry.hpp"
+
+namespace twinrisk::ops {
+
+class Intersection final : public Algorithm {
+ public:
+  Intersection();
+  std::string_view id() const override { return "intersection"; }
+  std::string_view title() const override { return "Intersection of two polygon layers"; }
+  std::string_view group() const override { return "Overlay"; }
+  std::string_view help() const override;
+  const std::vector<ParamSpec>& parameters() const override { return m_parameters; }
+  const std::vector<OutputSpec>& outputs() const override { return m_outputs; }
+  StepOutput run(const StepInput& input, Progress& progress) const override;
+
+ private:
+  std::vector<ParamSpec> m_parameters;
+  std::vector<OutputSpec> m_outputs;
+};
+
+}  // namespace twinrisk::ops
