@@ -10,6 +10,7 @@
 #include <tbb/parallel_for.h>
 
 #include <ctime>
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <memory>
@@ -109,6 +110,23 @@ void set_field(OGRFeature& feature, int index, const Value& value) {
   throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, last_gdal_error("unknown error")));
 }
 
+constexpr std::size_t kWriteChunk = 65536;
+
+// The feature's geometry as OGR wants it for the layer's type (polygons promoted to multi).
+std::unique_ptr<OGRGeometry> to_ogr(const Layer& layer, std::size_t i) {
+  const auto* source = layer.features[i].geometry.get();
+  if (!source) return nullptr;
+  const auto wkb = geos::to_wkb(source);
+  OGRGeometry* geometry = nullptr;
+  if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE) {
+    throw Error(ErrorKind::internal, fmt::format("layer '{}' feature {}: GEOS wrote WKB that OGR cannot read",
+                                                 layer.name, i + 1));
+  }
+  if (layer.geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
+  if (layer.geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
+  return std::unique_ptr<OGRGeometry>(geometry);
+}
+
 // QGIS reads a layer's default style from the GeoPackage's layer_styles table.
 void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::vector<const Layer*>& layers) {
   std::vector<std::pair<const Layer*, std::string_view>> styled;
@@ -175,27 +193,21 @@ void write_geopackage(const fs::path& path, const std::vector<const Layer*>& lay
       OGRFieldDefn defn(field.name.c_str(), ogr_field_type(field.type));
       if (out->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, fmt::format("create field '{}'", field.name));
     }
-    // GEOS → WKB in parallel; OGR writes sequentially.
-    std::vector<std::vector<unsigned char>> wkb(layer->features.size());
-    tbb::parallel_for(std::size_t{0}, layer->features.size(), [&](std::size_t i) {
-      if (layer->features[i].geometry) wkb[i] = geos::to_wkb(layer->features[i].geometry.get());
-    });
+    // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
+    // parallel, then OGR writes sequentially.
     if (dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(path, "start transaction");
-    for (std::size_t i = 0; i < layer->features.size(); ++i) {
-      OGRFeature feature(out->GetLayerDefn());
-      if (!wkb[i].empty()) {
-        OGRGeometry* geometry = nullptr;
-        if (OGRGeometryFactory::createFromWkb(wkb[i].data(), nullptr, &geometry, wkb[i].size()) != OGRERR_NONE) {
-          gdal_write_failure(path, fmt::format("layer '{}' feature {}: geometry", layer->name, i + 1));
+    for (std::size_t begin = 0; begin < layer->features.size(); begin += kWriteChunk) {
+      const std::size_t end = std::min(layer->features.size(), begin + kWriteChunk);
+      std::vector<std::unique_ptr<OGRGeometry>> geometries(end - begin);
+      tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = to_ogr(*layer, i); });
+      for (std::size_t i = begin; i < end; ++i) {
+        OGRFeature feature(out->GetLayerDefn());
+        if (geometries[i - begin]) feature.SetGeometryDirectly(geometries[i - begin].release());
+        const auto& values = layer->features[i].values;
+        for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
+        if (out->CreateFeature(&feature) != OGRERR_NONE) {
+          gdal_write_failure(path, fmt::format("layer '{}' feature {}", layer->name, i + 1));
         }
-        if (layer->geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
-        if (layer->geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
-        feature.SetGeometryDirectly(geometry);
-      }
-      const auto& values = layer->features[i].values;
-      for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
-      if (out->CreateFeature(&feature) != OGRERR_NONE) {
-        gdal_write_failure(path, fmt::format("layer '{}' feature {}", layer->name, i + 1));
       }
     }
     if (dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(path, "commit");
