@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# ctest driver for the QGIS provider: Debian's QGIS 3.22, headless, with a throwaway profile.
+# Usage: qgis_test.sh TWINRISK REPO_ROOT CASE
+#   list            qgis_process lists every registry algorithm, no plugin errors on stderr
+#   run-equals-cli  qgis_process run twinrisk:shared-zones on the demo == the CLI run (areas ≤ 1e-9)
+#   wrong-parameter a nonexistent field fails with twinrisk's message; a negative min_area_m2 is
+#                   refused by QGIS from the registry's range
+#   memory-layer | selection | cancel   PyQGIS checks in pyqgis_test.py
+# Exits 77 (ctest SKIP_RETURN_CODE) when QGIS is not installed: ./scripts/setup-qgis installs it.
+set -uo pipefail
+tw=$(realpath "$1") root=$(realpath "$2") case=$3
+qp=/usr/bin/qgis_process.bin py=/usr/bin/python3
+if [ ! -x "$qp" ] || ! "$py" -c "import qgis.core" 2>/dev/null; then
+  echo "SKIP: QGIS is not installed (./scripts/setup-qgis)"; exit 77
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+here=$(cd "$(dirname "$0")" && pwd)
+demo=$root/layers/demo/meuse_nl_be.gpkg
+export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp QGIS_CUSTOM_CONFIG_PATH=$tmp/profile
+export QGIS_PLUGINPATH=$root/qgis PATH=$(dirname "$tw"):$PATH
+# Standalone PyQGIS falls back to plain QSettings (~/.config/Unknown Organization.conf): keep those in $tmp too.
+export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
+mkdir -p "$tmp/profile"; chmod 700 "$tmp"
+
+fail() { echo "FAIL [$case]: $*"; for f in out err; do [ -s "$tmp/$f" ] && { echo "--- $f"; grep -v '"percent"' "$tmp/$f" | tail -20; }; done; exit 1; }
+qgis() { "$qp" "$@" >"$tmp/out" 2>"$tmp/err" </dev/null; }
+# The demo as the CLI runs it, and the same parameters for qgis_process.
+cli_demo() {
+  "$tw" shared-zones --municipalities "$demo" --municipalities-layer ne_admin1 \
+    --municipalities-field id=woe_label --municipalities-field name=name --municipalities-field country=iso_a2 \
+    --hazard "$demo" --hazard-layer meuse_flood_freq_zones --hazard-field class=ffreq -o "$1" >/dev/null 2>"$tmp/cli-err" \
+    || { cat "$tmp/cli-err"; fail "the CLI run failed"; }
+}
+qgis_demo_args=("municipalities=$demo|layername=ne_admin1" municipalities_id_field=woe_label
+                municipalities_name_field=name municipalities_country_field=iso_a2
+                "hazard=$demo|layername=meuse_flood_freq_zones" hazard_class_field=ffreq)
+
+qgis plugins enable twinrisk_provider || fail "cannot enable the plugin"
+grep -q "Enabled twinrisk_provider" "$tmp/out" || fail "plugin not enabled"
+
+case $case in
+list)
+  n_reg=$("$tw" algorithms --json | "$py" -c "import json,sys; print(len(json.load(sys.stdin)['algorithms']))")
+  qgis list || fail "qgis_process list exited $?"
+  grep -qi error "$tmp/err" && fail "errors on stderr"
+  ids_reg=$("$tw" algorithms --json | "$py" -c "import json,sys; print('\n'.join(sorted('twinrisk:'+a['id'] for a in json.load(sys.stdin)['algorithms'])))")
+  ids_q=$(grep -oE '^\s*twinrisk:[a-z0-9-]+' "$tmp/out" | tr -d '[:space:]' | sed 's/twinrisk:/\ntwinrisk:/g' | sed '/^$/d' | sort)
+  [ "$(echo "$ids_q" | sed '/^$/d' | wc -l)" -eq "$n_reg" ] || fail "qgis_process lists $(echo "$ids_q" | wc -l) twinrisk algorithms, the registry has $n_reg"
+  [ "$ids_q" = "$ids_reg" ] || fail "ids differ: $ids_q vs $ids_reg"
+  # Every registry parameter is there, with the registry's help.
+  for id in $ids_reg; do
+    qgis help "$id" || fail "qgis_process help $id exited $?"
+    "$tw" algorithms --json | "$py" -c "
+import json, sys
+text = open('$tmp/out').read()
+alg = [a for a in json.load(sys.stdin)['algorithms'] if 'twinrisk:' + a['id'] == '$id'][0]
+missing = [p['name'] for p in alg['parameters'] if p['name'] + ':' not in text]
+missing += [o['name'] for o in alg['outputs'] if o['name'] + ':' not in text]
+if alg['help'][:60] not in text: missing.append('help text')
+sys.exit('missing in qgis_process help: ' + ', '.join(missing) if missing else 0)" || fail "$id help incomplete"
+  done
+  echo "ok: $n_reg algorithms: $(echo $ids_q)"
+  ;;
+run-equals-cli)
+  cli_demo "$tmp/cli"
+  qgis run twinrisk:shared-zones --json -- "${qgis_demo_args[@]}" output="$tmp/qgis" || fail "qgis_process run exited $?"
+  grep -qi '"type": *"error"\|^ERROR' "$tmp/err" && fail "errors on stderr"
+  "$py" - "$tmp/out" "$tmp/qgis" <<'PY' || fail "results JSON"
+import json, sys
+results = json.load(open(sys.argv[1]))['results']
+folder = sys.argv[2]
+assert results['zones'] == folder + '/twinrisk.gpkg|layername=zones', results
+assert results['zone_summary'] == folder + '/tables/zone_summary.csv', results
+assert results['manifest'] == folder + '/manifest.json', results
+PY
+  "$py" "$here/compare_outputs.py" "$tmp/cli" "$tmp/qgis" || fail "qgis_process result differs from the CLI run"
+  cmp -s "$tmp/cli/tables/zone_summary.csv" "$tmp/qgis/tables/zone_summary.csv" || fail "zone_summary.csv differs"
+  ;;
+wrong-parameter)
+  args=("${qgis_demo_args[@]}")
+  args[1]=municipalities_id_field=no_such_field
+  qgis run twinrisk:shared-zones -- "${args[@]}" output="$tmp/o1" && fail "a nonexistent field was accepted"
+  grep -qF "field 'no_such_field' not found in layer 'ne_admin1'" "$tmp/err" || fail "twinrisk's message is not passed on"
+  grep -qF "exit code 2" "$tmp/err" || fail "exit code not reported"
+  message=$(grep -m1 -F "no_such_field" "$tmp/err")
+  [ -e "$tmp/o1/twinrisk.gpkg" ] && fail "an output was written"
+  qgis run twinrisk:shared-zones -- "${qgis_demo_args[@]}" min_area_m2=-5 output="$tmp/o2" && fail "min_area_m2=-5 was accepted"
+  grep -qF "min_area_m2" "$tmp/err" || fail "no message naming min_area_m2"
+  echo "ok: $message"
+  echo "ok: $(grep -m1 -F "min_area_m2" "$tmp/err")"
+  ;;
+memory-layer|selection|cancel)
+  cli_demo "$tmp/cli"
+  "$py" "$here/pyqgis_test.py" "$root" "$tmp/cli" "$tmp" "$case" >"$tmp/out" 2>"$tmp/err" || fail "pyqgis_test.py $case"
+  grep -v DeprecationWarning "$tmp/err" | grep -qi "error\|Traceback" && fail "errors on stderr"
+  cat "$tmp/out"
+  ;;
+*) fail "unknown case" ;;
+esac
+echo "PASS [$case]"
