@@ -22,6 +22,7 @@ from qgis.core import (  # noqa: E402
     QgsProcessingContext,
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingFeedback,
+    QgsProcessingUtils,
     QgsProject,
     QgsVectorLayer,
 )
@@ -113,8 +114,17 @@ if CASE == 'memory-layer':
         uri = f'{out}/twinrisk.gpkg|layername={name}'
         if results.get(name) != uri or uri not in to_load:
             fail(f'{name}: result {results.get(name)!r} not returned or not queued for loading ({list(to_load)})')
-        if not QgsVectorLayer(uri, name, 'ogr').isValid():
-            fail(f'{uri} does not open')
+        # As the desktop does on completion: load the layer, then run the attached post-processor,
+        # which applies the style twinrisk stored in the GeoPackage.
+        layer = QgsProcessingUtils.mapLayerFromString(uri, context)
+        post_processor = context.layerToLoadOnCompletionDetails(uri).postProcessor()
+        if layer is None or not layer.isValid() or post_processor is None:
+            fail(f'{uri}: does not load, or no style post-processor')
+        post_processor.postProcessLayer(layer, context, feedback)
+        styled = QgsVectorLayer(uri, name, 'ogr')
+        styled.loadDefaultStyle()
+        if layer.renderer().dump() != styled.renderer().dump():
+            fail(f'{name}: the stored style was not applied')
     print('memory-layer:', compare.stdout.strip())
 
 elif CASE == 'selection':
