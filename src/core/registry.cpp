@@ -111,6 +111,14 @@ const Layer& StepInput::layer(std::string_view name) const {
   return *it->second;
 }
 
+FeatureSource& StepInput::source(std::string_view name) const {
+  auto it = sources.find(name);
+  if (it == sources.end() || !it->second) {
+    throw Error(ErrorKind::internal, fmt::format("streamed layer parameter '{}' not bound", name));
+  }
+  return *it->second;
+}
+
 double StepInput::number(std::string_view name) const {
   auto it = values.find(std::string(name));
   if (it == values.end() || !it->is_number()) {
@@ -148,6 +156,7 @@ nlohmann::json describe_parameter(const ParamSpec& spec) {
     p["role"] = role.name;
     p["geometry"] = to_string(spec.geometry);
     p["role_fields"] = {{"required", role.required_fields}, {"optional", role.optional_fields}};
+    p["streamable"] = spec.streamable;
     p["cli_layer_options"] = {
         {"layer", spec.cli_flag() + "-layer"}, {"field", spec.cli_flag() + "-field"},
         {"where", spec.cli_flag() + "-where"}, {"crs", spec.cli_flag() + "-crs"}};

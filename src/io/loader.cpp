@@ -447,7 +447,11 @@ struct LayerReader::Impl {
 LayerReader::LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress)
     : m_impl(std::make_unique<Impl>(definition, target_crs_wkt, progress)) {}
 LayerReader::~LayerReader() = default;
-std::vector<Feature> LayerReader::next_batch(std::size_t max_features) { return m_impl->next_batch(max_features); }
+std::vector<Feature> LayerReader::take_batch(std::size_t max_features) { return m_impl->next_batch(max_features); }
+std::span<const Feature> LayerReader::next_batch(std::size_t max_features) {
+  m_current = m_impl->next_batch(max_features);
+  return m_current;
+}
 const Layer& LayerReader::schema() const { return m_impl->schema; }
 const LoadReport& LayerReader::report() const { return m_impl->report; }
 
@@ -460,7 +464,7 @@ Layer load_layer(const LayerDefinition& definition, const std::string& target_cr
   layer.geometry = reader.schema().geometry;
   layer.crs_wkt = reader.schema().crs_wkt;
   layer.fields = reader.schema().fields;
-  for (auto batch = reader.next_batch(kBatchSize); !batch.empty(); batch = reader.next_batch(kBatchSize)) {
+  for (auto batch = reader.take_batch(kBatchSize); !batch.empty(); batch = reader.take_batch(kBatchSize)) {
     std::move(batch.begin(), batch.end(), std::back_inserter(layer.features));
   }
   report = reader.report();

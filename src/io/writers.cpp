@@ -113,25 +113,45 @@ void set_field(OGRFeature& feature, int index, const Value& value) {
 constexpr std::size_t kWriteChunk = 65536;
 
 // The feature's geometry as OGR wants it for the layer's type (polygons promoted to multi).
-std::unique_ptr<OGRGeometry> to_ogr(const Layer& layer, std::size_t i) {
-  const auto* source = layer.features[i].geometry.get();
+std::unique_ptr<OGRGeometry> to_ogr(const Layer& schema, const Feature& feature) {
+  const auto* source = feature.geometry.get();
   if (!source) return nullptr;
   const auto wkb = geos::to_wkb(source);
   OGRGeometry* geometry = nullptr;
   if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE) {
     throw Error(ErrorKind::internal, fmt::format("layer '{}' feature {}: GEOS wrote WKB that OGR cannot read",
-                                                 layer.name, i + 1));
+                                                 schema.name, feature.fid));
   }
-  if (layer.geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
-  if (layer.geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
+  if (schema.geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
+  if (schema.geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
   return std::unique_ptr<OGRGeometry>(geometry);
 }
 
+// Reproducible output (reproducible-builds.org): with SOURCE_DATE_EPOCH set, the GeoPackage's
+// timestamps are that time, so equal results give byte-identical files. The option is set per
+// call, on the calling thread only.
+class PinnedDate {
+ public:
+  PinnedDate() {
+    if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
+      const std::time_t seconds = std::strtoll(epoch, nullptr, 10);
+      std::tm tm{};
+      gmtime_r(&seconds, &tm);
+      char iso[32];
+      std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
+      m_setter.emplace("OGR_CURRENT_DATE", iso, true);
+    }
+  }
+
+ private:
+  std::optional<CPLConfigOptionSetter> m_setter;
+};
+
 // QGIS reads a layer's default style from the GeoPackage's layer_styles table.
-void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::vector<const Layer*>& layers) {
-  std::vector<std::pair<const Layer*, std::string_view>> styled;
-  for (const Layer* layer : layers) {
-    if (auto qml = qgis_style(layer->name); !qml.empty()) styled.emplace_back(layer, qml);
+void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::vector<std::string>& layers) {
+  std::vector<std::pair<const std::string*, std::string_view>> styled;
+  for (const auto& layer : layers) {
+    if (auto qml = qgis_style(layer); !qml.empty()) styled.emplace_back(&layer, qml);
   }
   if (styled.empty()) return;
   OGRLayer* table = dataset.CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
@@ -150,9 +170,9 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::v
     OGRFeature feature(table->GetLayerDefn());
     feature.SetField("f_table_catalog", "");
     feature.SetField("f_table_schema", "");
-    feature.SetField("f_table_name", layer->name.c_str());
+    feature.SetField("f_table_name", layer->c_str());
     feature.SetField("f_geometry_column", "geom");
-    feature.SetField("styleName", layer->name.c_str());
+    feature.SetField("styleName", layer->c_str());
     feature.SetField("styleQML", std::string(qml).c_str());
     feature.SetField("useAsDefault", 1);
     feature.SetField("description", "twinrisk default style");
@@ -162,61 +182,96 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::v
 
 }  // namespace
 
-void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
+GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
   ensure_gdal_registered();
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-  // Reproducible output (reproducible-builds.org): with SOURCE_DATE_EPOCH set, the GeoPackage's
-  // timestamps are that time, so equal results give byte-identical files.
-  std::optional<CPLConfigOptionSetter> fixed_date;
-  if (const char* epoch = std::getenv("SOURCE_DATE_EPOCH")) {
-    const std::time_t seconds = std::strtoll(epoch, nullptr, 10);
-    std::tm tm{};
-    gmtime_r(&seconds, &tm);
-    char iso[32];
-    std::strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%S.000Z", &tm);
-    fixed_date.emplace("OGR_CURRENT_DATE", iso, true);
-  }
+  const PinnedDate date;
   auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!driver) throw OutputError("GDAL was built without the GeoPackage driver");
-  GDALDatasetUniquePtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!dataset) gdal_write_failure(path, "create");
+  m_dataset.reset(driver->Create(m_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  if (!m_dataset) gdal_write_failure(m_path, "create");
+}
 
-  for (const Layer* layer : layers) {
-    OGRSpatialReference crs;
-    crs.importFromWkt(layer->crs_wkt.c_str());
-    crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-    const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=YES", nullptr};
-    OGRLayer* out = dataset->CreateLayer(layer->name.c_str(), layer->crs_wkt.empty() ? nullptr : &crs,
-                                         ogr_type(layer->geometry), const_cast<char**>(options));
-    if (!out) gdal_write_failure(path, fmt::format("create layer '{}'", layer->name));
-    for (const auto& field : layer->fields) {
-      OGRFieldDefn defn(field.name.c_str(), ogr_field_type(field.type));
-      if (out->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, fmt::format("create field '{}'", field.name));
+GeoPackageWriter::~GeoPackageWriter() = default;
+
+void GeoPackageWriter::begin_layer(const Layer& schema) {
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  const PinnedDate date;
+  m_schema = Layer{schema.name, schema.role, schema.geometry, schema.crs_wkt, schema.fields, {}};
+  OGRSpatialReference crs;
+  crs.importFromWkt(schema.crs_wkt.c_str());
+  crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=YES", nullptr};
+  m_layer = m_dataset->CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
+                                   ogr_type(schema.geometry), const_cast<char**>(options));
+  if (!m_layer) gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name));
+  for (const auto& field : schema.fields) {
+    OGRFieldDefn defn(field.name.c_str(), ogr_field_type(field.type));
+    if (m_layer->CreateField(&defn) != OGRERR_NONE) {
+      gdal_write_failure(m_path, fmt::format("create field '{}'", field.name));
     }
-    // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
-    // parallel, then OGR writes sequentially.
-    if (dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(path, "start transaction");
-    for (std::size_t begin = 0; begin < layer->features.size(); begin += kWriteChunk) {
-      const std::size_t end = std::min(layer->features.size(), begin + kWriteChunk);
-      std::vector<std::unique_ptr<OGRGeometry>> geometries(end - begin);
-      tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = to_ogr(*layer, i); });
-      for (std::size_t i = begin; i < end; ++i) {
-        OGRFeature feature(out->GetLayerDefn());
-        if (geometries[i - begin]) feature.SetGeometryDirectly(geometries[i - begin].release());
-        const auto& values = layer->features[i].values;
-        for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
-        if (out->CreateFeature(&feature) != OGRERR_NONE) {
-          gdal_write_failure(path, fmt::format("layer '{}' feature {}", layer->name, i + 1));
-        }
+  }
+  if (m_dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "start transaction");
+  m_layer_names.push_back(schema.name);
+  m_counts[schema.name] = 0;
+}
+
+void GeoPackageWriter::write(std::vector<Feature> batch) { write_features(batch); }
+
+void GeoPackageWriter::write_features(std::span<const Feature> features) {
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  const PinnedDate date;
+  // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
+  // parallel, then OGR writes sequentially.
+  for (std::size_t begin = 0; begin < features.size(); begin += kWriteChunk) {
+    const std::size_t end = std::min(features.size(), begin + kWriteChunk);
+    std::vector<std::unique_ptr<OGRGeometry>> geometries(end - begin);
+    tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = to_ogr(m_schema, features[i]); });
+    for (std::size_t i = begin; i < end; ++i) {
+      OGRFeature feature(m_layer->GetLayerDefn());
+      if (geometries[i - begin]) feature.SetGeometryDirectly(geometries[i - begin].release());
+      const auto& values = features[i].values;
+      for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
+      if (m_layer->CreateFeature(&feature) != OGRERR_NONE) {
+        gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, features[i].fid));
       }
     }
-    if (dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(path, "commit");
   }
-  write_layer_styles(*dataset, path, layers);
+  m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
+}
+
+void GeoPackageWriter::end_layer() {
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  const PinnedDate date;
+  if (m_dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "commit");
+  m_layer = nullptr;
+}
+
+void GeoPackageWriter::write_layer(const Layer& layer) {
+  begin_layer(layer);
+  write_features(layer.features);
+  end_layer();
+}
+
+std::int64_t GeoPackageWriter::count(const std::string& layer) const {
+  auto it = m_counts.find(layer);
+  return it == m_counts.end() ? 0 : it->second;
+}
+
+void GeoPackageWriter::close() {
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  const PinnedDate date;
+  write_layer_styles(*m_dataset, m_path, m_layer_names);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   CPLErrorReset();
-  dataset.reset();
-  if (CPLGetLastErrorType() == CE_Failure) gdal_write_failure(path, "close");
+  m_dataset.reset();
+  if (CPLGetLastErrorType() == CE_Failure) gdal_write_failure(m_path, "close");
+}
+
+void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
+  GeoPackageWriter writer(path);
+  for (const Layer* layer : layers) writer.write_layer(*layer);
+  writer.close();
 }
 
 namespace {

@@ -30,17 +30,39 @@ geos::GeomPtr polygonal(geos::GeomPtr geometry) {
   return polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
 }
 
+constexpr std::size_t kBatchSize = 65536;
+
 struct Piece {
   std::size_t overlay;
   geos::GeomPtr geometry;
   double area_m2;
 };
 
+// The polygonal pieces of one feature and the overlay polygons it overlaps, in overlay order.
+std::vector<Piece> intersect(const Feature& feature, const Layer& overlay, const SpatialIndex& index) {
+  std::vector<Piece> pieces;
+  const auto* geometry = feature.geometry.get();
+  if (!geometry) return pieces;
+  const auto candidates = index.query(geos::envelope(geometry));
+  if (candidates.empty()) return pieces;
+  auto prepared = geos::prepare(geometry);
+  for (auto j : candidates) {
+    const auto* other = overlay.features[j].geometry.get();
+    if (!geos::intersects(prepared.get(), other)) continue;
+    auto piece = geos::covers(prepared.get(), other) ? geos::clone(other) : polygonal(geos::intersection(geometry, other));
+    if (!piece) continue;
+    const double area = geos::area(piece.get());
+    if (area > 0) pieces.push_back(Piece{j, std::move(piece), area});
+  }
+  return pieces;
+}
+
 }  // namespace
 
 Intersection::Intersection() {
   auto input = ParamSpec::layer("input", Role::features, "Polygons to intersect; every field is kept");
   input.geometry = GeometryFamily::polygon;
+  input.streamable = true;
   auto overlay = ParamSpec::layer("overlay", Role::features, "Polygons to intersect with; every field is kept");
   overlay.geometry = GeometryFamily::polygon;
   m_parameters = {input, overlay};
@@ -58,55 +80,40 @@ std::string_view Intersection::help() const {
          "number of threads.";
 }
 
-StepOutput Intersection::run(const StepInput& input, Progress& progress) const {
-  const Layer& a = input.layer("input");
+StepOutput Intersection::run(const StepInput& input, Progress&) const {
+  // The input streams through in batches against the indexed overlay; pieces go straight to
+  // the sink, so neither the input nor the result has to fit in memory.
+  FeatureSource& a = input.source("input");
   const Layer& b = input.layer("overlay");
+  FeatureSink& sink = *input.sink;
   const SpatialIndex index(b);
-  std::vector<std::vector<Piece>> pieces(a.features.size());
-  progress.start("intersection", a.features.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, a.features.size(), 256), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      const auto* geometry = a.features[i].geometry.get();
-      const auto candidates = index.query(geos::envelope(geometry));
-      if (candidates.empty()) continue;
-      auto prepared = geos::prepare(geometry);
-      for (auto j : candidates) {
-        const auto* other = b.features[j].geometry.get();
-        if (!geos::intersects(prepared.get(), other)) continue;
-        auto piece = geos::covers(prepared.get(), other) ? geos::clone(other)
-                                                         : polygonal(geos::intersection(geometry, other));
-        if (!piece) continue;
-        const double area = geos::area(piece.get());
-        if (area > 0) pieces[i].push_back(Piece{j, std::move(piece), area});
+  Layer schema{"intersection", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt,
+               output_fields(a.schema(), b), {}};
+  sink.begin_layer(schema);
+  std::int64_t fid = 0, input_features = 0;
+  for (auto batch = a.next_batch(kBatchSize); !batch.empty(); batch = a.next_batch(kBatchSize)) {
+    std::vector<std::vector<Piece>> pieces(batch.size());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 256), [&](const auto& range) {
+      for (std::size_t i = range.begin(); i != range.end(); ++i) pieces[i] = intersect(batch[i], b, index);
+    });
+    std::vector<Feature> out;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      for (auto& piece : pieces[i]) {
+        Feature feature{++fid, std::move(piece.geometry), {}};
+        feature.values.reserve(schema.fields.size());
+        feature.values.insert(feature.values.end(), batch[i].values.begin(), batch[i].values.end());
+        const auto& other = b.features[piece.overlay].values;
+        feature.values.insert(feature.values.end(), other.begin(), other.end());
+        feature.values.emplace_back(piece.area_m2);
+        out.push_back(std::move(feature));
       }
-      progress.advance();
     }
-  });
-  progress.finish();
-
-  Layer result{"intersection", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt,
-               output_fields(a, b), {}};
-  std::size_t total = 0;
-  for (const auto& list : pieces) total += list.size();
-  result.features.reserve(total);
-  std::int64_t fid = 0;
-  for (std::size_t i = 0; i < pieces.size(); ++i) {
-    for (auto& piece : pieces[i]) {
-      Feature feature{++fid, std::move(piece.geometry), {}};
-      feature.values.reserve(result.fields.size());
-      feature.values.insert(feature.values.end(), a.features[i].values.begin(), a.features[i].values.end());
-      const auto& other = b.features[piece.overlay].values;
-      feature.values.insert(feature.values.end(), other.begin(), other.end());
-      feature.values.emplace_back(piece.area_m2);
-      result.features.push_back(std::move(feature));
-    }
-    std::vector<Piece>().swap(pieces[i]);  // release as we go: the pieces now live in the result
+    input_features += static_cast<std::int64_t>(batch.size());
+    sink.write(std::move(out));
   }
+  sink.end_layer();
   StepOutput output;
-  output.stats = {{"input_features", a.features.size()},
-                  {"overlay_features", b.features.size()},
-                  {"pieces", result.features.size()}};
-  output.layers.push_back(std::move(result));
+  output.stats = {{"input_features", input_features}, {"overlay_features", b.features.size()}, {"pieces", fid}};
   return output;
 }
 

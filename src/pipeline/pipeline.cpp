@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <ctime>
+#include <algorithm>
 #include <exception>
 #include <map>
 #include <mutex>
@@ -309,6 +310,30 @@ nlohmann::json input_entry(const io::LayerDefinition& definition, const io::Load
 
 }  // namespace
 
+namespace {
+
+// Layers that can stream: passed to exactly one streamable parameter and used nowhere else.
+std::set<std::string> streamed_layers(const Pipeline& pipeline, const Registry& registry) {
+  std::map<std::string, int> uses;
+  std::set<std::string> streamable;
+  for (const auto& call : pipeline.steps) {
+    const Algorithm& algorithm = *registry.find(call.algorithm);
+    for (const auto& [name, value] : call.arguments) {
+      const ParamSpec& spec = *algorithm.parameter(name);
+      if (spec.type != ParamType::layer) continue;
+      ++uses[value];
+      if (spec.streamable) streamable.insert(value);
+    }
+  }
+  std::set<std::string> streamed;
+  for (const auto& name : streamable) {
+    if (uses[name] == 1) streamed.insert(name);
+  }
+  return streamed;
+}
+
+}  // namespace
+
 RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
   const auto started = Clock::now();
   const auto started_at = utc_now();
@@ -339,35 +364,52 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
                                  pipeline.analysis_crs));
   }
 
+  // Layers load concurrently (each has its own GDAL dataset); their progress adds up to one bar.
+  // A streamed layer is not loaded here: its step reads it batch by batch.
+  const auto streamed = streamed_layers(pipeline, registry);
+  std::vector<std::size_t> to_load;
+  std::size_t total_features = 0;
+  for (std::size_t i = 0; i < pipeline.layers.size(); ++i) {
+    if (streamed.count(pipeline.layers[i].name)) continue;
+    to_load.push_back(i);
+    total_features += static_cast<std::size_t>(std::max<std::int64_t>(infos[i].feature_count, 0));
+  }
   RunSummary summary;
   std::map<std::string, Layer, std::less<>> catalogue;
   nlohmann::json inputs = nlohmann::json::array();
+  std::map<std::string, std::string> checksums;
   const auto load_start = Clock::now();
-  // Layers load concurrently (each has its own GDAL dataset); their progress adds up to one bar.
-  std::size_t total_features = 0;
-  for (const auto& info : infos) total_features += static_cast<std::size_t>(std::max<std::int64_t>(info.feature_count, 0));
   progress.start("load", total_features);
   SharedProgress shared(progress);
-  std::vector<Layer> loaded(pipeline.layers.size());
-  summary.loads.resize(pipeline.layers.size());
-  tbb::parallel_for(std::size_t{0}, pipeline.layers.size(), [&](std::size_t i) {
-    loaded[i] = io::load_layer(pipeline.layers[i], crs_wkt, summary.loads[i], shared);
+  std::vector<Layer> loaded(to_load.size());
+  std::vector<io::LoadReport> reports(to_load.size());
+  tbb::parallel_for(std::size_t{0}, to_load.size(), [&](std::size_t k) {
+    loaded[k] = io::load_layer(pipeline.layers[to_load[k]], crs_wkt, reports[k], shared);
   });
   progress.finish();
-  std::map<std::string, std::string> checksums;
-  for (std::size_t i = 0; i < pipeline.layers.size(); ++i) {
-    inputs.push_back(input_entry(pipeline.layers[i], summary.loads[i], checksums));
-    catalogue[pipeline.layers[i].name] = std::move(loaded[i]);
+  for (std::size_t k = 0; k < to_load.size(); ++k) {
+    const auto& definition = pipeline.layers[to_load[k]];
+    inputs.push_back(input_entry(definition, reports[k], checksums));
+    summary.loads.push_back(std::move(reports[k]));
+    catalogue[definition.name] = std::move(loaded[k]);
   }
   const double load_seconds = seconds_since(load_start);
 
+  io::GeoPackageWriter geopackage(folder.stage("twinrisk.gpkg"));
+  summary.geopackage = folder.folder() / "twinrisk.gpkg";
   std::vector<Layer> results;
+  std::vector<std::string> streamed_results;
   std::vector<Table> tables;
   nlohmann::json steps = nlohmann::json::array();
   for (const auto& call : pipeline.steps) {
     const Algorithm& algorithm = *registry.find(call.algorithm);
     StepInput input;
     input.analysis_crs_wkt = crs_wkt;
+    AsyncSink sink(geopackage);
+    input.sink = &sink;
+    std::vector<std::unique_ptr<io::LayerReader>> readers;
+    std::vector<std::unique_ptr<LayerSource>> in_memory;
+    std::vector<const io::LayerDefinition*> read_here;
     nlohmann::json parameters = nlohmann::json::object();
     for (const auto& spec : algorithm.parameters()) {
       if (spec.type != ParamType::layer && !spec.required()) input.values[spec.name] = spec.default_value;
@@ -375,20 +417,40 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
     for (const auto& [name, value] : call.arguments) {
       const ParamSpec& spec = *algorithm.parameter(name);
       parameters[name] = value;
-      if (spec.type == ParamType::layer) {
-        input.layers[name] = &catalogue.at(value);
-      } else {
+      if (spec.type != ParamType::layer) {
         input.values[name] = spec.parse(value);
+      } else if (streamed.count(value)) {
+        const auto& definition = *std::find_if(pipeline.layers.begin(), pipeline.layers.end(),
+                                               [&](const auto& d) { return d.name == value; });
+        readers.push_back(std::make_unique<io::LayerReader>(definition, crs_wkt, progress));
+        read_here.push_back(&definition);
+        input.sources[name] = readers.back().get();
+      } else {
+        input.layers[name] = &catalogue.at(value);
+        if (spec.streamable) {
+          in_memory.push_back(std::make_unique<LayerSource>(catalogue.at(value)));
+          input.sources[name] = in_memory.back().get();
+        }
       }
     }
     const auto step_start = Clock::now();
     StepOutput output;
     try {
       output = algorithm.run(input, progress);
+      sink.finish();
     } catch (const Error& error) {
       ErrorContext context = error.context();
       if (context.step.empty()) context.step = call.algorithm;
       throw Error(error.kind(), error.message(), context, error.hint());
+    }
+    for (std::size_t r = 0; r < readers.size(); ++r) {
+      inputs.push_back(input_entry(*read_here[r], readers[r]->report(), checksums));
+      summary.loads.push_back(readers[r]->report());
+    }
+    for (const auto& out : algorithm.outputs()) {
+      const bool in_memory_result = std::any_of(output.layers.begin(), output.layers.end(),
+                                                [&](const Layer& l) { return l.name == out.name; });
+      if (out.kind == OutputKind::layer && !in_memory_result) streamed_results.push_back(out.name);
     }
     steps.push_back({{"algorithm", call.algorithm},
                      {"parameters", parameters},
@@ -408,11 +470,10 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   catalogue.clear();
 
   const auto write_start = Clock::now();
-  std::vector<const Layer*> layer_pointers;
-  for (const auto& layer : results) layer_pointers.push_back(&layer);
-  const auto geopackage_path = folder.stage("twinrisk.gpkg");
-  summary.geopackage = folder.folder() / "twinrisk.gpkg";
   nlohmann::json outputs = nlohmann::json::array();
+  for (const auto& name : streamed_results) {
+    outputs.push_back({{"file", "twinrisk.gpkg"}, {"layer", name}, {"features", geopackage.count(name)}});
+  }
   for (const auto& layer : results) {
     outputs.push_back({{"file", "twinrisk.gpkg"}, {"layer", layer.name}, {"features", layer.features.size()}});
   }
@@ -424,10 +485,14 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
     outputs.push_back({{"file", relative}, {"rows", table.rows.size()}});
   }
   // The GeoPackage and the tables are independent files: write them at the same time.
-  tbb::parallel_invoke([&] { io::write_geopackage(geopackage_path, layer_pointers); },
-                       [&] {
-                         for (std::size_t t = 0; t < tables.size(); ++t) io::write_csv(table_paths[t], tables[t]);
-                       });
+  tbb::parallel_invoke(
+      [&] {
+        for (const auto& layer : results) geopackage.write_layer(layer);
+        geopackage.close();
+      },
+      [&] {
+        for (std::size_t t = 0; t < tables.size(); ++t) io::write_csv(table_paths[t], tables[t]);
+      });
   const double write_seconds = seconds_since(write_start);
 
   nlohmann::json manifest = {

@@ -13,6 +13,7 @@
 
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/progress.hpp"
+#include "twinrisk/core/stream.hpp"
 
 namespace twinrisk {
 
@@ -30,6 +31,8 @@ struct ParamSpec {
   std::optional<double> max;
   nlohmann::json default_value;  // null: the parameter is required
   std::vector<std::string> choices;
+  // Layer parameters: the algorithm reads it batch by batch, so it need not fit in memory.
+  bool streamable = false;
 
   static ParamSpec layer(std::string name, Role role, std::string description);
   static ParamSpec number(std::string name, std::string description, double default_value);
@@ -54,16 +57,19 @@ struct OutputSpec {
 };
 
 struct StepInput {
-  std::map<std::string, const Layer*, std::less<>> layers;
+  std::map<std::string, const Layer*, std::less<>> layers;     // layers held in memory
+  std::map<std::string, FeatureSource*, std::less<>> sources;  // streamable layers, in batches
+  FeatureSink* sink = nullptr;  // where streaming steps write their result layers
   nlohmann::json values = nlohmann::json::object();  // every non-layer parameter, defaults filled in
   std::string analysis_crs_wkt;
 
   const Layer& layer(std::string_view name) const;
+  FeatureSource& source(std::string_view name) const;
   double number(std::string_view name) const;
 };
 
 struct StepOutput {
-  std::vector<Layer> layers;
+  std::vector<Layer> layers;  // in-memory results; streamed results went to StepInput::sink
   std::vector<Table> tables;
   nlohmann::json stats = nlohmann::json::object();  // counts for the manifest and the summary
 };

@@ -13,6 +13,7 @@
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/progress.hpp"
+#include "twinrisk/core/stream.hpp"
 
 namespace twinrisk::io {
 
@@ -62,22 +63,25 @@ SourceInfo probe_source(const LayerDefinition& definition);
 
 // Reads a source in batches, so a step can stream a layer that does not fit in memory. Every
 // feature is reprojected to `target_crs_wkt` and repaired; what is dropped is counted and noted.
-class LayerReader {
+class LayerReader final : public FeatureSource {
  public:
   LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress);
-  ~LayerReader();
+  ~LayerReader() override;
   LayerReader(const LayerReader&) = delete;
   LayerReader& operator=(const LayerReader&) = delete;
 
-  // Up to `max_features` features; empty once the source is exhausted.
-  std::vector<Feature> next_batch(std::size_t max_features);
+  // Up to `max_features` features, handed over; empty once the source is exhausted.
+  std::vector<Feature> take_batch(std::size_t max_features);
+  // The same as a view, valid until the next call.
+  std::span<const Feature> next_batch(std::size_t max_features) override;
   // Name, role, fields and CRS of the layer being read (it holds no features).
-  const Layer& schema() const;
+  const Layer& schema() const override;
   const LoadReport& report() const;
 
  private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
+  std::vector<Feature> m_current;
 };
 
 // Reads every feature (through a LayerReader) into memory.

@@ -2,13 +2,18 @@
 // Output files: every file is staged under a temporary name in its target folder and renamed
 // into place only when all of them are written, so a failed run leaves existing outputs untouched.
 
+#include <gdal_priv.h>
+
 #include <filesystem>
+#include <map>
+#include <span>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/stream.hpp"
 
 namespace twinrisk::io {
 
@@ -30,6 +35,34 @@ class OutputFolder {
   std::filesystem::path m_folder;
   bool m_overwrite;
   std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_staged;  // temporary → final
+};
+
+// Writes layers to a new GeoPackage, whole or batch by batch (it is a FeatureSink, so a
+// streaming step writes straight into it), and each layer's QGIS style into layer_styles.
+class GeoPackageWriter final : public FeatureSink {
+ public:
+  explicit GeoPackageWriter(std::filesystem::path path);
+  ~GeoPackageWriter() override;
+  GeoPackageWriter(const GeoPackageWriter&) = delete;
+  GeoPackageWriter& operator=(const GeoPackageWriter&) = delete;
+
+  void begin_layer(const Layer& schema) override;
+  void write(std::vector<Feature> batch) override;
+  void write_features(std::span<const Feature> features);
+  void end_layer() override;
+  void write_layer(const Layer& layer);
+  // Features written to a layer so far.
+  std::int64_t count(const std::string& layer) const;
+  // Adds the styles and closes the file; throws if GDAL reports a failure.
+  void close();
+
+ private:
+  std::filesystem::path m_path;
+  GDALDatasetUniquePtr m_dataset;
+  OGRLayer* m_layer = nullptr;
+  Layer m_schema;
+  std::vector<std::string> m_layer_names;
+  std::map<std::string, std::int64_t> m_counts;
 };
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);

@@ -187,7 +187,7 @@ TEST(LayerReader, HandsTheLayerOverInBatches) {
   EXPECT_EQ(reader.schema().fields.size(), 1u);
   std::vector<std::size_t> sizes;
   std::vector<std::int64_t> classes;
-  for (auto batch = reader.next_batch(2); !batch.empty(); batch = reader.next_batch(2)) {
+  for (auto batch = reader.take_batch(2); !batch.empty(); batch = reader.take_batch(2)) {
     sizes.push_back(batch.size());
     for (const auto& f : batch) classes.push_back(std::get<std::int64_t>(f.values[0]));
   }
@@ -197,6 +197,7 @@ TEST(LayerReader, HandsTheLayerOverInBatches) {
   EXPECT_EQ(reader.report().read, 7);
   EXPECT_EQ(reader.report().empty, 1);
   EXPECT_EQ(reader.report().loaded, 6);
+  EXPECT_TRUE(reader.take_batch(2).empty());
   EXPECT_TRUE(reader.next_batch(2).empty());
 }
 

@@ -26,12 +26,16 @@ TEST(Intersection, PiecesCarryBothAttributesAndHandComputedAreas) {
   // B crosses both: [5,10]x[5,10] = 25 m² with A1, [20,25]x[5,10] = 25 m² with A2.
   // B2 lies inside A1 (1 m², copied whole); C only touches A1 along x = 10 (no area, no piece).
   const auto b = layer("b", {{"B", rectangle(5, 5, 25, 15)}, {"B2", rectangle(1, 1, 2, 2)}, {"C", rectangle(10, 0, 11, 1)}});
+  LayerSource source(a);
+  LayerSink sink;
   StepInput input;
   input.layers = {{"input", &a}, {"overlay", &b}};
+  input.sources = {{"input", &source}};
+  input.sink = &sink;
   NullProgress progress;
   const auto out = Intersection().run(input, progress);
-  ASSERT_EQ(out.layers.size(), 1u);
-  const Layer& result = out.layers[0];
+  ASSERT_EQ(sink.layers().size(), 1u);
+  const Layer& result = sink.layers()[0];
   ASSERT_EQ(result.fields.size(), 3u);
   EXPECT_EQ(result.fields[0].name, "name");
   EXPECT_EQ(result.fields[1].name, "name_2");

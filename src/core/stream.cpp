@@ -1,0 +1,115 @@
+#include "twinrisk/core/stream.hpp"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <iterator>
+#include <mutex>
+#include <thread>
+
+namespace twinrisk {
+
+std::span<const Feature> LayerSource::next_batch(std::size_t max_features) {
+  const std::size_t begin = m_position;
+  m_position = std::min(m_layer.features.size(), m_position + max_features);
+  return {m_layer.features.data() + begin, m_position - begin};
+}
+
+void LayerSink::begin_layer(const Layer& schema) {
+  Layer layer;
+  layer.name = schema.name;
+  layer.role = schema.role;
+  layer.geometry = schema.geometry;
+  layer.crs_wkt = schema.crs_wkt;
+  layer.fields = schema.fields;
+  m_layers.push_back(std::move(layer));
+}
+
+void LayerSink::write(std::vector<Feature> batch) {
+  auto& features = m_layers.back().features;
+  std::move(batch.begin(), batch.end(), std::back_inserter(features));
+}
+
+struct AsyncSink::State {
+  FeatureSink& target;
+  std::size_t queue_limit;
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::deque<std::function<void()>> queue;
+  bool busy = false;
+  bool closing = false;
+  std::exception_ptr failure;
+  std::thread worker;
+
+  State(FeatureSink& t, std::size_t limit) : target(t), queue_limit(std::max<std::size_t>(limit, 1)) {
+    worker = std::thread([this] { work(); });
+  }
+
+  void work() {
+    std::unique_lock lock(mutex);
+    while (true) {
+      changed.wait(lock, [&] { return closing || !queue.empty(); });
+      if (queue.empty()) return;
+      auto task = std::move(queue.front());
+      queue.pop_front();
+      busy = true;
+      lock.unlock();
+      std::exception_ptr error;
+      try {
+        if (!failure) task();
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      busy = false;
+      if (error && !failure) failure = error;
+      changed.notify_all();
+    }
+  }
+
+  void push(std::function<void()> task) {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.size() < queue_limit || failure; });
+    if (failure) std::rethrow_exception(failure);
+    queue.push_back(std::move(task));
+    changed.notify_all();
+  }
+
+  void drain() {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return queue.empty() && !busy; });
+    if (failure) std::rethrow_exception(failure);
+  }
+};
+
+AsyncSink::AsyncSink(FeatureSink& target, std::size_t queue_limit)
+    : m_state(std::make_unique<State>(target, queue_limit)) {}
+
+AsyncSink::~AsyncSink() {
+  {
+    std::lock_guard lock(m_state->mutex);
+    m_state->closing = true;
+    m_state->changed.notify_all();
+  }
+  m_state->worker.join();
+}
+
+void AsyncSink::begin_layer(const Layer& schema) {
+  auto copy = std::make_shared<Layer>(Layer{schema.name, schema.role, schema.geometry, schema.crs_wkt, schema.fields, {}});
+  m_state->push([this, copy] { m_state->target.begin_layer(*copy); });
+}
+
+void AsyncSink::write(std::vector<Feature> batch) {
+  auto shared = std::make_shared<std::vector<Feature>>(std::move(batch));
+  m_state->push([this, shared] { m_state->target.write(std::move(*shared)); });
+}
+
+void AsyncSink::end_layer() {
+  m_state->push([this] { m_state->target.end_layer(); });
+}
+
+void AsyncSink::finish() { m_state->drain(); }
+
+}  // namespace twinrisk
