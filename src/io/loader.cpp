@@ -138,6 +138,16 @@ class OpenLayer {
   bool m_owns_result_set = false;
 };
 
+// Says how to fix a field mapping in the words of where the layer was defined.
+std::string mapping_hint(const LayerDefinition& definition, std::string_view role_field, bool constant_too) {
+  const bool from_command_line = definition.origin.file.rfind("--", 0) == 0;
+  if (from_command_line) {
+    return fmt::format("use {}-field {}=FIELD with one of them{}", definition.origin.file, role_field,
+                       constant_too ? fmt::format(", or {}-field {}==VALUE", definition.origin.file, role_field) : "");
+  }
+  return fmt::format("set fields.{} to one of them{}", role_field, constant_too ? ", or to \"=VALUE\"" : "");
+}
+
 // How each role field is filled: from a source field (by index) or a constant.
 struct FieldBinding {
   FieldDef output;
@@ -199,13 +209,13 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
             spec.required_fields.end()) {
           throw ConfigError(fmt::format("role {} needs field '{}' and none is mapped (fields: {})", spec.name,
                                         role_field, fmt::join(field_names, ", ")),
-                            context, fmt::format("set fields.{} to one of them, or to \"=VALUE\"", role_field));
+                            context, mapping_hint(definition, role_field, true));
         }
         continue;
       }
       throw ConfigError(fmt::format("field '{}' not found in layer '{}' (fields: {})", wanted, layer.GetName(),
                                     fmt::join(field_names, ", ")),
-                        context, fmt::format("set fields.{} to one of them", role_field));
+                        context, mapping_hint(definition, role_field, false));
     }
     binding.source_index = index;
     binding.output.type = field_type_of(*defn->GetFieldDefn(index));

@@ -88,6 +88,8 @@ subcommand-equals-run)
   done
   run 2 shared-zones --municipalities "$data/towns.geojson" --hazard "$data/flood.geojson" -o "$tmp/c" --min-area-m2=-5
   stderr_has "out of range"
+  run 2 shared-zones --municipalities "$data/towns.geojson" --municipalities-field id=AGS --hazard "$data/flood.geojson" -o "$tmp/c"
+  stderr_has "use --municipalities-field id=FIELD"
   ;;
 info)
   run 0 info "$data/towns.geojson"
