@@ -59,18 +59,27 @@ std::vector<Piece> intersect(const Feature& feature, const Layer& overlay, const
 
 }  // namespace
 
-Intersection::Intersection() {
+namespace {
+
+std::vector<ParamSpec> intersection_parameters() {
   auto input = ParamSpec::layer("input", Role::features, "Polygons to intersect; every field is kept");
   input.geometry = GeometryFamily::polygon;
   input.streamable = true;
   auto overlay = ParamSpec::layer("overlay", Role::features, "Polygons to intersect with; every field is kept");
   overlay.geometry = GeometryFamily::polygon;
-  m_parameters = {input, overlay};
-  m_outputs = {{"intersection", OutputKind::layer, GeometryFamily::polygon,
-                "One feature per overlapping pair of input and overlay polygons, with the fields of both "
-                "(overlay fields renamed with _2 where the name is taken) and area_m2",
-                {}}};
+  return {input, overlay};
 }
+
+std::vector<OutputSpec> intersection_outputs() {
+  return {{"intersection", OutputKind::layer, GeometryFamily::polygon,
+           "One feature per overlapping pair of input and overlay polygons, with the fields of both "
+           "(overlay fields renamed with _2 where the name is taken) and area_m2",
+           {}}};
+}
+
+}  // namespace
+
+Intersection::Intersection() : Algorithm(intersection_parameters(), intersection_outputs()) {}
 
 std::string_view Intersection::help() const {
   return "Intersects every input polygon with every overlay polygon it overlaps, like QGIS's "

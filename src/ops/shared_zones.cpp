@@ -228,8 +228,10 @@ std::string join(const Strings& values) {
 
 }  // namespace
 
-SharedZones::SharedZones() {
-  m_parameters = {
+namespace {
+
+std::vector<ParamSpec> shared_zones_parameters() {
+  return {
       ParamSpec::layer("municipalities", Role::municipalities,
                        "Administrative units (polygons) with fields id, name and country"),
       ParamSpec::layer("hazard", Role::hazard, "Hazard polygons with an optional class field"),
@@ -240,7 +242,10 @@ SharedZones::SharedZones() {
           .with_unit("m2")
           .with_range(0.0, std::nullopt),
   };
-  m_outputs = {
+}
+
+std::vector<OutputSpec> shared_zones_outputs() {
+  return {
       {"zones", OutputKind::layer, GeometryFamily::polygon,
        "Connected hazard zones per class, with the municipalities and countries they touch", kZoneFields},
       {"zone_parts", OutputKind::layer, GeometryFamily::polygon,
@@ -253,6 +258,10 @@ SharedZones::SharedZones() {
        kMunicipalitySummaryFields},
   };
 }
+
+}  // namespace
+
+SharedZones::SharedZones() : Algorithm(shared_zones_parameters(), shared_zones_outputs()) {}
 
 std::string_view SharedZones::help() const {
   return "Dissolves the hazard polygons of each class into connected zones (overlapping or touching "

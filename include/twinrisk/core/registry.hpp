@@ -81,12 +81,21 @@ class Algorithm {
   virtual std::string_view title() const = 0;
   virtual std::string_view group() const = 0;
   virtual std::string_view help() const = 0;
-  virtual const std::vector<ParamSpec>& parameters() const = 0;
-  virtual const std::vector<OutputSpec>& outputs() const = 0;
   virtual StepOutput run(const StepInput& input, Progress& progress) const = 0;
 
+  const std::vector<ParamSpec>& parameters() const { return m_parameters; }
+  const std::vector<OutputSpec>& outputs() const { return m_outputs; }
   const ParamSpec* parameter(std::string_view name) const;
   nlohmann::json describe() const;
+
+ protected:
+  // Parameters and outputs are declared once, when the algorithm is made.
+  Algorithm(std::vector<ParamSpec> parameters, std::vector<OutputSpec> outputs)
+      : m_parameters(std::move(parameters)), m_outputs(std::move(outputs)) {}
+
+ private:
+  std::vector<ParamSpec> m_parameters;
+  std::vector<OutputSpec> m_outputs;
 };
 
 class Registry {

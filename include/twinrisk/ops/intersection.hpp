@@ -12,13 +12,7 @@ class Intersection final : public Algorithm {
   std::string_view title() const override { return "Intersection of two polygon layers"; }
   std::string_view group() const override { return "Overlay"; }
   std::string_view help() const override;
-  const std::vector<ParamSpec>& parameters() const override { return m_parameters; }
-  const std::vector<OutputSpec>& outputs() const override { return m_outputs; }
   StepOutput run(const StepInput& input, Progress& progress) const override;
-
- private:
-  std::vector<ParamSpec> m_parameters;
-  std::vector<OutputSpec> m_outputs;
 };
 
 }  // namespace twinrisk::ops
