@@ -277,7 +277,10 @@ void write_geopackage(const fs::path& path, const std::vector<const Layer*>& lay
 namespace {
 
 std::string csv_escape(const std::string& text) {
-  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  // One pass over the text (find_first_of would scan the four specials once per character).
+  const bool needs_quotes =
+      std::any_of(text.begin(), text.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+  if (!needs_quotes) return text;
   std::string quoted = "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';
