@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
@@ -174,6 +176,41 @@ TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
   const auto error = expect_error([&] { probe_source(definition(file, "rivers", Role::hazard)); });
   EXPECT_EQ(error.kind(), ErrorKind::input);
   EXPECT_NE(std::string(error.what()).find("needs polygon geometries"), std::string::npos) << error.what();
+}
+
+TEST(Loader, Latin1ShapefileAttributesArriveAsUtf8) {
+  TempDir dir;
+  const auto file = dir / "towns.shp";
+  {
+    // A shapefile whose DBF is ISO-8859-1 (its .cpg says so), as many national datasets are.
+    io::ensure_gdal_registered();
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("ESRI Shapefile")
+                                ->Create(file.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+    OGRSpatialReference crs;
+    crs.importFromEPSG(3035);
+    const char* options[] = {"ENCODING=ISO-8859-1", nullptr};
+    OGRLayer* layer = ds->CreateLayer("towns", &crs, wkbPolygon, const_cast<char**>(options));
+    OGRFieldDefn id("id", OFTString), name("name", OFTString);
+    layer->CreateField(&id);
+    layer->CreateField(&name);
+    OGRFeature feature(layer->GetLayerDefn());
+    feature.SetField("id", "1");
+    feature.SetField("name", "Liège");  // GDAL recodes UTF-8 to Latin-1 on write
+    OGRGeometry* geometry = nullptr;
+    OGRGeometryFactory::createFromWkt(rectangle(0, 0, 1, 1).c_str(), nullptr, &geometry);
+    feature.SetGeometryDirectly(geometry);
+    ASSERT_EQ(layer->CreateFeature(&feature), OGRERR_NONE);
+  }
+  {
+    // The bytes on disk really are Latin-1: 'è' is the single byte 0xE8.
+    std::ifstream dbf(dir / "towns.dbf", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(dbf)), std::istreambuf_iterator<char>());
+    EXPECT_NE(bytes.find("Li\xE8ge"), std::string::npos);
+  }
+  LoadReport report;
+  const auto layer = load(definition(file, "towns", Role::municipalities), epsg_wkt(3035), report);
+  ASSERT_EQ(layer.features.size(), 1u);
+  EXPECT_EQ(std::get<std::string>(layer.features[0].values[*layer.field_index("name")]), "Li\xC3\xA8ge");
 }
 
 TEST(LayerReader, HandsTheLayerOverInBatches) {
