@@ -16,6 +16,7 @@
 #include <memory>
 
 #include "twinrisk/core/error.hpp"
+#include "gpkg_rtree.hpp"
 #include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/styles.hpp"
 
@@ -201,7 +202,8 @@ void GeoPackageWriter::begin_layer(const Layer& schema) {
   OGRSpatialReference crs;
   crs.importFromWkt(schema.crs_wkt.c_str());
   crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
-  const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=YES", nullptr};
+  // The spatial index is bulk-loaded at end_layer() (see gpkg_rtree.hpp), not built by GDAL.
+  const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=NO", nullptr};
   m_layer = m_dataset->CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
                                    ogr_type(schema.geometry), const_cast<char**>(options));
   if (!m_layer) gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name));
@@ -210,6 +212,9 @@ void GeoPackageWriter::begin_layer(const Layer& schema) {
     if (m_layer->CreateField(&defn) != OGRERR_NONE) {
       gdal_write_failure(m_path, fmt::format("create field '{}'", field.name));
     }
+  }
+  if (schema.geometry != GeometryFamily::none) {
+    m_index = std::make_unique<GpkgSpatialIndex>(*m_dataset, m_path, schema.name, "geom");
   }
   if (m_dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "start transaction");
   m_layer_names.push_back(schema.name);
@@ -226,7 +231,12 @@ void GeoPackageWriter::write_features(std::span<const Feature> features) {
   for (std::size_t begin = 0; begin < features.size(); begin += kWriteChunk) {
     const std::size_t end = std::min(features.size(), begin + kWriteChunk);
     std::vector<std::unique_ptr<OGRGeometry>> geometries(end - begin);
-    tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = to_ogr(m_schema, features[i]); });
+    std::vector<std::optional<geos::Envelope>> envelopes(end - begin);
+    tbb::parallel_for(begin, end, [&](std::size_t i) {
+      geometries[i - begin] = to_ogr(m_schema, features[i]);
+      const auto* geometry = features[i].geometry.get();
+      if (geometry && !geos::is_empty(geometry)) envelopes[i - begin] = geos::envelope(geometry);
+    });
     for (std::size_t i = begin; i < end; ++i) {
       OGRFeature feature(m_layer->GetLayerDefn());
       if (geometries[i - begin]) feature.SetGeometryDirectly(geometries[i - begin].release());
@@ -235,6 +245,7 @@ void GeoPackageWriter::write_features(std::span<const Feature> features) {
       if (m_layer->CreateFeature(&feature) != OGRERR_NONE) {
         gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, features[i].fid));
       }
+      if (m_index && envelopes[i - begin]) m_index->add(feature.GetFID(), *envelopes[i - begin]);
     }
   }
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
@@ -244,6 +255,8 @@ void GeoPackageWriter::end_layer() {
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   const PinnedDate date;
   if (m_dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "commit");
+  if (m_index) m_index->finish();
+  m_index.reset();
   m_layer = nullptr;
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -63,6 +64,7 @@ class GeoPackageWriter final : public FeatureSink {
   Layer m_schema;
   std::vector<std::string> m_layer_names;
   std::map<std::string, std::int64_t> m_counts;
+  std::unique_ptr<class GpkgSpatialIndex> m_index;
 };
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);

@@ -1,0 +1,220 @@
+#include "gpkg_rtree.hpp"
+
+#include <cpl_error.h>
+#include <ogrsf_frmts.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <numeric>
+#include <span>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/io/gdal.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+// SQLite's R*Tree stores float32 coordinates, rounded outwards so every box still contains its feature.
+float round_down(double value) {
+  float f = static_cast<float>(value);
+  return static_cast<double>(f) > value ? std::nextafter(f, -INFINITY) : f;
+}
+float round_up(double value) {
+  float f = static_cast<float>(value);
+  return static_cast<double>(f) < value ? std::nextafter(f, INFINITY) : f;
+}
+
+std::string quoted(const std::string& identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+// A node's bytes as SQLite's rtree.c lays them out: 2 bytes tree depth (root only), 2 bytes cell
+// count, then per cell a big-endian 64-bit id (rowid in leaves, child node in interior nodes) and
+// four big-endian float32 (min x, max x, min y, max y); zero-padded to the node size.
+template <typename Cell>
+std::string node_hex(std::span<const Cell> cells, std::uint16_t depth, std::size_t node_size) {
+  std::vector<unsigned char> bytes(node_size, 0);
+  auto put16 = [&](std::size_t at, std::uint16_t v) {
+    bytes[at] = static_cast<unsigned char>(v >> 8);
+    bytes[at + 1] = static_cast<unsigned char>(v);
+  };
+  auto put32 = [&](std::size_t at, std::uint32_t v) {
+    for (int b = 0; b < 4; ++b) bytes[at + b] = static_cast<unsigned char>(v >> (24 - 8 * b));
+  };
+  put16(0, depth);
+  put16(2, static_cast<std::uint16_t>(cells.size()));
+  std::size_t at = 4;
+  for (const auto& cell : cells) {
+    const auto id = static_cast<std::uint64_t>(cell.id);
+    for (int b = 0; b < 8; ++b) bytes[at + b] = static_cast<unsigned char>(id >> (56 - 8 * b));
+    const std::array<float, 4> coords = {cell.min_x, cell.max_x, cell.min_y, cell.max_y};
+    for (int k = 0; k < 4; ++k) {
+      std::uint32_t raw = 0;
+      std::memcpy(&raw, &coords[k], sizeof raw);
+      put32(at + 8 + 4 * k, raw);
+    }
+    at += 24;
+  }
+  static const char* digits = "0123456789ABCDEF";
+  std::string hex;
+  hex.reserve(bytes.size() * 2);
+  for (auto byte : bytes) {
+    hex += digits[byte >> 4];
+    hex += digits[byte & 15];
+  }
+  return hex;
+}
+
+// Sort-tile-recursive: slices along x, then runs along y, so that nodes are full and compact.
+// Sorts `cells` in place and returns where each node's run of cells ends.
+template <typename Cell>
+std::vector<std::size_t> pack(std::vector<Cell>& cells, std::size_t capacity) {
+  const std::size_t node_count = (cells.size() + capacity - 1) / capacity;
+  const auto slices = static_cast<std::size_t>(std::ceil(std::sqrt(static_cast<double>(node_count))));
+  const std::size_t per_slice = slices * capacity;
+  auto by_x = [](const Cell& a, const Cell& b) { return a.min_x + a.max_x < b.min_x + b.max_x; };
+  auto by_y = [](const Cell& a, const Cell& b) { return a.min_y + a.max_y < b.min_y + b.max_y; };
+  std::sort(cells.begin(), cells.end(), by_x);
+  std::vector<std::size_t> ends;
+  for (std::size_t s = 0; s < cells.size(); s += per_slice) {
+    const std::size_t slice_end = std::min(cells.size(), s + per_slice);
+    std::sort(cells.begin() + static_cast<std::ptrdiff_t>(s), cells.begin() + static_cast<std::ptrdiff_t>(slice_end), by_y);
+    for (std::size_t at = s; at < slice_end;) {
+      at = std::min(slice_end, at + capacity);
+      ends.push_back(at);
+    }
+  }
+  return ends;
+}
+
+}  // namespace
+
+GpkgSpatialIndex::GpkgSpatialIndex(GDALDataset& dataset, std::filesystem::path path, std::string table,
+                                   std::string column)
+    : m_dataset(dataset), m_path(std::move(path)), m_table(std::move(table)), m_rtree("rtree_" + m_table + "_" + column) {
+  query_text(fmt::format("SELECT CreateSpatialIndex('{}', '{}')", m_table, column));
+  const std::string trigger = m_rtree + "_insert";
+  m_insert_trigger_sql = query_text(fmt::format("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = '{}'", trigger));
+  if (m_insert_trigger_sql.empty()) {
+    throw OutputError(fmt::format("{}: GDAL created no R-tree insert trigger for layer '{}'", m_path.string(), m_table));
+  }
+  exec("DROP TRIGGER " + quoted(trigger));
+}
+
+void GpkgSpatialIndex::add(std::int64_t fid, const geos::Envelope& e) {
+  m_entries.push_back(Entry{fid, round_down(e.min_x), round_up(e.max_x), round_down(e.min_y), round_up(e.max_y)});
+}
+
+// Gathers rows into multi-row INSERT statements, sent every `limit` rows, so that nothing of the
+// index but the current level is held in memory.
+class BatchedInsert {
+ public:
+  BatchedInsert(std::function<void(const std::string&)> exec, std::string head, std::size_t limit)
+      : m_exec(std::move(exec)), m_head(std::move(head)), m_limit(limit) {}
+  void add(const std::string& row) {
+    m_sql += (m_rows == 0 ? m_head : std::string(",")) + row;
+    if (++m_rows == m_limit) flush();
+  }
+  void flush() {
+    if (m_rows == 0) return;
+    m_exec(m_sql);
+    m_sql.clear();
+    m_rows = 0;
+  }
+
+ private:
+  std::function<void(const std::string&)> m_exec;
+  std::string m_head;
+  std::size_t m_limit;
+  std::string m_sql;
+  std::size_t m_rows = 0;
+};
+
+void GpkgSpatialIndex::finish() {
+  const std::size_t node_size = std::stoul(query_text(
+      fmt::format("SELECT length(data) FROM {} WHERE nodeno = 1", quoted(m_rtree + "_node"))));
+  const std::size_t capacity = (node_size - 4) / 24;
+  if (!m_entries.empty()) {
+    if (m_dataset.StartTransaction() != OGRERR_NONE) {
+      throw OutputError(fmt::format("{}: cannot start a transaction for the spatial index", m_path.string()));
+    }
+    exec("DELETE FROM " + quoted(m_rtree + "_node"));
+    auto run = [this](const std::string& sql) { exec(sql); };
+    BatchedInsert nodes(run, "INSERT INTO " + quoted(m_rtree + "_node") + "(nodeno, data) VALUES ", 32);
+    BatchedInsert parents(run, "INSERT INTO " + quoted(m_rtree + "_parent") + "(nodeno, parentnode) VALUES ", 1000);
+    BatchedInsert rowids(run, "INSERT INTO " + quoted(m_rtree + "_rowid") + "(rowid, nodeno) VALUES ", 1000);
+    std::int64_t next_node = 2;  // node 1 is the root
+    std::uint16_t depth = 0;
+    std::vector<Entry> level = std::move(m_entries);
+    m_entries = {};
+    while (true) {
+      const auto ends = pack(level, capacity);
+      std::vector<Entry> parents_level;
+      auto& links = depth == 0 ? rowids : parents;
+      const bool root = ends.size() == 1;
+      std::size_t begin = 0;
+      for (const auto end : ends) {
+        const std::span<const Entry> group(level.data() + begin, end - begin);
+        begin = end;
+        const std::int64_t node = root ? 1 : next_node++;
+        Entry box{node, group.front().min_x, group.front().max_x, group.front().min_y, group.front().max_y};
+        for (const auto& cell : group) {
+          links.add(fmt::format("({},{})", cell.id, node));
+          box.min_x = std::min(box.min_x, cell.min_x);
+          box.max_x = std::max(box.max_x, cell.max_x);
+          box.min_y = std::min(box.min_y, cell.min_y);
+          box.max_y = std::max(box.max_y, cell.max_y);
+        }
+        nodes.add(fmt::format("({}, X'{}')", node, node_hex(group, root ? depth : 0, node_size)));
+        parents_level.push_back(box);
+      }
+      if (root) break;
+      level = std::move(parents_level);
+      ++depth;
+    }
+    nodes.flush();
+    parents.flush();
+    rowids.flush();
+    if (m_dataset.CommitTransaction() != OGRERR_NONE) {
+      throw OutputError(fmt::format("{}: cannot commit the spatial index", m_path.string()));
+    }
+  }
+  exec(m_insert_trigger_sql);
+}
+
+void GpkgSpatialIndex::exec(const std::string& sql) {
+  CPLErrorReset();
+  OGRLayer* result = m_dataset.ExecuteSQL(sql.c_str(), nullptr, nullptr);
+  if (result) m_dataset.ReleaseResultSet(result);
+  if (CPLGetLastErrorType() == CE_Failure) {
+    throw OutputError(fmt::format("{}: spatial index of layer '{}': {}", m_path.string(), m_table,
+                                  last_gdal_error("SQL failed")));
+  }
+}
+
+std::string GpkgSpatialIndex::query_text(const std::string& sql) {
+  CPLErrorReset();
+  OGRLayer* result = m_dataset.ExecuteSQL(sql.c_str(), nullptr, nullptr);
+  std::string text;
+  if (result) {
+    std::unique_ptr<OGRFeature> row(result->GetNextFeature());
+    if (row && row->GetFieldCount() > 0 && row->IsFieldSetAndNotNull(0)) text = row->GetFieldAsString(0);
+    m_dataset.ReleaseResultSet(result);
+  }
+  if (CPLGetLastErrorType() == CE_Failure) {
+    throw OutputError(fmt::format("{}: spatial index of layer '{}': {}", m_path.string(), m_table,
+                                  last_gdal_error("SQL failed")));
+  }
+  return text;
+}
+
+}  // namespace twinrisk::io
