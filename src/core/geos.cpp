@@ -230,10 +230,6 @@ GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked(GEOSIntersection_r(context(), a, b), "intersection");
 }
 
-GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
-  return checked(GEOSDifference_r(context(), a, b), "difference");
-}
-
 PreparedPtr prepare(const GEOSGeometry* geometry) {
   const GEOSPreparedGeometry* prepared = GEOSPrepare_r(context(), geometry);
   if (!prepared) fail("prepare");
@@ -252,12 +248,5 @@ bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
   return checked_predicate(GEOSPreparedContains_r(context(), prepared, other), "contains") == 1;
 }
 
-bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
-  return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
-}
-
-bool interiors_overlap(const GEOSGeometry* a, const GEOSGeometry* b) {
-  return checked_predicate(GEOSRelatePattern_r(context(), a, b, "2********"), "relate") == 1;
-}
 
 }  // namespace twinrisk::geos

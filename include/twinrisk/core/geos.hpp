@@ -65,14 +65,10 @@ GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect);
 // The faces formed by fully noded linework.
 std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines);
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
-GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
 PreparedPtr prepare(const GEOSGeometry* geometry);
 bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
-bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
-// True when the interiors of a and b share area (DE-9IM 2********).
-bool interiors_overlap(const GEOSGeometry* a, const GEOSGeometry* b);
 
 }  // namespace twinrisk::geos
