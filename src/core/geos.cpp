@@ -248,5 +248,4 @@ bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
   return checked_predicate(GEOSPreparedContains_r(context(), prepared, other), "contains") == 1;
 }
 
-
 }  // namespace twinrisk::geos
