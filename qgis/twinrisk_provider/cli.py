@@ -112,7 +112,10 @@ def run(command, feedback, poll_s=0.1):
                 task = event.get('task')
                 feedback.setProgressText(str(task))
                 feedback.pushInfo(str(task))
-            feedback.setProgress(float(event.get('percent', 0)))
+            percent = float(event.get('percent', 0))
+            stages = int(event.get('stages', 1)) or 1
+            # One bar for the whole run: each stage (load, each step, write) gets its share.
+            feedback.setProgress(100.0 * (int(event.get('stage', 0)) + percent / 100.0) / stages)
         elif kind == 'message':
             feedback.pushWarning(str(event.get('text', '')))
         elif kind == 'error':

@@ -74,11 +74,21 @@ class JsonProgress final : public CountingProgress {
     std::lock_guard lock(m_mutex);
     std::cerr << nlohmann::json{{"type", "message"}, {"text", text}}.dump() << std::endl;
   }
+  void stage(std::size_t index, std::size_t count) override {
+    std::lock_guard lock(m_mutex);
+    m_stage = index;
+    m_stages = count;
+  }
 
  private:
+  // `stage` of `stages` lets a client draw one bar for the whole run (percent is per task).
   void show(int percent) override {
-    std::cerr << nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent}}.dump() << std::endl;
+    std::cerr << nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent},
+                                {"stage", m_stage}, {"stages", m_stages}}.dump()
+              << std::endl;
   }
+  std::size_t m_stage = 0;
+  std::size_t m_stages = 1;
   void done() override {}
 };
 

@@ -379,6 +379,8 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   nlohmann::json inputs = nlohmann::json::array();
   std::map<std::string, std::string> checksums;
   const auto load_start = Clock::now();
+  const std::size_t stages = pipeline.steps.size() + 2;  // load, each step, write
+  progress.stage(0, stages);
   progress.start("load", total_features);
   SharedProgress shared(progress);
   std::vector<Layer> loaded(to_load.size());
@@ -401,8 +403,10 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   std::vector<std::string> streamed_results;
   std::vector<Table> tables;
   nlohmann::json steps = nlohmann::json::array();
-  for (const auto& call : pipeline.steps) {
+  for (std::size_t step_index = 0; step_index < pipeline.steps.size(); ++step_index) {
+    const auto& call = pipeline.steps[step_index];
     const Algorithm& algorithm = *registry.find(call.algorithm);
+    progress.stage(step_index + 1, stages);
     StepInput input;
     input.analysis_crs_wkt = crs_wkt;
     AsyncSink sink(geopackage);
@@ -470,6 +474,8 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   catalogue.clear();
 
   const auto write_start = Clock::now();
+  progress.stage(stages - 1, stages);
+  progress.start("write", 1);
   nlohmann::json outputs = nlohmann::json::array();
   for (const auto& name : streamed_results) {
     outputs.push_back({{"file", "twinrisk.gpkg"}, {"layer", name}, {"features", geopackage.count(name)}});
@@ -493,6 +499,8 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
       [&] {
         for (std::size_t t = 0; t < tables.size(); ++t) io::write_csv(table_paths[t], tables[t]);
       });
+  progress.advance();
+  progress.finish();
   const double write_seconds = seconds_since(write_start);
 
   nlohmann::json manifest = {

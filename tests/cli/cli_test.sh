@@ -111,8 +111,14 @@ usage)
   ;;
 progress-json)
   run 0 --progress json run "$data/pipelines/ok.yaml" -o "$tmp/o"
-  $py -c "import json,sys; lines=[json.loads(l) for l in open(sys.argv[1])]; assert any(l['type']=='progress' for l in lines)" "$tmp/err" \
-    || fail "stderr is not JSON progress lines"
+  $py - "$tmp/err" <<'PY' || fail "stderr is not JSON progress lines with stages"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+progress = [l for l in lines if l["type"] == "progress"]
+assert progress and all(l["stages"] == 3 for l in progress), progress[:3]
+overall = [(l["stage"] + l["percent"] / 100) / l["stages"] for l in progress]
+assert overall == sorted(overall) and overall[-1] == 1.0, overall
+PY
   run 3 --progress json run "$data/pipelines/missing_input.yaml" -o "$tmp/p"
   $py -c "import json,sys; l=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert l['type']=='error' and l['exit_code']==3" "$tmp/err" \
     || fail "error is not a JSON line"

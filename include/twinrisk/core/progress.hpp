@@ -14,6 +14,11 @@ class Progress {
   virtual void finish() = 0;
   // A warning or note the user should see (a repair, a dropped feature, an overlap).
   virtual void message(std::string_view text) = 0;
+  // Which of the run's stages (load, each step, write) the tasks that follow belong to.
+  virtual void stage(std::size_t index, std::size_t count) {
+    static_cast<void>(index);
+    static_cast<void>(count);
+  }
 };
 
 class NullProgress final : public Progress {
