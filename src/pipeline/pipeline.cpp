@@ -391,6 +391,10 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   progress.finish();
   for (std::size_t k = 0; k < to_load.size(); ++k) {
     const auto& definition = pipeline.layers[to_load[k]];
+    if (reports[k].loaded == 0) {
+      progress.message(fmt::format("layer '{}' has no usable features ({} read{})", definition.name, reports[k].read,
+                                   definition.where.empty() ? "" : ", where: " + definition.where));
+    }
     inputs.push_back(input_entry(definition, reports[k], checksums));
     summary.loads.push_back(std::move(reports[k]));
     catalogue[definition.name] = std::move(loaded[k]);
