@@ -27,7 +27,9 @@ ErrorContext context_of(const LayerDefinition& definition) {
   return context;
 }
 
+// A plain file path, which can be checked for existence (not a /vsi… path or a connection string).
 bool looks_like_path(const std::string& source) {
+  if (source.rfind("/vsi", 0) == 0) return false;
   return source.find(':') == std::string::npos || source.rfind("/", 0) == 0 || source.rfind(".", 0) == 0;
 }
 
@@ -78,13 +80,12 @@ class OpenLayer {
                         context, "set `layer:` to one of them");
     }
     if (!definition.where.empty() && m_layer->SetAttributeFilter(definition.where.c_str()) != OGRERR_NONE) {
+      release_result_set();
       throw ConfigError(fmt::format("invalid where filter '{}': {}", definition.where, last_gdal_error("syntax error")),
                         context, "`where:` takes an OGR SQL expression such as \"class IS NOT NULL\"");
     }
   }
-  ~OpenLayer() {
-    if (m_owns_result_set) m_dataset->ReleaseResultSet(m_layer);
-  }
+  ~OpenLayer() { release_result_set(); }
   OpenLayer(const OpenLayer&) = delete;
   OpenLayer& operator=(const OpenLayer&) = delete;
 
@@ -113,6 +114,8 @@ class OpenLayer {
       throw ConfigError(fmt::format("crs '{}' is not a CRS PROJ knows", m_definition.crs), context,
                         "use an authority code such as EPSG:25832, or a WKT/PROJ string");
     }
+    // Both sides in GIS axis order, so that only a real difference counts as a conflict.
+    declared.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     if (native && !m_definition.crs.empty() && !native->IsSame(&declared)) {
       throw ConfigError(fmt::format("crs '{}' conflicts with the CRS stored in {} ({})", m_definition.crs,
                                     m_definition.source, crs_label(*native)),
@@ -132,6 +135,11 @@ class OpenLayer {
   }
 
  private:
+  void release_result_set() {
+    if (m_owns_result_set) m_dataset->ReleaseResultSet(m_layer);
+    m_owns_result_set = false;
+  }
+
   const LayerDefinition& m_definition;
   GDALDatasetUniquePtr m_dataset;
   OGRLayer* m_layer = nullptr;

@@ -30,6 +30,7 @@ OutputFolder::OutputFolder(fs::path folder, const std::vector<std::string>& rela
     throw OutputError(fmt::format("output {} exists and is not a folder", m_folder.string()), {},
                       "choose another folder with -o");
   }
+  for (const auto& relative : relative_paths) check_replaceable(m_folder / relative);
   if (m_overwrite) return;
   std::vector<std::string> existing;
   for (const auto& relative : relative_paths) {
@@ -60,12 +61,34 @@ fs::path OutputFolder::stage(const std::string& relative_path) {
   return temporary;
 }
 
+void OutputFolder::check_replaceable(const fs::path& final_path) {
+  if (fs::is_directory(final_path)) {
+    throw OutputError(fmt::format("output {} is a folder", final_path.string()), {},
+                      "remove or rename it, or choose another folder with -o");
+  }
+  // An SQLite file open elsewhere (QGIS keeps a GeoPackage open) has these beside it; SQLite would
+  // replay the old file's journal into the new one.
+  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
+    fs::path sidecar = final_path;
+    sidecar += suffix;
+    if (fs::exists(sidecar)) {
+      throw OutputError(fmt::format("{} is open in another program ({} exists)", final_path.string(),
+                                    sidecar.filename().string()),
+                        {}, "close it (in QGIS: remove its layers from the project) and run again");
+    }
+  }
+}
+
 void OutputFolder::commit() {
+  // Everything that could refuse is checked before the first rename, so a refusal changes nothing.
   for (const auto& [temporary, final_path] : m_staged) {
     if (!m_overwrite && fs::exists(final_path)) {
       throw OutputError(fmt::format("output appeared while running: {}", final_path.string()), {},
                         "use --overwrite to replace it");
     }
+    check_replaceable(final_path);
+  }
+  for (const auto& [temporary, final_path] : m_staged) {
     std::error_code error;
     fs::rename(temporary, final_path, error);
     if (error) throw OutputError(fmt::format("cannot move {} into place: {}", final_path.string(), error.message()));

@@ -60,6 +60,12 @@ std::string scalar(const YAML::Node& node, const fs::path& file, const std::stri
 // A path as written in a file is relative to that file; GDAL connection strings stay as they are.
 std::string resolve_source(const std::string& source, const fs::path& base) {
   const bool is_connection = source.find(':') != std::string::npos && source.rfind('/', 0) != 0;
+  // /vsizip/archive.zip/inner: the archive path may be relative too.
+  for (const std::string prefix : {"/vsizip/", "/vsigzip/", "/vsitar/", "/vsi7z/"}) {
+    if (source.rfind(prefix, 0) == 0 && source.size() > prefix.size() && source[prefix.size()] != '/') {
+      return prefix + (base / source.substr(prefix.size())).lexically_normal().string();
+    }
+  }
   if (is_connection || source.rfind("/vsi", 0) == 0 || fs::path(source).is_absolute()) return source;
   return (base / source).lexically_normal().string();
 }

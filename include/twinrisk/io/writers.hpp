@@ -28,11 +28,14 @@ class OutputFolder {
 
   // A temporary path next to `relative_path`'s final place; creates parent folders.
   std::filesystem::path stage(const std::string& relative_path);
-  // Renames every staged file into place.
+  // Renames every staged file into place, after checking that each can be replaced.
   void commit();
   const std::filesystem::path& folder() const { return m_folder; }
 
  private:
+  // Throws OutputError when `path` is a folder or an SQLite file open in another program.
+  static void check_replaceable(const std::filesystem::path& path);
+
   std::filesystem::path m_folder;
   bool m_overwrite;
   std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_staged;  // temporary → final

@@ -113,6 +113,10 @@ TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
   write_layer(with_crs, "c", 4326, {"id"}, {{rectangle(0, 0, 1, 1), {std::string("a")}}});
   auto conflicting = definition(with_crs, "c", Role::municipalities);
   conflicting.crs = "EPSG:3035";
+  // The same CRS declared again is no conflict, whatever its official axis order.
+  auto same = definition(with_crs, "c", Role::municipalities);
+  same.crs = "EPSG:4326";
+  EXPECT_NO_THROW(probe_source(same));
   const auto conflict = expect_error([&] { probe_source(conflicting); });
   EXPECT_EQ(conflict.kind(), ErrorKind::config);
   EXPECT_NE(std::string(conflict.what()).find("conflicts"), std::string::npos) << conflict.what();

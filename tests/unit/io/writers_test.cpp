@@ -46,6 +46,16 @@ TEST(OutputFolder, RefusesToOverwriteAndLeavesTheFileUntouched) {
   EXPECT_NO_THROW(OutputFolder(dir.path(), {"other.json"}, false));
 }
 
+TEST(OutputFolder, RefusesAGeoPackageOpenElsewhereOrATargetThatIsAFolder) {
+  TempDir dir;
+  { std::ofstream(dir / "twinrisk.gpkg") << "old"; }
+  { std::ofstream(dir / "twinrisk.gpkg-wal") << "journal of a reader"; }
+  EXPECT_THROW(OutputFolder(dir.path(), {"twinrisk.gpkg"}, true), OutputError);
+  EXPECT_EQ(read_file(dir / "twinrisk.gpkg"), "old");
+  std::filesystem::create_directories(dir / "tables" / "t.csv");
+  EXPECT_THROW(OutputFolder(dir.path(), {"tables/t.csv"}, true), OutputError);
+}
+
 TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
   TempDir dir;
   {
