@@ -161,6 +161,7 @@ struct FieldBinding {
   FieldDef output;
   int source_index = -1;
   std::string constant;
+  bool required = false;  // a feature with NULL here cannot be used
 };
 
 FieldType field_type_of(const OGRFieldDefn& defn) {
@@ -227,6 +228,8 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
     }
     binding.source_index = index;
     binding.output.type = field_type_of(*defn->GetFieldDefn(index));
+    binding.required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+                       spec.required_fields.end();
     bindings.push_back(binding);
   }
   return bindings;
@@ -391,7 +394,19 @@ struct LayerReader::Impl {
       item.wkb.resize(geometry->WkbSize());
       geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
       item.values.reserve(bindings.size());
-      for (const auto& binding : bindings) item.values.push_back(read_value(*feature, binding));
+      const FieldBinding* missing = nullptr;
+      for (const auto& binding : bindings) {
+        item.values.push_back(read_value(*feature, binding));
+        if (binding.required && !missing && std::holds_alternative<std::monostate>(item.values.back())) {
+          missing = &binding;
+        }
+      }
+      if (missing) {
+        ++report.dropped;
+        note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)",
+                              missing->output.name, to_string(definition.role)));
+        continue;
+      }
       raw.push_back(std::move(item));
     }
     return raw;

@@ -15,9 +15,6 @@
 namespace twinrisk::ops {
 namespace {
 
-// Below this share of a zone's area, a difference between areas is floating-point noise.
-constexpr double kRelativeAreaNoise = 1e-12;
-
 const std::vector<FieldDef> kZoneFields = {
     {"zone_id", FieldType::integer},        {"class", FieldType::string},
     {"area_m2", FieldType::real},           {"n_municipalities", FieldType::integer},
@@ -139,7 +136,6 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
   std::vector<Zone> zones;
   zones.reserve(polygons.size());
   for (auto& polygon : polygons) {
-    geos::envelope(polygon.get());
     const double area = geos::area(polygon.get());
     zones.push_back(Zone{class_value, std::move(polygon), area});
   }
@@ -163,7 +159,10 @@ struct ZoneCut {
 // boundaries are noded together and polygonized, and each face inside the zone goes to the
 // municipality holding its interior point. One noding per zone costs far less than one overlay
 // per zone and municipality (each of which would walk the whole zone again).
-ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const SpatialIndex& index) {
+// `group_of` maps each municipality feature to the first feature with the same id: a municipality
+// stored as several rows (islands, exclaves) is one municipality.
+ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const std::vector<std::size_t>& group_of,
+                 const SpatialIndex& index) {
   ZoneCut cut;
   const auto zone_envelope = geos::envelope(zone.geometry.get());
   auto prepared_zone = geos::prepare(zone.geometry.get());
@@ -183,12 +182,13 @@ ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const SpatialInd
   }
   // The common case: the zone lies in one municipality and touches no other.
   if (covered_by_one && candidates.size() == 1) {
-    cut.parts.push_back(Part{candidates.front(), geos::clone(zone.geometry.get()), zone.area_m2});
+    cut.parts.push_back(Part{group_of[candidates.front()], geos::clone(zone.geometry.get()), zone.area_m2});
     return cut;
   }
-  std::vector<std::vector<geos::GeomPtr>> faces_of(candidates.size() + 1);  // the last: outside
+  std::map<std::size_t, std::vector<geos::GeomPtr>> faces_of;  // by municipality (group) in layer order
+  std::vector<geos::GeomPtr> outside;
   if (candidates.empty()) {
-    faces_of.back().push_back(geos::clone(zone.geometry.get()));
+    outside.push_back(geos::clone(zone.geometry.get()));
   } else {
     const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
     std::vector<geos::Envelope> candidate_envelopes;
@@ -197,27 +197,30 @@ ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const SpatialInd
     for (auto& face : geos::polygonize(noded.get())) {
       const auto inside = geos::point_on_surface(face.get());
       if (!geos::contains(prepared_zone.get(), inside.get())) continue;  // a hole, or outside the zone
+      // Candidates come in layer order, so the first container is the first in the layer.
       std::optional<std::size_t> owner;
+      bool shared = false;
       for (auto c : candidate_index.query(geos::envelope(inside.get()))) {
         if (!geos::contains(prepared[c].get(), inside.get())) continue;
+        const auto group = group_of[candidates[c]];
         if (!owner) {
-          owner = c;
-          continue;
+          owner = group;
+        } else if (group != *owner) {
+          shared = true;
+          cut.overlapping.insert(group);
         }
-        cut.overlap_m2 += geos::area(face.get());
-        cut.overlapping.insert(candidates[c]);
       }
-      faces_of[owner ? *owner : candidates.size()].push_back(std::move(face));
+      if (shared) cut.overlap_m2 += geos::area(face.get());
+      (owner ? faces_of[*owner] : outside).push_back(std::move(face));
     }
   }
-  for (std::size_t c = 0; c < faces_of.size(); ++c) {
-    if (faces_of[c].empty()) continue;
-    auto geometry = geos::coverage_union(std::move(faces_of[c]));
+  auto add_part = [&](std::optional<std::size_t> municipality, std::vector<geos::GeomPtr> faces) {
+    auto geometry = geos::coverage_union(std::move(faces));
     const double area = geos::area(geometry.get());
-    if (area <= 0) continue;
-    const auto municipality = c < candidates.size() ? std::optional(candidates[c]) : std::nullopt;
-    cut.parts.push_back(Part{municipality, std::move(geometry), area});
-  }
+    if (area > 0) cut.parts.push_back(Part{municipality, std::move(geometry), area});
+  };
+  for (auto& [group, faces] : faces_of) add_part(group, std::move(faces));
+  if (!outside.empty()) add_part(std::nullopt, std::move(outside));
   return cut;
 }
 
@@ -291,10 +294,27 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   }
   // 2. Dissolve each component and cut its zones by the municipalities, as one task per
   // component: the biggest start first, so that a river-long zone does not finish last alone.
-  std::vector<double> municipality_area(municipalities.features.size());
+  std::vector<double> feature_area(municipalities.features.size());
   tbb::parallel_for(std::size_t{0}, municipalities.features.size(), [&](std::size_t m) {
-    municipality_area[m] = geos::area(municipalities.features[m].geometry.get());
+    feature_area[m] = geos::area(municipalities.features[m].geometry.get());
   });
+  // Attribute text is made once per municipality: big zones touch thousands of them.
+  std::vector<std::string> id_text, name_text, country_text;
+  for (const auto& feature : municipalities.features) {
+    id_text.push_back(text_of(feature, id_field));
+    name_text.push_back(text_of(feature, name_field));
+    country_text.push_back(text_of(feature, country_field));
+  }
+  // Rows that share an id are one municipality: its parts, area and shares are taken together.
+  std::vector<std::size_t> group_of(municipalities.features.size());
+  std::vector<double> municipality_area(municipalities.features.size(), 0.0);
+  {
+    std::map<std::string_view, std::size_t> first_with_id;
+    for (std::size_t m = 0; m < municipalities.features.size(); ++m) {
+      group_of[m] = first_with_id.try_emplace(id_text[m], m).first->second;
+      municipality_area[group_of[m]] += feature_area[m];
+    }
+  }
   const SpatialIndex index(municipalities);
   std::vector<std::size_t> schedule(components.size());
   std::iota(schedule.begin(), schedule.end(), 0);
@@ -307,7 +327,9 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     for (std::size_t i = range.begin(); i != range.end(); ++i) {
       const auto c = schedule[i];
       dissolved[c] = dissolve(units, components[c]);
-      for (const auto& zone : dissolved[c]) component_cuts[c].push_back(cut_zone(zone, municipalities, index));
+      for (const auto& zone : dissolved[c]) {
+        component_cuts[c].push_back(cut_zone(zone, municipalities, group_of, index));
+      }
       progress.advance(components[c].size());
     }
   });
@@ -334,13 +356,6 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     std::int64_t zones = 0, cross_border = 0;
     std::vector<std::size_t> zone_list;
   };
-  // Attribute text is made once per municipality: big zones touch thousands of them.
-  std::vector<std::string> id_text, name_text, country_text;
-  for (const auto& feature : municipalities.features) {
-    id_text.push_back(text_of(feature, id_field));
-    name_text.push_back(text_of(feature, name_field));
-    country_text.push_back(text_of(feature, country_field));
-  }
   std::vector<std::vector<std::string_view>> zone_member_ids(zones.size());
   std::map<std::pair<std::size_t, Value>, MunicipalityTotals> municipality_totals;
   std::int64_t sliver_count = 0, overlap_count = 0;

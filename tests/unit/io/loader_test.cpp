@@ -151,6 +151,23 @@ TEST(Loader, FieldMappingConstantsDefaultsAndErrors) {
   EXPECT_NE(std::string(bad_key.what()).find("'kreis' is not a field of role municipalities"), std::string::npos);
 }
 
+TEST(Loader, FeatureWithoutIdIsDroppedAndNamed) {
+  TempDir dir;
+  const auto file = dir / "m.gpkg";
+  write_layer(file, "m", 3035, {"code"}, {{rectangle(0, 0, 1, 1), {std::string("a")}}, {rectangle(1, 0, 2, 1), {std::string("b")}}});
+  // Make the second feature's id NULL.
+  {
+    GDALDatasetUniquePtr ds(GDALDataset::Open(file.c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+    ds->ExecuteSQL("UPDATE m SET code = NULL WHERE fid = 2", nullptr, nullptr);
+  }
+  LoadReport report;
+  const auto layer = load(definition(file, "m", Role::municipalities, {{"id", "code"}}), epsg_wkt(3035), report);
+  EXPECT_EQ(layer.features.size(), 1u);
+  EXPECT_EQ(report.dropped, 1);
+  ASSERT_EQ(report.notes.size(), 1u);
+  EXPECT_NE(report.notes[0].find("feature 2: id is NULL"), std::string::npos) << report.notes[0];
+}
+
 TEST(Loader, WhereFilterAndMissingFile) {
   TempDir dir;
   const auto file = dir / "h.gpkg";

@@ -190,6 +190,43 @@ TEST(SharedZones, OverlappingMunicipalitiesAreCountedOnceAndReported) {
   EXPECT_EQ(out.stats.at("zones_with_municipality_overlap").get<int>(), 1);
 }
 
+TEST(SharedZones, ThreeOverlappingMunicipalitiesCountTheOverlapOnce) {
+  // M1 = [0,100], M2 = M3 = [50,150]. Hazard [0,150] x [0,10] = 1,500 m².
+  // [50,100] lies in all three, [100,150] in M2 and M3: 500 + 500 = 1,000 m² claimed more than once.
+  // Parts: M1 keeps [0,100] = 1,000, M2 gets [100,150] = 500, M3 nothing.
+  const auto m = municipalities({{"M1", "X", rectangle(0, 0, 100, 100)},
+                                 {"M2", "X", rectangle(50, 0, 150, 100)},
+                                 {"M3", "X", rectangle(50, 0, 150, 100)}});
+  const auto out = run(m, hazard({{1, rectangle(0, 0, 150, 10)}}));
+  std::map<std::string, double> parts;
+  for (const auto& part : out.layers[1].features) {
+    parts[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
+  }
+  EXPECT_EQ(parts.size(), 2u);
+  EXPECT_NEAR(parts["M1"], 1000, kTolerance);
+  EXPECT_NEAR(parts["M2"], 500, kTolerance);
+  EXPECT_NEAR(out.stats.at("municipality_overlap_m2").get<double>(), 1000, kTolerance);
+}
+
+TEST(SharedZones, RowsSharingAnIdAreOneMunicipality) {
+  // Municipality A is stored as two rows, [0,100] and [100,200] x [0,100]: 20,000 m² in all.
+  // The hazard [50,150] x [40,60] = 2,000 m² lies in A only: one part, share 2,000 / 20,000.
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)},
+                                 {"A", "X", rectangle(100, 0, 200, 100)},
+                                 {"B", "X", rectangle(200, 0, 300, 100)}});
+  const auto out = run(m, hazard({{1, rectangle(50, 40, 150, 60)}}));
+  const Layer& zones = out.layers[0];
+  ASSERT_EQ(zones.features.size(), 1u);
+  EXPECT_EQ(integer(zones, zones.features[0], "n_municipalities"), 1);
+  EXPECT_EQ(integer(zones, zones.features[0], "cross_border"), 0);
+  const Layer& parts = out.layers[1];
+  ASSERT_EQ(parts.features.size(), 1u);
+  EXPECT_NEAR(real(parts, parts.features[0], "area_m2"), 2000, kTolerance);
+  EXPECT_NEAR(real(parts, parts.features[0], "share_of_municipality"), 0.1, kTolerance);
+  ASSERT_EQ(out.tables.at(1).rows.size(), 1u);
+  EXPECT_NEAR(std::get<double>(out.tables.at(1).rows[0][5]), 0.1, kTolerance);
+}
+
 TEST(SharedZones, SliversBelowMinAreaAreCountedThenDropped) {
   // B holds a 0.1 x 10 = 1 m² sliver of the hazard [0,100] x [0,10].
   const auto m = municipalities({{"A", "X", rectangle(-50, -50, 99.9, 50)}, {"B", "Y", rectangle(99.9, -50, 200, 50)}});
