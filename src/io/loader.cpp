@@ -299,11 +299,12 @@ SourceInfo probe_source(const LayerDefinition& definition) {
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
   bind_fields(definition, open.layer(), info.fields);
-  const auto family = role_spec(definition.role).geometry;
+  const auto family = definition.geometry.value_or(role_spec(definition.role).geometry);
   const auto type = open.layer().GetGeomType();
   if (!family_accepts(family, type)) {
-    throw InputError(fmt::format("role {} needs {} geometries but layer '{}' holds {}", to_string(definition.role),
-                                 to_string(family), info.layer_name, OGRGeometryTypeToName(type)),
+    const std::string who = definition.geometry ? std::string("its step") : fmt::format("role {}", to_string(definition.role));
+    throw InputError(fmt::format("{} needs {} geometries but layer '{}' holds {}", who, to_string(family),
+                                 info.layer_name, OGRGeometryTypeToName(type)),
                      context_of(definition), "point the definition at a layer of the right geometry type");
   }
   const auto crs = open.crs();
@@ -345,7 +346,7 @@ struct LayerReader::Impl {
     }
     schema.name = d.name;
     schema.role = d.role;
-    schema.geometry = role_spec(d.role).geometry;
+    schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
     const auto expected = source.GetFeatureCount(FALSE);

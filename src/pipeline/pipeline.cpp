@@ -318,6 +318,23 @@ nlohmann::json input_entry(const io::LayerDefinition& definition, const io::Load
 
 namespace {
 
+// A layer of a role that takes any geometry (features) gets the geometry its step asks for, so
+// that points given to a polygon overlay are refused instead of silently giving nothing.
+Pipeline with_step_geometry(const Pipeline& pipeline, const Registry& registry) {
+  Pipeline resolved = pipeline;
+  for (const auto& call : pipeline.steps) {
+    const Algorithm& algorithm = *registry.find(call.algorithm);
+    for (const auto& [name, value] : call.arguments) {
+      const ParamSpec& spec = *algorithm.parameter(name);
+      if (spec.type != ParamType::layer || spec.geometry == GeometryFamily::any) continue;
+      for (auto& layer : resolved.layers) {
+        if (layer.name == value && role_spec(layer.role).geometry == GeometryFamily::any) layer.geometry = spec.geometry;
+      }
+    }
+  }
+  return resolved;
+}
+
 // Layers that can stream: passed to exactly one streamable parameter and used nowhere else.
 std::set<std::string> streamed_layers(const Pipeline& pipeline, const Registry& registry) {
   std::map<std::string, int> uses;
@@ -340,10 +357,11 @@ std::set<std::string> streamed_layers(const Pipeline& pipeline, const Registry& 
 
 }  // namespace
 
-RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
+RunSummary run(const Pipeline& requested, const Registry& registry, const RunOptions& options, Progress& progress) {
   const auto started = Clock::now();
   const auto started_at = utc_now();
-  validate(pipeline, registry);
+  validate(requested, registry);
+  const Pipeline pipeline = with_step_geometry(requested, registry);
 
   std::vector<std::string> planned = {"twinrisk.gpkg", "manifest.json"};
   for (const auto& step : pipeline.steps) {

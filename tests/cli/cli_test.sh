@@ -90,6 +90,9 @@ subcommand-equals-run)
   stderr_has "out of range"
   run 2 shared-zones --municipalities "$data/towns.geojson" --municipalities-field id=AGS --hazard "$data/flood.geojson" -o "$tmp/c"
   stderr_has "use --municipalities-field id=FIELD"
+  printf '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"n":1},"geometry":{"type":"Point","coordinates":[5.7,50.96]}}]}' >"$tmp/points.geojson"
+  run 3 intersection --input "$tmp/points.geojson" --overlay "$data/towns.geojson" -o "$tmp/d"
+  stderr_has "its step needs polygon geometries"
   ;;
 info)
   run 0 info "$data/towns.geojson"

@@ -23,6 +23,8 @@ struct LayerDefinition {
   std::string source;  // a path (already resolved against the defining file) or a GDAL connection string
   std::string layer;   // empty: the source's only layer
   Role role = Role::result;
+  // The geometry the step needs, for a role that takes any (features); else the role's own.
+  std::optional<GeometryFamily> geometry;
   std::vector<std::pair<std::string, std::string>> fields;  // role field → source field, or "=constant"
   std::string crs;    // only for sources without one
   std::string where;  // OGR SQL attribute filter
