@@ -337,7 +337,11 @@ void write_csv(const fs::path& path, const Table& table) {
   for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_escape(table.columns[c].name);
   out << "\r\n";
   for (const auto& row : table.rows) {
-    for (std::size_t c = 0; c < row.size(); ++c) out << (c ? "," : "") << csv_escape(to_display_string(row[c]));
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      // As PostgreSQL's COPY reads CSV: NULL is an empty field, an empty string is "".
+      const auto* text = std::get_if<std::string>(&row[c]);
+      out << (c ? "," : "") << (text && text->empty() ? "\"\"" : csv_escape(to_display_string(row[c])));
+    }
     out << "\r\n";
   }
   out.close();

@@ -224,6 +224,13 @@ ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const std::vecto
   return cut;
 }
 
+// The class as written out: its text, or NULL where the source had none (not an empty string,
+// which would be a class of its own).
+Value class_output(const Value& class_value) {
+  if (std::holds_alternative<std::monostate>(class_value)) return {};
+  return to_display_string(class_value);
+}
+
 template <typename Strings>
 std::string join(const Strings& values) {
   return fmt::format("{}", fmt::join(values, ";"));
@@ -288,6 +295,10 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   // 1. Connected components per class.
   std::vector<Unit> units;
   const auto classes = units_by_class(hazard, units);
+  if (auto unclassed = classes.find(Value()); unclassed != classes.end()) {
+    progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)",
+                                 unclassed->second.size()));
+  }
   std::vector<std::vector<std::size_t>> components;
   for (const auto& [class_value, members] : classes) {
     for (auto& component : components_of(units, members)) components.push_back(std::move(component));
@@ -365,7 +376,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     auto& zone = zones[z];
     auto& cut = cuts[z];
     const auto zone_id = static_cast<std::int64_t>(z + 1);
-    const std::string class_text = to_display_string(zone.class_value);
+    const Value class_text = class_output(zone.class_value);
     double dropped_area = 0, outside_area = 0;
     std::vector<Part*> kept;
     for (auto& part : cut.parts) {
@@ -446,7 +457,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
 
   Table zone_summary{"zone_summary", kZoneSummaryFields, {}};
   for (const auto& [class_value, totals] : class_totals) {
-    zone_summary.rows.push_back({to_display_string(class_value), totals.zones, totals.area, totals.cross_border,
+    zone_summary.rows.push_back({class_output(class_value), totals.zones, totals.area, totals.cross_border,
                                  totals.cross_border_area, totals.cross_national, totals.cross_national_area,
                                  totals.outside_area});
   }
@@ -470,7 +481,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
       partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
     }
     const double municipality_area_m2 = municipality_area[m];
-    municipality_summary.rows[r] = {id_text[m], name_text[m], country_text[m], to_display_string(key.second),
+    municipality_summary.rows[r] = {id_text[m], name_text[m], country_text[m], class_output(key.second),
                                     totals.area,
                                     municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(),
                                     totals.zones, totals.cross_border, join(partners),

@@ -71,7 +71,8 @@ class GeoPackageWriter final : public FeatureSink {
 };
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);
-// RFC 4180: comma separated, CRLF line ends, quotes doubled, UTF-8.
+// RFC 4180: comma separated, CRLF line ends, quotes doubled, UTF-8; NULL is an empty field and an
+// empty string is "" (as PostgreSQL's COPY reads CSV).
 void write_csv(const std::filesystem::path& path, const Table& table);
 void write_json(const std::filesystem::path& path, const nlohmann::json& document);
 

@@ -30,12 +30,14 @@ TEST(Csv, QuotesOnlyWhatRfc4180RequiresAndKeepsUtf8) {
   table.rows.push_back({std::string("Liège, Wallonie"), std::int64_t{3}, 0.5});
   table.rows.push_back({std::string("say \"hi\""), Value(), 1e-3});
   table.rows.push_back({std::string("two\nlines"), std::int64_t{-1}, 1234567.25});
+  table.rows.push_back({std::string(), Value(), Value()});
   write_csv(dir / "t.csv", table);
   EXPECT_EQ(read_file(dir / "t.csv"),
             "name,n,x\r\n"
             "\"Liège, Wallonie\",3,0.5\r\n"
             "\"say \"\"hi\"\"\",,0.001\r\n"
-            "\"two\nlines\",-1,1234567.25\r\n");
+            "\"two\nlines\",-1,1234567.25\r\n"
+            "\"\",,\r\n");
 }
 
 TEST(OutputFolder, RefusesToOverwriteAndLeavesTheFileUntouched) {
