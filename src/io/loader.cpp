@@ -525,6 +525,8 @@ std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonL
     const double lon = std::round((all.min_lon + all.max_lon) / 2 * 100) / 100;
     const auto proj = fmt::format("+proj=laea +lat_0={} +lon_0={} +x_0=0 +y_0=0 +datum=WGS84 +units=m +no_defs", lat, lon);
     crs.SetFromUserInput(proj.c_str());
+    // A name, so that QGIS shows more than "unknown" for the analysis CRS.
+    crs.SetProjCS(fmt::format("twinrisk auto: Lambert azimuthal equal-area at {}, {}", lat, lon).c_str());
   } else {
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
     if (crs.SetFromUserInput(spec.c_str()) != OGRERR_NONE) {

@@ -122,8 +122,9 @@ io::LayerDefinition load_layer_definition(const fs::path& file, const std::strin
   return parse_layer_definition(load_yaml(file), name, file);
 }
 
-Pipeline load_pipeline(const fs::path& file) {
-  const YAML::Node root = load_yaml(file);
+namespace {
+
+Pipeline parse_pipeline(const YAML::Node& root, const fs::path& file) {
   Pipeline pipeline;
   pipeline.file = file;
   if (!root.IsMap()) throw ConfigError("a pipeline must be a mapping with layers and steps", at(file, root));
@@ -162,12 +163,28 @@ Pipeline load_pipeline(const fs::path& file) {
     if (entry.second && !entry.second.IsNull()) {
       if (!entry.second.IsMap()) throw ConfigError("step parameters must be a mapping", at(file, entry.second));
       for (const auto& argument : entry.second) {
-        call.arguments.emplace_back(argument.first.as<std::string>(), scalar(argument.second, file, "parameter"));
+        const auto name = argument.first.as<std::string>();
+        call.arguments.emplace_back(name, scalar(argument.second, file, name));
       }
     }
     pipeline.steps.push_back(std::move(call));
   }
   return pipeline;
+}
+
+}  // namespace
+
+Pipeline load_pipeline(const fs::path& file) {
+  try {
+    return parse_pipeline(load_yaml(file), file);
+  } catch (const YAML::Exception& error) {
+    // A well-formed file of the wrong shape (a list where a name belongs, …).
+    ErrorContext context;
+    context.file = file.string();
+    if (error.mark.line >= 0) context.line = error.mark.line + 1;
+    throw ConfigError(fmt::format("unexpected YAML structure: {}", error.msg), context,
+                      "see examples/meuse.yaml for the shape of a pipeline");
+  }
 }
 
 void validate(const Pipeline& pipeline, const Registry& registry) {
@@ -301,6 +318,7 @@ nlohmann::json input_entry(const io::LayerDefinition& definition, const io::Load
   nlohmann::json entry = report.to_json();
   entry["role"] = to_string(definition.role);
   if (fs::is_regular_file(definition.source)) {
+    entry["source"] = fs::absolute(definition.source).lexically_normal().string();
     entry["size_bytes"] = fs::file_size(definition.source);
     auto [it, added] = checksums.try_emplace(definition.source);
     if (added) it->second = io::sha256_file(definition.source);
