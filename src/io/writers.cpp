@@ -5,18 +5,20 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <openssl/evp.h>
+#include <signal.h>
 #include <unistd.h>
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
-#include <ctime>
 #include <algorithm>
+#include <cerrno>
+#include <ctime>
 #include <fstream>
-#include <optional>
 #include <memory>
+#include <optional>
 
-#include "twinrisk/core/error.hpp"
 #include "gpkg_rtree.hpp"
+#include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/styles.hpp"
 
@@ -30,7 +32,10 @@ OutputFolder::OutputFolder(fs::path folder, const std::vector<std::string>& rela
     throw OutputError(fmt::format("output {} exists and is not a folder", m_folder.string()), {},
                       "choose another folder with -o");
   }
-  for (const auto& relative : relative_paths) check_replaceable(m_folder / relative);
+  for (const auto& relative : relative_paths) {
+    check_replaceable(m_folder / relative);
+    remove_abandoned_staging(m_folder / relative);
+  }
   if (m_overwrite) return;
   std::vector<std::string> existing;
   for (const auto& relative : relative_paths) {
@@ -59,6 +64,22 @@ fs::path OutputFolder::stage(const std::string& relative_path) {
   fs::remove(temporary, error);
   m_staged.emplace_back(temporary, final_path);
   return temporary;
+}
+
+// Staged files of a run that was killed (".NAME.tmp-PID" whose process is gone) are removed.
+void OutputFolder::remove_abandoned_staging(const fs::path& final_path) {
+  std::error_code error;
+  std::string prefix = ".";  // built in steps: GCC 12 warns falsely (-Wrestrict) on a + b + c here
+  prefix += final_path.filename().string();
+  prefix += ".tmp-";
+  for (const auto& entry : fs::directory_iterator(final_path.parent_path(), error)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(prefix, 0) != 0) continue;
+    const std::string pid_text = name.substr(prefix.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    const auto pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), error);
+  }
 }
 
 void OutputFolder::check_replaceable(const fs::path& final_path) {

@@ -35,6 +35,7 @@ class OutputFolder {
  private:
   // Throws OutputError when `path` is a folder or an SQLite file open in another program.
   static void check_replaceable(const std::filesystem::path& path);
+  static void remove_abandoned_staging(const std::filesystem::path& path);
 
   std::filesystem::path m_folder;
   bool m_overwrite;

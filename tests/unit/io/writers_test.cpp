@@ -58,6 +58,16 @@ TEST(OutputFolder, RefusesAGeoPackageOpenElsewhereOrATargetThatIsAFolder) {
   EXPECT_THROW(OutputFolder(dir.path(), {"tables/t.csv"}, true), OutputError);
 }
 
+TEST(OutputFolder, RemovesWhatAKilledRunLeftStaged) {
+  TempDir dir;
+  // PIDs above the kernel's limit (4,194,304) cannot belong to a live process.
+  { std::ofstream(dir / ".manifest.json.tmp-99999999") << "left by a killed run"; }
+  { std::ofstream(dir / ".manifest.json.tmp-1") << "pid 1 is alive: another run's file"; }
+  OutputFolder folder(dir.path(), {"manifest.json"}, false);
+  EXPECT_FALSE(std::filesystem::exists(dir / ".manifest.json.tmp-99999999"));
+  EXPECT_TRUE(std::filesystem::exists(dir / ".manifest.json.tmp-1"));
+}
+
 TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
   TempDir dir;
   {
