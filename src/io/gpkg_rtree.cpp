@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
-#include <numeric>
 #include <span>
 
 #include "twinrisk/core/error.hpp"
