@@ -293,7 +293,7 @@ nlohmann::json LoadReport::to_json() const {
           {"reprojected", reprojected}};
 }
 
-SourceInfo probe_source(const LayerDefinition& definition) {
+SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   OpenLayer open(definition);
   SourceInfo info;
   info.layer_name = open.layer().GetName();
@@ -310,7 +310,7 @@ SourceInfo probe_source(const LayerDefinition& definition) {
   const auto crs = open.crs();
   info.crs_wkt = to_wkt(crs);
   info.feature_count = open.layer().GetFeatureCount(TRUE);
-  info.extent = extent_lonlat(open.layer(), crs);
+  if (with_extent) info.extent = extent_lonlat(open.layer(), crs);
   return info;
 }
 

@@ -289,17 +289,28 @@ std::string utc_now() {
 
 // Opens every source before loading any, so all data problems are reported together.
 std::vector<io::SourceInfo> probe_all(const Pipeline& pipeline) {
-  std::vector<io::SourceInfo> infos;
+  // Sources are independent (each probe opens its own dataset): open them at the same time.
+  const bool with_extent = pipeline.analysis_crs == "auto";
+  std::vector<io::SourceInfo> infos(pipeline.layers.size());
+  std::vector<std::exception_ptr> failures(pipeline.layers.size());
+  tbb::parallel_for(std::size_t{0}, pipeline.layers.size(), [&](std::size_t i) {
+    try {
+      infos[i] = io::probe_source(pipeline.layers[i], with_extent);
+    } catch (const Error&) {
+      failures[i] = std::current_exception();
+    }
+  });
   std::vector<std::string> problems;
   std::exception_ptr first;
   ErrorKind first_kind = ErrorKind::internal;
-  for (const auto& definition : pipeline.layers) {
+  for (const auto& failure : failures) {
+    if (!failure) continue;
     try {
-      infos.push_back(io::probe_source(definition));
+      std::rethrow_exception(failure);
     } catch (const Error& error) {
       problems.push_back(error.what());
       if (!first) {
-        first = std::current_exception();
+        first = failure;
         first_kind = error.kind();
       }
     }

@@ -42,7 +42,7 @@ struct SourceInfo {
   std::string crs_wkt;  // the source's CRS or the definition's `crs:`
   std::vector<std::string> fields;
   std::int64_t feature_count = 0;
-  std::optional<LonLatExtent> extent;  // nullopt for an empty layer
+  std::optional<LonLatExtent> extent;  // nullopt for an empty layer, or when not asked for
 };
 
 struct LoadReport {
@@ -61,7 +61,8 @@ struct LoadReport {
 };
 
 // Opens the source and checks layer, fields, CRS and geometry type; throws with every problem found.
-SourceInfo probe_source(const LayerDefinition& definition);
+// The lon/lat extent (only analysis_crs: auto needs it) costs a PROJ transformation, ~15 ms.
+SourceInfo probe_source(const LayerDefinition& definition, bool with_extent);
 
 // Reads a source in batches, so a step can stream a layer that does not fit in memory. Every
 // feature is reprojected to `target_crs_wkt` and repaired; what is dropped is counted and noted.

@@ -99,13 +99,13 @@ TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
   const auto file = dir / "n.gpkg";
   write_layer(file, "n", 0, {"id"}, {{rectangle(0, 0, 10, 10), {std::string("a")}}});
   auto d = definition(file, "n", Role::municipalities);
-  const auto error = expect_error([&] { probe_source(d); });
+  const auto error = expect_error([&] { probe_source(d, true); });
   EXPECT_EQ(error.kind(), ErrorKind::input);
   EXPECT_NE(std::string(error.what()).find("has no CRS"), std::string::npos) << error.what();
   EXPECT_NE(std::string(error.what()).find("crs:"), std::string::npos) << error.what();
 
   d.crs = "EPSG:3035";
-  EXPECT_NO_THROW(probe_source(d));
+  EXPECT_NO_THROW(probe_source(d, true));
   LoadReport report;
   EXPECT_EQ(load(d, epsg_wkt(3035), report).features.size(), 1u);
 
@@ -116,8 +116,8 @@ TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
   // The same CRS declared again is no conflict, whatever its official axis order.
   auto same = definition(with_crs, "c", Role::municipalities);
   same.crs = "EPSG:4326";
-  EXPECT_NO_THROW(probe_source(same));
-  const auto conflict = expect_error([&] { probe_source(conflicting); });
+  EXPECT_NO_THROW(probe_source(same, true));
+  const auto conflict = expect_error([&] { probe_source(conflicting, true); });
   EXPECT_EQ(conflict.kind(), ErrorKind::config);
   EXPECT_NE(std::string(conflict.what()).find("conflicts"), std::string::npos) << conflict.what();
 }
@@ -136,17 +136,17 @@ TEST(Loader, FieldMappingConstantsDefaultsAndErrors) {
   EXPECT_EQ(std::get<std::string>(layer.features[0].values[*layer.field_index("country")]), "DE");
 
   const auto unknown = expect_error([&] {
-    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "ARS"}}));
+    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "ARS"}}), true);
   });
   EXPECT_EQ(unknown.kind(), ErrorKind::config);
   EXPECT_NE(std::string(unknown.what()).find("field 'ARS' not found"), std::string::npos) << unknown.what();
   EXPECT_NE(std::string(unknown.what()).find("AGS, GEN"), std::string::npos) << unknown.what();
 
-  const auto missing_id = expect_error([&] { probe_source(definition(file, "gemeinden", Role::municipalities)); });
+  const auto missing_id = expect_error([&] { probe_source(definition(file, "gemeinden", Role::municipalities), true); });
   EXPECT_NE(std::string(missing_id.what()).find("needs field 'id'"), std::string::npos) << missing_id.what();
 
   const auto bad_key = expect_error([&] {
-    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "AGS"}, {"kreis", "GEN"}}));
+    probe_source(definition(file, "gemeinden", Role::municipalities, {{"id", "AGS"}, {"kreis", "GEN"}}), true);
   });
   EXPECT_NE(std::string(bad_key.what()).find("'kreis' is not a field of role municipalities"), std::string::npos);
 }
@@ -179,7 +179,7 @@ TEST(Loader, WhereFilterAndMissingFile) {
   ASSERT_EQ(layer.features.size(), 1u);
   EXPECT_NEAR(geos::area(layer.features[0].geometry.get()), 4, 1e-12);
 
-  const auto missing = expect_error([&] { probe_source(definition(dir / "nope.gpkg", "h", Role::hazard)); });
+  const auto missing = expect_error([&] { probe_source(definition(dir / "nope.gpkg", "h", Role::hazard), true); });
   EXPECT_EQ(missing.kind(), ErrorKind::input);
   EXPECT_NE(std::string(missing.what()).find("nope.gpkg"), std::string::npos);
 }
@@ -194,7 +194,7 @@ TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
     crs.importFromEPSG(3035);
     ds->CreateLayer("rivers", &crs, wkbLineString, nullptr);
   }
-  const auto error = expect_error([&] { probe_source(definition(file, "rivers", Role::hazard)); });
+  const auto error = expect_error([&] { probe_source(definition(file, "rivers", Role::hazard), true); });
   EXPECT_EQ(error.kind(), ErrorKind::input);
   EXPECT_NE(std::string(error.what()).find("needs polygon geometries"), std::string::npos) << error.what();
 }
