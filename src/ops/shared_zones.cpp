@@ -9,6 +9,7 @@
 #include <map>
 #include <numeric>
 #include <set>
+#include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
@@ -228,6 +229,41 @@ ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const std::vecto
   return cut;
 }
 
+// What the cut and the tables need of each municipality feature, computed once: big zones touch
+// thousands of municipalities.
+struct MunicipalityTable {
+  std::vector<std::string> id, name, country;
+  // Rows that share an id are one municipality: `group_of` maps each row to the first row with
+  // its id, and `area` (indexed by that first row) adds up the rows' areas.
+  std::vector<std::size_t> group_of;
+  std::vector<double> area;
+  SpatialIndex index;
+};
+
+MunicipalityTable municipality_table(const Layer& municipalities) {
+  const auto id_field = municipalities.field_index("id");
+  const auto name_field = municipalities.field_index("name");
+  const auto country_field = municipalities.field_index("country");
+  const auto& features = municipalities.features;
+  MunicipalityTable table{{}, {}, {}, std::vector<std::size_t>(features.size()),
+                          std::vector<double>(features.size(), 0.0), SpatialIndex(municipalities)};
+  std::vector<double> feature_area(features.size());
+  tbb::parallel_for(std::size_t{0}, features.size(),
+                    [&](std::size_t m) { feature_area[m] = geos::area(features[m].geometry.get()); });
+  for (const auto& feature : features) {
+    table.id.push_back(text_of(feature, id_field));
+    table.name.push_back(text_of(feature, name_field));
+    table.country.push_back(text_of(feature, country_field));
+  }
+  std::unordered_map<std::string_view, std::size_t> first_with_id;
+  first_with_id.reserve(features.size());
+  for (std::size_t m = 0; m < features.size(); ++m) {
+    table.group_of[m] = first_with_id.try_emplace(table.id[m], m).first->second;
+    table.area[table.group_of[m]] += feature_area[m];
+  }
+  return table;
+}
+
 // The class as written out: its text, or NULL where the source had none (not an empty string,
 // which would be a class of its own).
 Value class_output(const Value& class_value) {
@@ -292,9 +328,6 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   const Layer& municipalities = input.layer("municipalities");
   const Layer& hazard = input.layer("hazard");
   const double min_area_m2 = input.number("min_area_m2");
-  const auto id_field = municipalities.field_index("id");
-  const auto name_field = municipalities.field_index("name");
-  const auto country_field = municipalities.field_index("country");
 
   // 1. Connected components per class.
   std::vector<Unit> units;
@@ -307,30 +340,11 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   for (const auto& [class_value, members] : classes) {
     for (auto& component : components_of(units, members)) components.push_back(std::move(component));
   }
+  const auto [id_text, name_text, country_text, group_of, municipality_area, index] =
+      municipality_table(municipalities);
+
   // 2. Dissolve each component and cut its zones by the municipalities, as one task per
   // component: the biggest start first, so that a river-long zone does not finish last alone.
-  std::vector<double> feature_area(municipalities.features.size());
-  tbb::parallel_for(std::size_t{0}, municipalities.features.size(), [&](std::size_t m) {
-    feature_area[m] = geos::area(municipalities.features[m].geometry.get());
-  });
-  // Attribute text is made once per municipality: big zones touch thousands of them.
-  std::vector<std::string> id_text, name_text, country_text;
-  for (const auto& feature : municipalities.features) {
-    id_text.push_back(text_of(feature, id_field));
-    name_text.push_back(text_of(feature, name_field));
-    country_text.push_back(text_of(feature, country_field));
-  }
-  // Rows that share an id are one municipality: its parts, area and shares are taken together.
-  std::vector<std::size_t> group_of(municipalities.features.size());
-  std::vector<double> municipality_area(municipalities.features.size(), 0.0);
-  {
-    std::map<std::string_view, std::size_t> first_with_id;
-    for (std::size_t m = 0; m < municipalities.features.size(); ++m) {
-      group_of[m] = first_with_id.try_emplace(id_text[m], m).first->second;
-      municipality_area[group_of[m]] += feature_area[m];
-    }
-  }
-  const SpatialIndex index(municipalities);
   std::vector<std::size_t> schedule(components.size());
   std::iota(schedule.begin(), schedule.end(), 0);
   std::stable_sort(schedule.begin(), schedule.end(),
