@@ -276,6 +276,19 @@ std::string join(const Strings& values) {
   return fmt::format("{}", fmt::join(values, ";"));
 }
 
+// `joined` (= join(members), members sorted and unique) without `own`, cut out of the text instead
+// of joined again: every member of a river-long zone has a row listing the thousands of others.
+std::string without_member(const std::string& joined, const std::vector<std::string_view>& members,
+                           std::string_view own) {
+  const auto found = std::lower_bound(members.begin(), members.end(), own);
+  if (found == members.end() || *found != own) return joined;
+  if (members.size() == 1) return {};
+  std::size_t start = 0;
+  for (auto it = members.begin(); it != found; ++it) start += it->size() + 1;
+  if (start == 0) return joined.substr(own.size() + 1);
+  return joined.substr(0, start - 1) + joined.substr(start + own.size());
+}
+
 }  // namespace
 
 namespace {
@@ -392,6 +405,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     std::vector<std::size_t> zone_list;
   };
   std::vector<std::vector<std::string_view>> zone_member_ids(zones.size());
+  std::vector<std::string> zone_member_text(zones.size());
   std::map<std::pair<std::size_t, Value>, MunicipalityTotals> municipality_totals;
   std::int64_t sliver_count = 0, overlap_count = 0;
   double sliver_area = 0, overlap_area = 0;
@@ -431,6 +445,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
       if (const auto& country = country_text[*part->municipality]; !country.empty()) countries.insert(country);
     }
     zone_member_ids[z].assign(ids.begin(), ids.end());
+    zone_member_text[z] = join(ids);
     const bool cross_border = ids.size() >= 2;
     const bool cross_national = countries.size() >= 2;
 
@@ -474,7 +489,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                       static_cast<std::int64_t>(countries.size()),
                       std::int64_t{cross_border},
                       std::int64_t{cross_national},
-                      join(ids),
+                      zone_member_text[z],
                       join(countries),
                       outside_area,
                       dropped_area};
@@ -500,22 +515,29 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     const auto& [key, totals] = *entries[r];
     const auto m = key.first;
     const std::string_view own = id_text[m];
-    std::vector<std::string_view> partners;
-    for (auto z : totals.zone_list) {
-      for (auto id : zone_member_ids[z]) {
-        if (id != own) partners.push_back(id);
+    std::string partner_text;
+    std::int64_t partner_count = 0;
+    if (totals.zone_list.size() == 1) {
+      const auto z = totals.zone_list.front();
+      partner_text = without_member(zone_member_text[z], zone_member_ids[z], own);
+      partner_count = static_cast<std::int64_t>(zone_member_ids[z].size()) - 1;
+    } else {
+      std::vector<std::string_view> partners;
+      for (auto z : totals.zone_list) {
+        for (auto id : zone_member_ids[z]) {
+          if (id != own) partners.push_back(id);
+        }
       }
-    }
-    if (totals.zone_list.size() > 1) {
       std::sort(partners.begin(), partners.end());
       partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
+      partner_text = join(partners);
+      partner_count = static_cast<std::int64_t>(partners.size());
     }
     const double municipality_area_m2 = municipality_area[m];
     municipality_summary.rows[r] = {id_text[m], name_text[m], country_text[m], class_output(key.second),
                                     totals.area,
                                     municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(),
-                                    totals.zones, totals.cross_border, join(partners),
-                                    static_cast<std::int64_t>(partners.size())};
+                                    totals.zones, totals.cross_border, std::move(partner_text), partner_count};
   });
 
   StepOutput output;

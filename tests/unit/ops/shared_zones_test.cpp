@@ -128,15 +128,42 @@ TEST(SharedZones, HazardAcrossThreeMunicipalitiesInTwoCountries) {
       EXPECT_NEAR(std::get<double>(row[5]), 0.2, kTolerance);
       EXPECT_EQ(std::get<std::int64_t>(row[6]), 1);
       EXPECT_EQ(std::get<std::int64_t>(row[7]), 1);
-      EXPECT_EQ(std::get<std::string>(row[8]), "A;C");
     }
   }
   EXPECT_TRUE(found_b);
-  EXPECT_EQ(summary.rows.size(), 4u);  // A1, B1, C1, C2
+  ASSERT_EQ(summary.rows.size(), 4u);  // A1, B1, C1, C2
+  // Partners: the other members of the zone, whether the row's own id comes first, in the middle,
+  // last or alone.
+  const std::map<std::pair<std::string, std::string>, std::pair<std::string, std::int64_t>> partners = {
+      {{"A", "1"}, {"B;C", 2}}, {{"B", "1"}, {"A;C", 2}}, {{"C", "1"}, {"A;B", 2}}, {{"C", "2"}, {"", 0}}};
+  for (const auto& row : summary.rows) {
+    const auto& want = partners.at({std::get<std::string>(row[0]), std::get<std::string>(row[3])});
+    EXPECT_EQ(std::get<std::string>(row[8]), want.first);
+    EXPECT_EQ(std::get<std::int64_t>(row[9]), want.second);
+  }
 
   const Table& zone_summary = out.tables.at(0);
   ASSERT_EQ(zone_summary.rows.size(), 2u);
   EXPECT_NEAR(std::get<double>(zone_summary.rows[1][7]), 500, kTolerance);  // class 2 outside area
+}
+
+TEST(SharedZones, PartnersOfAMunicipalityInSeveralZonesAreMergedOnce) {
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)},
+                                 {"B", "X", rectangle(100, 0, 200, 100)},
+                                 {"C", "Y", rectangle(200, 0, 300, 100)}});
+  // Three class-1 zones: A-B, B-C and A-B again, so B meets A twice and C once.
+  const auto h = hazard({{1, rectangle(90, 0, 110, 10)}, {1, rectangle(190, 20, 210, 30)}, {1, rectangle(90, 40, 110, 50)}});
+  const auto out = run(m, h);
+  const Table& summary = out.tables.at(1);
+  const std::map<std::string, std::tuple<std::int64_t, std::string, std::int64_t>> expected = {
+      {"A", {2, "B", 1}}, {"B", {3, "A;C", 2}}, {"C", {1, "B", 1}}};
+  ASSERT_EQ(summary.rows.size(), expected.size());
+  for (const auto& row : summary.rows) {
+    const auto& [zones, partners, count] = expected.at(std::get<std::string>(row[0]));
+    EXPECT_EQ(std::get<std::int64_t>(row[6]), zones);
+    EXPECT_EQ(std::get<std::string>(row[8]), partners);
+    EXPECT_EQ(std::get<std::int64_t>(row[9]), count);
+  }
 }
 
 TEST(SharedZones, OverlappingPolygonsOfOneClassBecomeOneZoneTouchingClassesStayApart) {
