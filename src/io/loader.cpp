@@ -442,7 +442,8 @@ struct LayerReader::Impl {
           geometry = geos::make_valid(geometry.get());
           outcomes[i] = Outcome::repaired;
         }
-        if (family == GeometryFamily::polygon) {
+        const bool plain_polygon = geos::type_id(geometry.get()) == GEOS_POLYGON && !geos::is_empty(geometry.get());
+        if (family == GeometryFamily::polygon && !plain_polygon) {
           auto polygons = geos::polygons_of(geometry.get());
           if (polygons.empty()) {
             outcomes[i] = outcomes[i] == Outcome::repaired ? Outcome::dropped_collapsed : Outcome::dropped_wrong_type;
