@@ -4,8 +4,6 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <mimalloc.h>
-
 #include <exception>
 #include <iostream>
 
@@ -27,9 +25,6 @@ void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const 
 
 int main(int argc, char** argv) {
   using namespace twinrisk;
-  // Transparent huge pages where the kernel offers them: fewer page faults while GEOS allocates
-  // (~2 % of a 20k x 5k shared-zones run).
-  mi_option_enable(mi_option_large_os_pages);
   CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
   app.set_version_flag("--version", version_banner());
   app.require_subcommand(1);
