@@ -520,7 +520,9 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     if (totals.zone_list.size() == 1) {
       const auto z = totals.zone_list.front();
       partner_text = without_member(zone_member_text[z], zone_member_ids[z], own);
-      partner_count = static_cast<std::int64_t>(zone_member_ids[z].size()) - 1;
+      const auto& members = zone_member_ids[z];
+      partner_count = static_cast<std::int64_t>(members.size()) -
+                      (std::binary_search(members.begin(), members.end(), own) ? 1 : 0);
     } else {
       std::vector<std::string_view> partners;
       for (auto z : totals.zone_list) {
