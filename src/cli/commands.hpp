@@ -13,7 +13,7 @@
 namespace twinrisk::cli {
 
 struct GlobalOptions {
-  std::string progress = "auto";  // auto | bar | json | none
+  std::string progress = "auto";  // auto | bar | json | none (warnings still shown)
 };
 
 using Action = std::function<int()>;

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
   cli::GlobalOptions global;
-  app.add_option("--progress", global.progress, "Progress output: auto (a bar on a terminal), bar, json, none")
+  app.add_option("--progress", global.progress, "Progress output: auto (a bar on a terminal), bar, json, none (warnings only)")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
       ->capture_default_str();
   cli::Action action;

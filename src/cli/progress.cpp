@@ -113,7 +113,7 @@ std::unique_ptr<Progress> make_progress(const GlobalOptions& options) {
   if (options.progress == "bar" || (options.progress == "auto" && ::isatty(STDERR_FILENO))) {
     return std::make_unique<BarProgress>();
   }
-  if (options.progress == "none") return std::make_unique<NullProgress>();
+  // `none` turns off progress, not warnings: a repaired or dropped feature is always named.
   return std::make_unique<MessageOnlyProgress>();
 }
 

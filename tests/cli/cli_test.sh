@@ -52,6 +52,25 @@ no-crs)
   stderr_has "has no CRS"
   stderr_has "crs: EPSG:"
   ;;
+warnings-without-progress)
+  # A bow-tie hazard is repaired and named in a warning, also when progress is off.
+  cat >"$tmp/bowtie.geojson" <<'JSON'
+{"type": "FeatureCollection", "features": [
+ {"type": "Feature", "properties": {"hq": 10},
+  "geometry": {"type": "Polygon", "coordinates": [[[5.74, 50.96], [5.76, 50.99], [5.76, 50.96], [5.74, 50.99], [5.74, 50.96]]]}}]}
+JSON
+  cat >"$tmp/p.yaml" <<YAML
+analysis_crs: EPSG:3035
+layers:
+  towns: { source: $data/towns.geojson, role: municipalities, fields: { id: code, name: naam, country: land } }
+  flood: { source: $tmp/bowtie.geojson, role: hazard, fields: { class: hq } }
+steps:
+  - shared-zones: { municipalities: towns, hazard: flood }
+YAML
+  run 0 run "$tmp/p.yaml" -o "$tmp/o" --progress none
+  stderr_has "warning:"
+  stderr_has "repaired"
+  ;;
 output-exists)
   run 0 run "$data/pipelines/ok.yaml" -o "$tmp/o"
   before=$(cd "$tmp/o" && find . -type f -exec sha256sum {} + | sort)
