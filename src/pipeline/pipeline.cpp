@@ -292,33 +292,30 @@ std::vector<io::SourceInfo> probe_all(const Pipeline& pipeline) {
   // Sources are independent (each probe opens its own dataset): open them at the same time.
   const bool with_extent = pipeline.analysis_crs == "auto";
   std::vector<io::SourceInfo> infos(pipeline.layers.size());
-  std::vector<std::exception_ptr> failures(pipeline.layers.size());
+  struct Failure {
+    std::exception_ptr error;  // rethrown as is when it is the only one
+    std::string message;
+    ErrorKind kind = ErrorKind::internal;
+  };
+  std::vector<Failure> failures(pipeline.layers.size());
   tbb::parallel_for(std::size_t{0}, pipeline.layers.size(), [&](std::size_t i) {
     try {
       infos[i] = io::probe_source(pipeline.layers[i], with_extent);
-    } catch (const Error&) {
-      failures[i] = std::current_exception();
+    } catch (const Error& error) {
+      failures[i] = {std::current_exception(), error.what(), error.kind()};
     }
   });
   std::vector<std::string> problems;
-  std::exception_ptr first;
-  ErrorKind first_kind = ErrorKind::internal;
+  const Failure* first = nullptr;
   for (const auto& failure : failures) {
-    if (!failure) continue;
-    try {
-      std::rethrow_exception(failure);
-    } catch (const Error& error) {
-      problems.push_back(error.what());
-      if (!first) {
-        first = failure;
-        first_kind = error.kind();
-      }
-    }
+    if (!failure.error) continue;
+    problems.push_back(failure.message);
+    if (!first) first = &failure;
   }
-  if (problems.size() == 1) std::rethrow_exception(first);
+  if (problems.size() == 1) std::rethrow_exception(first->error);
   if (!problems.empty()) {
-    throw Error(first_kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
-                                        fmt::join(problems, "\n  ")));
+    throw Error(first->kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
+                                         fmt::join(problems, "\n  ")));
   }
   return infos;
 }
