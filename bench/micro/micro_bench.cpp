@@ -24,14 +24,7 @@
 #include "twinrisk/ops/intersection.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
-// Steps that stream (FeatureSource in, FeatureSink out) arrived with core/stream.hpp; before it,
-// every layer was in memory and results came back in StepOutput::layers.
-#if __has_include("twinrisk/core/stream.hpp")
 #include "twinrisk/core/stream.hpp"
-#define TWINRISK_MICRO_STREAMS 1
-#else
-#define TWINRISK_MICRO_STREAMS 0
-#endif
 
 namespace {
 
@@ -179,7 +172,7 @@ void BM_SharedZones(benchmark::State& state) {
            {{"id", FieldType::string}, {"name", FieldType::string}, {"country", FieldType::string}});
   const Layer hazard = hazard_bands(g);
   StepInput input;
-  input.layers = {{"municipalities", &municipalities}, {"hazard", &hazard}};
+  input.layers = {{"municipalities", {&municipalities}}, {"hazard", {&hazard}}};
   input.values["min_area_m2"] = 0.0;
   const ops::SharedZones algorithm;
   NullProgress progress;
@@ -201,25 +194,18 @@ void BM_Intersection(benchmark::State& state) {
   const Layer a = grid("a", Role::features, g, 0, 0, {{"id", FieldType::string}});
   const Layer b = grid("b", Role::features, g, 0.37 * kCell, 0.41 * kCell, {{"id", FieldType::string}});
   StepInput input;
-  input.layers = {{"input", &a}, {"overlay", &b}};
+  input.layers = {{"input", {&a}}, {"overlay", {&b}}};
   const ops::Intersection algorithm;
   NullProgress progress;
   std::size_t pieces = 0;
   for (auto _ : state) {
-#if TWINRISK_MICRO_STREAMS
-    // A streamable input is read from a FeatureSource and the result goes to a FeatureSink.
+    // The input is read from a FeatureSource and the result goes to a FeatureSink.
     LayerSource source(a);
     LayerSink sink;
-    if (algorithm.parameter("input")->streamable) {
-      input.sources = {{"input", &source}};
-      input.sink = &sink;
-    }
-    auto out = algorithm.run(input, progress);
-    const auto& layers = input.sink ? sink.layers() : out.layers;
-#else
-    auto out = algorithm.run(input, progress);
-    const auto& layers = out.layers;
-#endif
+    input.sources = {{"input", {&source}}};
+    input.sink = &sink;
+    algorithm.run(input, progress);
+    const auto& layers = sink.layers();
     pieces = layers.empty() ? 0 : layers[0].features.size();
     benchmark::DoNotOptimize(layers.data());
   }

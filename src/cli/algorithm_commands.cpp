@@ -11,8 +11,8 @@
 namespace twinrisk::cli {
 namespace {
 
-struct LayerOptions {
-  std::string source;
+struct DataOptions {
+  std::vector<std::string> sources;  // one, or several for a list parameter
   std::string layer;
   std::vector<std::string> fields;
   std::string where;
@@ -20,7 +20,7 @@ struct LayerOptions {
 };
 
 struct AlgorithmOptions {
-  std::map<std::string, LayerOptions> layers;
+  std::map<std::string, DataOptions> data;
   std::map<std::string, std::string> values;
   pipeline::RunOptions run;
   std::string analysis_crs = "auto";
@@ -31,18 +31,18 @@ bool is_definition_file(const std::string& source) {
   return extension == ".yaml" || extension == ".yml";
 }
 
-io::LayerDefinition layer_from_options(const ParamSpec& spec, const LayerOptions& given) {
-  if (is_definition_file(given.source)) {
-    auto definition = pipeline::load_layer_definition(given.source, spec.name);
+io::LayerDefinition definition_from_options(const ParamSpec& spec, const std::string& name, const std::string& source,
+                                            const DataOptions& given) {
+  if (is_definition_file(source)) {
+    auto definition = pipeline::load_layer_definition(source, name);
     if (!given.layer.empty() || !given.fields.empty() || !given.where.empty() || !given.crs.empty()) {
-      throw ConfigError(fmt::format("{} is a layer definition file; put layer, fields, where and crs in it",
-                                    given.source));
+      throw ConfigError(fmt::format("{} is a layer definition file; put layer, fields, where and crs in it", source));
     }
     return definition;
   }
   io::LayerDefinition definition;
-  definition.name = spec.name;
-  definition.source = given.source;
+  definition.name = name;
+  definition.source = source;
   definition.layer = given.layer;
   definition.role = spec.role;
   definition.where = given.where;
@@ -59,6 +59,52 @@ io::LayerDefinition layer_from_options(const ParamSpec& spec, const LayerOptions
   return definition;
 }
 
+void add_data_options(CLI::App& command, const ParamSpec& spec, DataOptions& options) {
+  const auto flag = spec.cli_flag();
+  const std::string what = spec.type == ParamType::raster ? "a GDAL raster source"
+                           : spec.type == ParamType::table ? "a GDAL table source (CSV, XLSX, a database table)"
+                                                           : "a GDAL vector source";
+  auto* source = command.add_option(flag, options.sources,
+                                    fmt::format("{} (role {}): {} or a layer definition .yaml{}", spec.description,
+                                                to_string(spec.role), what, spec.multiple ? "; repeatable" : ""));
+  if (!spec.multiple) source->expected(1);
+  if (spec.required()) source->required();
+  if (spec.type == ParamType::raster) {
+    command.add_option(flag + "-crs", options.crs, "CRS of a raster that has none");
+    return;
+  }
+  command.add_option(flag + "-layer", options.layer, "Layer within the source");
+  command.add_option(flag + "-field", options.fields, "Field mapping ROLE_FIELD=SOURCE_FIELD, repeatable");
+  command.add_option(flag + "-where", options.where, "OGR SQL attribute filter");
+  if (spec.type == ParamType::layer) command.add_option(flag + "-crs", options.crs, "CRS of a source that has none");
+}
+
+pipeline::Pipeline one_step_pipeline(const Algorithm& algorithm, const AlgorithmOptions& options,
+                                     const CLI::App& command) {
+  pipeline::Pipeline one_step;
+  one_step.analysis_crs = options.analysis_crs;
+  pipeline::StepCall call;
+  call.algorithm = std::string(algorithm.id());
+  call.origin.file = fmt::format("twinrisk {}", algorithm.id());
+  for (const auto& spec : algorithm.parameters()) {
+    if (spec.is_data()) {
+      const auto& given = options.data.at(spec.name);
+      if (given.sources.empty()) continue;
+      pipeline::Argument argument{spec.name, {}, spec.multiple};
+      for (std::size_t k = 0; k < given.sources.size(); ++k) {
+        const auto name = given.sources.size() == 1 ? spec.name : fmt::format("{}_{}", spec.name, k + 1);
+        one_step.layers.push_back(definition_from_options(spec, name, given.sources[k], given));
+        argument.values.push_back(name);
+      }
+      call.arguments.push_back(std::move(argument));
+    } else if (command.count(spec.cli_flag()) > 0) {
+      call.arguments.push_back({spec.name, {options.values.at(spec.name)}, false});
+    }
+  }
+  one_step.steps.push_back(std::move(call));
+  return one_step;
+}
+
 }  // namespace
 
 void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& action) {
@@ -68,17 +114,8 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
     auto* command = app.add_subcommand(std::string(algorithm->id()), std::string(algorithm->title()));
     command->footer(std::string(algorithm->help()) + "\n");
     for (const auto& spec : algorithm->parameters()) {
-      if (spec.type == ParamType::layer) {
-        auto& layer = options->layers[spec.name];
-        const auto flag = spec.cli_flag();
-        command->add_option(flag, layer.source,
-                            fmt::format("{} (role {}): a GDAL vector source or a layer definition .yaml",
-                                        spec.description, to_string(spec.role)))
-            ->required();
-        command->add_option(flag + "-layer", layer.layer, "Layer within the source");
-        command->add_option(flag + "-field", layer.fields, "Field mapping ROLE_FIELD=SOURCE_FIELD, repeatable");
-        command->add_option(flag + "-where", layer.where, "OGR SQL attribute filter");
-        command->add_option(flag + "-crs", layer.crs, "CRS of a source that has none");
+      if (spec.is_data()) {
+        add_data_options(*command, spec, options->data[spec.name]);
         continue;
       }
       auto* option = command->add_option(spec.cli_flag(), options->values[spec.name], spec.description);
@@ -91,28 +128,12 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
     }
     command->add_option("--analysis-crs", options->analysis_crs, "Analysis CRS (auto: equal-area centred on the data)")
         ->capture_default_str();
-    command->add_option("-o,--output", options->run.output_folder, "Output folder")->required();
-    command->add_flag("--overwrite", options->run.overwrite, "Replace outputs that already exist");
-    command->add_option("--threads", options->run.threads, "Worker threads (0: every core)")
-        ->check(CLI::NonNegativeNumber);
+    add_run_options(*command, options->run, true);
     command->callback([algorithm, options, command, &global, &action] {
       action = [algorithm, options, command, &global] {
-        pipeline::Pipeline one_step;
-        one_step.analysis_crs = options->analysis_crs;
-        pipeline::StepCall call;
-        call.algorithm = std::string(algorithm->id());
-        call.origin.file = fmt::format("twinrisk {}", algorithm->id());
-        for (const auto& spec : algorithm->parameters()) {
-          if (spec.type == ParamType::layer) {
-            one_step.layers.push_back(layer_from_options(spec, options->layers.at(spec.name)));
-            call.arguments.emplace_back(spec.name, one_step.layers.back().name);
-          } else if (command->count(spec.cli_flag()) > 0) {
-            call.arguments.emplace_back(spec.name, options->values.at(spec.name));
-          }
-        }
-        one_step.steps.push_back(std::move(call));
         auto progress = make_progress(global);
-        print_run_summary(pipeline::run(one_step, builtin_registry(), options->run, *progress));
+        print_run_summary(
+            pipeline::run(one_step_pipeline(*algorithm, *options, *command), builtin_registry(), options->run, *progress));
         return 0;
       };
     });

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "twinrisk/core/progress.hpp"
+#include "twinrisk/ops/builtin.hpp"
 #include "twinrisk/pipeline/pipeline.hpp"
 
 namespace twinrisk::cli {
@@ -17,6 +18,10 @@ struct GlobalOptions {
 };
 
 using Action = std::function<int()>;
+using ops::builtin_registry;
+
+// -o/--output, --overwrite and --threads, declared once for every command that runs a pipeline.
+void add_run_options(CLI::App& command, pipeline::RunOptions& options, bool output_required);
 
 std::unique_ptr<Progress> make_progress(const GlobalOptions& options);
 // Prints where the outputs are, the load counts and each step's small tables.

@@ -36,11 +36,9 @@ fs::path find_demo_pipeline() {
 
 void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action) {
   auto options = std::make_shared<pipeline::RunOptions>();
-  options->output_folder = "twinrisk-demo";
+  options->output = "twinrisk-demo";
   auto* command = app.add_subcommand("demo", "Run the Meuse (Netherlands/Belgium) demo on the embedded data");
-  command->add_option("-o,--output", options->output_folder, "Output folder")->capture_default_str();
-  command->add_flag("--overwrite", options->overwrite, "Replace outputs that already exist");
-  command->add_option("--threads", options->threads, "Worker threads (0: every core)")->check(CLI::NonNegativeNumber);
+  add_run_options(*command, *options, false);
   command->callback([options, &global, &action] {
     action = [options, &global] {
       const auto file = find_demo_pipeline();
@@ -48,7 +46,7 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action
                 << "pipeline: " << file.string() << "\n\n";
       auto progress = make_progress(global);
       print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress));
-      std::cout << "\nOpen " << (options->output_folder / "twinrisk.gpkg").string()
+      std::cout << "\nOpen " << (std::filesystem::path(options->output) / "twinrisk.gpkg").string()
                 << " in QGIS (layers zones and zone_parts), or the CSV tables in a spreadsheet.\n";
       return 0;
     };

@@ -2,20 +2,27 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <mimalloc.h>
 #include <nlohmann/json.hpp>
 
 #include <exception>
+#include <filesystem>
 #include <iostream>
 
 #include "commands.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/version.hpp"
 
 namespace {
 
-void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const std::string& message) {
+void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const std::string& text) {
+  const auto message = twinrisk::redact_secrets(text);
   if (global.progress == "json") {
-    std::cerr << nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}}.dump() << std::endl;
+    // Invalid UTF-8 in a message (a file name, a GDAL error) is replaced, never a second failure.
+    std::cerr << nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}}.dump(
+                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << std::endl;
   } else {
     std::cerr << "twinrisk: error: " << message << std::endl;
   }
@@ -26,7 +33,9 @@ void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const 
 int main(int argc, char** argv) {
   using namespace twinrisk;
   CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
-  app.set_version_flag("--version", version_banner());
+  const int allocator = mi_version();  // e.g. 209 for 2.0.9
+  app.set_version_flag("--version", version_banner(fmt::format("mimalloc {}.{}.{}", allocator / 100,
+                                                               allocator / 10 % 10, allocator % 10)));
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
   cli::GlobalOptions global;
@@ -58,6 +67,10 @@ int main(int argc, char** argv) {
   } catch (const Error& e) {
     report_failure(global, exit_code(e.kind()), e.what());
     return exit_code(e.kind());
+  } catch (const std::filesystem::filesystem_error& e) {
+    // Reached only where no stage knew whether the path was an input or an output.
+    report_failure(global, 3, fmt::format("{}: {}", e.path1().string(), e.code().message()));
+    return 3;
   } catch (const std::bad_alloc&) {
     report_failure(global, 1, "out of memory");
     return 1;

@@ -9,9 +9,15 @@
 #include <mutex>
 
 #include "commands.hpp"
+#include "twinrisk/core/redact.hpp"
 
 namespace twinrisk::cli {
 namespace {
+
+// One JSON line; invalid UTF-8 (a Latin-1 file name) is replaced rather than failing the run.
+std::string dump(const nlohmann::json& line) {
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 // Shared bookkeeping: a thread-safe counter that reports each new whole percent once.
 class CountingProgress : public Progress {
@@ -54,7 +60,7 @@ class BarProgress final : public CountingProgress {
  public:
   void message(std::string_view text) override {
     std::lock_guard lock(m_mutex);
-    std::cerr << "\r\033[K" << "warning: " << text << '\n';
+    std::cerr << "\r\033[K" << "warning: " << redact_secrets(text) << '\n';
   }
 
  private:
@@ -72,7 +78,7 @@ class JsonProgress final : public CountingProgress {
  public:
   void message(std::string_view text) override {
     std::lock_guard lock(m_mutex);
-    std::cerr << nlohmann::json{{"type", "message"}, {"text", text}}.dump() << std::endl;
+    std::cerr << dump(nlohmann::json{{"type", "message"}, {"text", redact_secrets(text)}}) << std::endl;
   }
   void stage(std::size_t index, std::size_t count) override {
     std::lock_guard lock(m_mutex);
@@ -83,8 +89,8 @@ class JsonProgress final : public CountingProgress {
  private:
   // `stage` of `stages` lets a client draw one bar for the whole run (percent is per task).
   void show(int percent) override {
-    std::cerr << nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent},
-                                {"stage", m_stage}, {"stages", m_stages}}.dump()
+    std::cerr << dump(nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent},
+                                     {"stage", m_stage}, {"stages", m_stages}})
               << std::endl;
   }
   std::size_t m_stage = 0;
@@ -99,7 +105,7 @@ class MessageOnlyProgress final : public Progress {
   void finish() override {}
   void message(std::string_view text) override {
     std::lock_guard lock(m_mutex);
-    std::cerr << "warning: " << text << '\n';
+    std::cerr << "warning: " << redact_secrets(text) << '\n';
   }
 
  private:

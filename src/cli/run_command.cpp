@@ -12,9 +12,7 @@ void add_run_command(CLI::App& app, const GlobalOptions& global, Action& action)
   auto options = std::make_shared<Options>();
   auto* command = app.add_subcommand("run", "Run a pipeline file and write its outputs to a folder");
   command->add_option("pipeline", options->pipeline, "Pipeline file (YAML)")->required();
-  command->add_option("-o,--output", options->run.output_folder, "Output folder")->required();
-  command->add_flag("--overwrite", options->run.overwrite, "Replace outputs that already exist");
-  command->add_option("--threads", options->run.threads, "Worker threads (0: every core)")->check(CLI::NonNegativeNumber);
+  add_run_options(*command, options->run, false);  // the pipeline's `output:` may say where
   command->callback([options, &global, &action] {
     action = [options, &global] {
       const auto loaded = pipeline::load_pipeline(options->pipeline);

@@ -55,13 +55,12 @@ void print_run_summary(const pipeline::RunSummary& summary) {
                              load.reprojected ? " (reprojected)" : "");
   }
   for (const auto& step : summary.steps) {
-    std::cout << fmt::format("\nStep {}:\n", step.algorithm);
+    std::cout << fmt::format("\nStep {}{}:\n", step.algorithm, step.scenario.empty() ? "" : " as " + step.scenario);
     for (const auto& [key, value] : step.stats.items()) std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
     for (const auto& table : step.tables) print_table(table);
   }
-  std::cout << "\nOutputs:\n  " << summary.geopackage.string() << '\n';
-  for (const auto& table : summary.tables) std::cout << "  " << table.string() << '\n';
-  std::cout << "  " << summary.manifest.string() << '\n';
+  std::cout << "\nOutputs:\n";
+  for (const auto& output : summary.outputs) std::cout << "  " << output << '\n';
 }
 
 }  // namespace twinrisk::cli

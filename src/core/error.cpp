@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "twinrisk/core/redact.hpp"
+
 namespace twinrisk {
 
 int exit_code(ErrorKind kind) {
@@ -32,7 +34,7 @@ std::string render(const std::string& message, const ErrorContext& context, cons
   }
   out += message;
   if (!hint.empty()) out += " — " + hint;
-  return out;
+  return redact_secrets(out);
 }
 
 }  // namespace
@@ -41,7 +43,7 @@ Error::Error(ErrorKind kind, std::string what, ErrorContext context, std::string
     : std::runtime_error(render(what, context, hint)),
       m_kind(kind),
       m_context(std::move(context)),
-      m_message(std::move(what)),
+      m_message(redact_secrets(what)),
       m_hint(std::move(hint)) {}
 
 }  // namespace twinrisk

@@ -6,16 +6,29 @@
 
 namespace twinrisk {
 
+std::string_view to_string(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::vector: return "vector layer";
+    case EntryKind::table: return "table";
+    case EntryKind::raster: return "raster";
+  }
+  return "vector layer";
+}
+
 const std::vector<RoleSpec>& role_specs() {
+  using K = EntryKind;
+  using G = GeometryFamily;
   static const std::vector<RoleSpec> specs = {
-      {Role::municipalities, "municipalities", GeometryFamily::polygon, {"id"}, {"name", "country"}},
-      {Role::basins, "basins", GeometryFamily::polygon, {"id"}, {"next_down"}},
-      {Role::rivers, "rivers", GeometryFamily::line, {}, {"name", "order"}},
-      {Role::hazard, "hazard", GeometryFamily::polygon, {}, {"class"}},
-      {Role::infrastructure, "infrastructure", GeometryFamily::any, {}, {"category"}},
-      {Role::twinning, "twinning", GeometryFamily::none, {"a", "b"}, {}},
-      {Role::features, "features", GeometryFamily::any, {}, {}},
-      {Role::result, "result", GeometryFamily::any, {}, {}},
+      {Role::municipalities, "municipalities", K::vector, G::polygon, {"id"}, {"name", "country"}},
+      {Role::basins, "basins", K::vector, G::polygon, {"id"}, {"next_down"}},
+      {Role::rivers, "rivers", K::vector, G::line, {}, {"name", "order"}},
+      {Role::hazard, "hazard", K::vector, G::polygon, {}, {"class"}},
+      {Role::infrastructure, "infrastructure", K::vector, G::any, {}, {"category"}},
+      {Role::twinning, "twinning", K::table, G::none, {"a", "b"}, {}},
+      {Role::features, "features", K::vector, G::any, {}, {}, true},
+      {Role::table, "table", K::table, G::none, {}, {}, true},
+      {Role::raster, "raster", K::raster, G::none, {}, {}},
+      {Role::result, "result", K::vector, G::any, {}, {}, true},
   };
   return specs;
 }
@@ -64,9 +77,9 @@ std::string to_display_string(const Value& value) {
   return std::visit(Visitor{}, value);
 }
 
-std::optional<std::size_t> Layer::field_index(std::string_view field) const {
+std::optional<std::size_t> find_field(const std::vector<FieldDef>& fields, std::string_view name) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i].name == field) return i;
+    if (fields[i].name == name) return i;
   }
   return std::nullopt;
 }

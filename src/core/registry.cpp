@@ -13,6 +13,8 @@ namespace twinrisk {
 std::string_view to_string(ParamType type) {
   switch (type) {
     case ParamType::layer: return "layer";
+    case ParamType::table: return "table";
+    case ParamType::raster: return "raster";
     case ParamType::number: return "number";
     case ParamType::integer: return "integer";
     case ParamType::boolean: return "boolean";
@@ -29,6 +31,26 @@ ParamSpec ParamSpec::layer(std::string name, Role role, std::string description)
   spec.type = ParamType::layer;
   spec.role = role;
   spec.geometry = role_spec(role).geometry;
+  spec.description = std::move(description);
+  return spec;
+}
+
+ParamSpec ParamSpec::table(std::string name, Role role, std::string description) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::table;
+  spec.role = role;
+  spec.geometry = GeometryFamily::none;
+  spec.description = std::move(description);
+  return spec;
+}
+
+ParamSpec ParamSpec::raster(std::string name, std::string description) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::raster;
+  spec.role = Role::raster;
+  spec.geometry = GeometryFamily::none;
   spec.description = std::move(description);
   return spec;
 }
@@ -51,6 +73,37 @@ ParamSpec& ParamSpec::with_range(std::optional<double> low, std::optional<double
   min = low;
   max = high;
   return *this;
+}
+
+ParamSpec& ParamSpec::optional() {
+  default_value = nlohmann::json::array();
+  return *this;
+}
+
+ParamSpec& ParamSpec::list() {
+  multiple = true;
+  return *this;
+}
+
+bool ParamSpec::is_data() const {
+  return type == ParamType::layer || type == ParamType::table || type == ParamType::raster;
+}
+
+EntryKind ParamSpec::kind() const {
+  switch (type) {
+    case ParamType::table: return EntryKind::table;
+    case ParamType::raster: return EntryKind::raster;
+    default: return EntryKind::vector;
+  }
+}
+
+std::string_view to_string(OutputKind kind) {
+  switch (kind) {
+    case OutputKind::layer: return "layer";
+    case OutputKind::table: return "table";
+    case OutputKind::file: return "file";
+  }
+  return "layer";
 }
 
 std::string ParamSpec::cli_flag() const {
@@ -98,6 +151,8 @@ nlohmann::json ParamSpec::parse(std::string_view text) const {
       }
       throw ConfigError(fmt::format("parameter '{}': '{}' is not one of: {}", name, text, fmt::join(choices, ", ")));
     case ParamType::layer:
+    case ParamType::table:
+    case ParamType::raster:
     case ParamType::crs:
     case ParamType::string:
       return std::string(text);
@@ -105,30 +160,81 @@ nlohmann::json ParamSpec::parse(std::string_view text) const {
   return std::string(text);
 }
 
-const Layer& StepInput::layer(std::string_view name) const {
-  auto it = layers.find(name);
-  if (it == layers.end() || !it->second) throw Error(ErrorKind::internal, fmt::format("layer parameter '{}' not bound", name));
-  return *it->second;
+namespace {
+
+template <typename Map>
+const auto& bound(const Map& map, std::string_view name, std::string_view what) {
+  auto it = map.find(name);
+  if (it == map.end() || it->second.empty()) {
+    throw Error(ErrorKind::internal, fmt::format("{} parameter '{}' not bound", what, name));
+  }
+  return it->second;
 }
 
-FeatureSource& StepInput::source(std::string_view name) const {
-  auto it = sources.find(name);
-  if (it == sources.end() || !it->second) {
-    throw Error(ErrorKind::internal, fmt::format("streamed layer parameter '{}' not bound", name));
-  }
-  return *it->second;
+const nlohmann::json& value_of(const nlohmann::json& values, std::string_view name) {
+  auto it = values.find(std::string(name));
+  if (it == values.end()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' not bound", name));
+  return *it;
 }
+
+}  // namespace
+
+bool StepInput::has(std::string_view name) const {
+  auto bound_in = [&](const auto& map) {
+    auto it = map.find(name);
+    return it != map.end() && !it->second.empty();
+  };
+  return bound_in(layers) || bound_in(sources) || bound_in(tables) || bound_in(rasters);
+}
+
+const Layer& StepInput::layer(std::string_view name) const { return *bound(layers, name, "layer").front(); }
+const std::vector<const Layer*>& StepInput::layer_list(std::string_view name) const {
+  return bound(layers, name, "layer");
+}
+FeatureSource& StepInput::source(std::string_view name) const {
+  return *bound(sources, name, "streamed layer").front();
+}
+const std::vector<FeatureSource*>& StepInput::source_list(std::string_view name) const {
+  return bound(sources, name, "streamed layer");
+}
+const Table& StepInput::table(std::string_view name) const { return *bound(tables, name, "table").front(); }
+const RasterInfo& StepInput::raster(std::string_view name) const { return *bound(rasters, name, "raster").front(); }
 
 double StepInput::number(std::string_view name) const {
-  auto it = values.find(std::string(name));
-  if (it == values.end() || !it->is_number()) {
-    throw Error(ErrorKind::internal, fmt::format("number parameter '{}' not bound", name));
+  const auto& value = value_of(values, name);
+  if (!value.is_number()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a number", name));
+  return value.get<double>();
+}
+
+std::int64_t StepInput::integer(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_number_integer()) {
+    throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not an integer", name));
   }
-  return it->get<double>();
+  return value.get<std::int64_t>();
+}
+
+bool StepInput::flag(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_boolean()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a boolean", name));
+  return value.get<bool>();
+}
+
+std::string StepInput::text(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_string()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not text", name));
+  return value.get<std::string>();
 }
 
 const ParamSpec* Algorithm::parameter(std::string_view name) const {
   for (const auto& spec : parameters()) {
+    if (spec.name == name) return &spec;
+  }
+  return nullptr;
+}
+
+const OutputSpec* Algorithm::output(std::string_view name) const {
+  for (const auto& spec : outputs()) {
     if (spec.name == name) return &spec;
   }
   return nullptr;
@@ -151,15 +257,20 @@ nlohmann::json describe_parameter(const ParamSpec& spec) {
       {"default", spec.default_value},
       {"cli_flag", spec.cli_flag()},
   };
-  if (spec.type == ParamType::layer) {
+  if (spec.is_data()) {
     const auto& role = role_spec(spec.role);
     p["role"] = role.name;
+    p["multiple"] = spec.multiple;
+    if (spec.type != ParamType::raster) {
+      p["role_fields"] = {{"required", role.required_fields}, {"optional", role.optional_fields}};
+      p["cli_layer_options"] = {{"layer", spec.cli_flag() + "-layer"}, {"field", spec.cli_flag() + "-field"},
+                                {"where", spec.cli_flag() + "-where"}};
+    }
+  }
+  if (spec.type == ParamType::layer) {
     p["geometry"] = to_string(spec.geometry);
-    p["role_fields"] = {{"required", role.required_fields}, {"optional", role.optional_fields}};
     p["streamable"] = spec.streamable;
-    p["cli_layer_options"] = {
-        {"layer", spec.cli_flag() + "-layer"}, {"field", spec.cli_flag() + "-field"},
-        {"where", spec.cli_flag() + "-where"}, {"crs", spec.cli_flag() + "-crs"}};
+    p["cli_layer_options"]["crs"] = spec.cli_flag() + "-crs";
   }
   if (!spec.unit.empty()) p["unit"] = spec.unit;
   if (spec.min) p["min"] = *spec.min;
@@ -176,7 +287,7 @@ nlohmann::json Algorithm::describe() const {
   auto outs = nlohmann::json::array();
   for (const auto& out : outputs()) {
     outs.push_back({{"name", out.name},
-                    {"kind", out.kind == OutputKind::layer ? "layer" : "table"},
+                    {"kind", to_string(out.kind)},
                     {"geometry", to_string(out.geometry)},
                     {"description", out.description},
                     {"fields", describe_fields(out.fields)}});
@@ -221,15 +332,6 @@ nlohmann::json Registry::describe() const {
   };
   return {{"twinrisk_version", version_string()}, {"common_parameters", common},
           {"layer_options", layer_options}, {"algorithms", algorithms}};
-}
-
-const Registry& builtin_registry() {
-  static const Registry registry = [] {
-    Registry r;
-    register_builtin_algorithms(r);
-    return r;
-  }();
-  return registry;
 }
 
 }  // namespace twinrisk

@@ -17,13 +17,51 @@ std::span<const Feature> LayerSource::next_batch(std::size_t max_features) {
   return {m_layer.features.data() + begin, m_position - begin};
 }
 
-void LayerSink::begin_layer(const Layer& schema) {
+void FeatureSink::write_view(std::span<const Feature> features) {
+  std::vector<Feature> copies;
+  copies.reserve(features.size());
+  for (const auto& feature : features) {
+    copies.push_back(Feature{feature.fid, feature.geometry ? geos::clone(feature.geometry.get()) : nullptr,
+                             feature.values});
+  }
+  write(std::move(copies));
+}
+
+void FeatureSink::write_layer(const Layer& layer) {
+  begin_layer(layer);
+  write_view(layer.features);
+  end_layer();
+}
+
+void RenamingSink::begin_layer(const LayerSchema& schema) {
+  LayerSchema renamed = schema;
+  renamed.name = m_prefix + schema.name;
+  m_target.begin_layer(renamed);
+}
+
+void TeeSink::begin_layer(const LayerSchema& schema) {
+  m_first.begin_layer(schema);
+  m_second.begin_layer(schema);
+}
+
+void TeeSink::write(std::vector<Feature> batch) {
+  m_first.write_view(batch);
+  m_second.write(std::move(batch));
+}
+
+void TeeSink::write_view(std::span<const Feature> features) {
+  m_first.write_view(features);
+  m_second.write_view(features);
+}
+
+void TeeSink::end_layer() {
+  m_first.end_layer();
+  m_second.end_layer();
+}
+
+void LayerSink::begin_layer(const LayerSchema& schema) {
   Layer layer;
-  layer.name = schema.name;
-  layer.role = schema.role;
-  layer.geometry = schema.geometry;
-  layer.crs_wkt = schema.crs_wkt;
-  layer.fields = schema.fields;
+  static_cast<LayerSchema&>(layer) = schema;
   m_layers.push_back(std::move(layer));
 }
 
@@ -96,14 +134,18 @@ AsyncSink::~AsyncSink() {
   m_state->worker.join();
 }
 
-void AsyncSink::begin_layer(const Layer& schema) {
-  auto copy = std::make_shared<Layer>(Layer{schema.name, schema.role, schema.geometry, schema.crs_wkt, schema.fields, {}});
+void AsyncSink::begin_layer(const LayerSchema& schema) {
+  auto copy = std::make_shared<LayerSchema>(schema);
   m_state->push([this, copy] { m_state->target.begin_layer(*copy); });
 }
 
 void AsyncSink::write(std::vector<Feature> batch) {
   auto shared = std::make_shared<std::vector<Feature>>(std::move(batch));
   m_state->push([this, shared] { m_state->target.write(std::move(*shared)); });
+}
+
+void AsyncSink::write_view(std::span<const Feature> features) {
+  m_state->push([this, features] { m_state->target.write_view(features); });
 }
 
 void AsyncSink::end_layer() {

@@ -2,7 +2,6 @@
 
 #include <gdal.h>
 #include <geos_c.h>
-#include <mimalloc.h>
 #include <proj.h>
 
 #include <fmt/format.h>
@@ -15,10 +14,9 @@ std::string gdal_version() { return GDALVersionInfo("RELEASE_NAME"); }
 std::string geos_version() { return GEOSversion(); }
 std::string proj_version() { return proj_info().release; }
 
-std::string version_banner() {
-  const int allocator = mi_version();  // e.g. 209 for 2.0.9
-  return fmt::format("twinrisk {} (GDAL {}, GEOS {}, PROJ {}, mimalloc {}.{}.{})", version_string(), gdal_version(),
-                     geos_version(), proj_version(), allocator / 100, allocator / 10 % 10, allocator % 10);
+std::string version_banner(std::string_view allocator) {
+  return fmt::format("twinrisk {} (GDAL {}, GEOS {}, PROJ {}{}{})", version_string(), gdal_version(), geos_version(),
+                     proj_version(), allocator.empty() ? "" : ", ", allocator);
 }
 
 }  // namespace twinrisk

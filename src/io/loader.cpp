@@ -13,6 +13,7 @@
 #include <iterator>
 #include <memory>
 
+#include "twinrisk/core/redact.hpp"
 #include "twinrisk/io/gdal.hpp"
 
 namespace twinrisk::io {
@@ -54,9 +55,14 @@ class OpenLayer {
     CPLErrorReset();
     m_dataset.reset(GDALDataset::Open(definition.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
     if (!m_dataset) {
-      throw InputError(fmt::format("cannot open {} as a vector source: {}", definition.source,
-                                   last_gdal_error("not a format GDAL reads")),
-                       context, "`twinrisk info SOURCE` lists what GDAL sees in a source");
+      const std::string reason = last_gdal_error("not a format GDAL reads");
+      if (GDALDatasetUniquePtr raster{GDALDataset::Open(definition.source.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY)}) {
+        throw ConfigError(fmt::format("{} is a raster, but role {} needs a {}", definition.source,
+                                      to_string(definition.role), to_string(definition.kind())),
+                          context, "give it to a raster parameter, with role: raster");
+      }
+      throw InputError(fmt::format("cannot open {} as a vector source: {}", definition.source, reason), context,
+                       "`twinrisk info SOURCE` lists what GDAL sees in a source");
     }
     if (!definition.sql.empty()) {
       m_layer = m_dataset->ExecuteSQL(definition.sql.c_str(), nullptr, nullptr);
@@ -84,12 +90,28 @@ class OpenLayer {
       throw ConfigError(fmt::format("invalid where filter '{}': {}", definition.where, last_gdal_error("syntax error")),
                         context, "`where:` takes an OGR SQL expression such as \"class IS NOT NULL\"");
     }
+    if (definition.bbox) {
+      const auto& [min_x, min_y, max_x, max_y] = *definition.bbox;
+      m_layer->SetSpatialFilterRect(min_x, min_y, max_x, max_y);
+    }
   }
   ~OpenLayer() { release_result_set(); }
   OpenLayer(const OpenLayer&) = delete;
   OpenLayer& operator=(const OpenLayer&) = delete;
 
   OGRLayer& layer() { return *m_layer; }
+  GDALDataset& dataset() { return *m_dataset; }
+
+  // The number of features without reading them: stored counts (GeoPackage, shapefile), the
+  // planner's estimate for a PostgreSQL table, a count of a local file; -1 when only a scan
+  // of a database table would tell.
+  std::int64_t feature_count() {
+    if (m_layer->TestCapability(OLCFastFeatureCount)) return m_layer->GetFeatureCount(TRUE);
+    const std::string driver = m_dataset->GetDriverName();
+    if (driver == "PostgreSQL") return postgres_estimate();
+    if (driver == "MySQL" || driver == "MSSQLSpatial" || driver == "OCI" || driver == "ODBC") return -1;
+    return m_layer->GetFeatureCount(TRUE);
+  }
 
   std::vector<std::string> layer_names() const {
     std::vector<std::string> names;
@@ -140,6 +162,20 @@ class OpenLayer {
     m_owns_result_set = false;
   }
 
+  std::int64_t postgres_estimate() {
+    if (!m_definition.sql.empty() || !m_definition.where.empty() || m_definition.bbox) return -1;
+    std::string table = m_layer->GetName();
+    std::string quoted;
+    for (char c : table) quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    const auto query = fmt::format("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass('{}')", quoted);
+    OGRLayer* result = m_dataset->ExecuteSQL(query.c_str(), nullptr, nullptr);
+    if (!result) return -1;
+    std::int64_t estimate = -1;
+    if (std::unique_ptr<OGRFeature> row{result->GetNextFeature()}) estimate = row->GetFieldAsInteger64(0);
+    m_dataset->ReleaseResultSet(result);
+    return estimate >= 0 ? estimate : -1;
+  }
+
   const LayerDefinition& m_definition;
   GDALDatasetUniquePtr m_dataset;
   OGRLayer* m_layer = nullptr;
@@ -178,9 +214,10 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
   const auto& spec = role_spec(definition.role);
   const auto context = context_of(definition);
   const auto* defn = layer.GetLayerDefn();
-  if (definition.role == Role::features) {
+  if (spec.keeps_all_fields) {
     if (!definition.fields.empty()) {
-      throw ConfigError("role features keeps every source field; it takes no `fields:` mapping", context);
+      throw ConfigError(fmt::format("role {} keeps every source field; it takes no `fields:` mapping", spec.name),
+                        context);
     }
     std::vector<FieldBinding> all;
     for (int i = 0; i < defn->GetFieldCount(); ++i) {
@@ -253,7 +290,10 @@ bool family_accepts(GeometryFamily family, OGRwkbGeometryType type) {
 
 std::optional<LonLatExtent> extent_lonlat(OGRLayer& layer, const OGRSpatialReference& crs) {
   OGREnvelope envelope;
-  if (layer.GetExtent(&envelope, TRUE) != OGRERR_NONE) return std::nullopt;
+  // Unforced first: a database answers from its index or statistics instead of a scan.
+  if (layer.GetExtent(&envelope, FALSE) != OGRERR_NONE && layer.GetExtent(&envelope, TRUE) != OGRERR_NONE) {
+    return std::nullopt;
+  }
   OGRSpatialReference wgs84;
   wgs84.SetWellKnownGeogCS("WGS84");
   wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -287,20 +327,135 @@ Value read_value(OGRFeature& feature, const FieldBinding& binding) {
 
 }  // namespace
 
+LayerDefinition LayerDefinition::used_as(Role use) const {
+  LayerDefinition copy = *this;
+  if (use == role) return copy;
+  copy.role = use;
+  const auto& spec = role_spec(use);
+  std::erase_if(copy.fields, [&](const auto& mapping) {
+    if (spec.keeps_all_fields) return true;
+    const auto& key = mapping.first;
+    return std::find(spec.required_fields.begin(), spec.required_fields.end(), key) == spec.required_fields.end() &&
+           std::find(spec.optional_fields.begin(), spec.optional_fields.end(), key) == spec.optional_fields.end();
+  });
+  return copy;
+}
+
 nlohmann::json LoadReport::to_json() const {
   return {{"name", name},         {"source", source},     {"layer", source_layer}, {"read", read},
           {"loaded", loaded},     {"repaired", repaired}, {"empty", empty},        {"dropped", dropped},
           {"reprojected", reprojected}};
 }
 
+namespace {
+
+GDALDatasetUniquePtr open_raster(const LayerDefinition& definition) {
+  ensure_gdal_registered();
+  const auto context = context_of(definition);
+  if (looks_like_path(definition.source) && !std::filesystem::exists(definition.source)) {
+    throw InputError(fmt::format("input file not found: {}", definition.source), context,
+                     "check the `source:` path (relative paths are relative to the file that names them)");
+  }
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  CPLErrorReset();
+  GDALDatasetUniquePtr dataset(GDALDataset::Open(definition.source.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
+  if (!dataset) {
+    const std::string reason = last_gdal_error("not a raster format GDAL reads");
+    if (GDALDatasetUniquePtr vector{GDALDataset::Open(definition.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY)}) {
+      throw ConfigError(fmt::format("{} is a vector source, but role raster needs a raster", definition.source),
+                        context, "give it to a layer parameter with a vector role (hazard, features, …)");
+    }
+    throw InputError(fmt::format("cannot open {} as a raster: {}", definition.source, reason), context,
+                     "`twinrisk info SOURCE` lists what GDAL sees in a source");
+  }
+  if (dataset->GetRasterCount() == 0) {
+    throw InputError(fmt::format("{} has no raster bands", definition.source), context);
+  }
+  return dataset;
+}
+
+RasterInfo raster_info(GDALDataset& dataset, const LayerDefinition& definition) {
+  RasterInfo info;
+  info.name = definition.name;
+  info.source = definition.source;
+  info.width = dataset.GetRasterXSize();
+  info.height = dataset.GetRasterYSize();
+  if (dataset.GetGeoTransform(info.geotransform.data()) != CE_None) {
+    throw InputError(fmt::format("{} has no georeferencing (no geotransform)", definition.source),
+                     context_of(definition), "georeference it first, e.g. with gdal_translate -a_ullr -a_srs");
+  }
+  const OGRSpatialReference* native = dataset.GetSpatialRef();
+  OGRSpatialReference crs;
+  if (native && !is_undefined(*native)) {
+    crs = *native;
+  } else if (!definition.crs.empty()) {
+    if (crs.SetFromUserInput(definition.crs.c_str()) != OGRERR_NONE) {
+      throw ConfigError(fmt::format("crs '{}' is not a CRS PROJ knows", definition.crs), context_of(definition));
+    }
+  } else {
+    throw InputError(fmt::format("{} has no CRS", definition.source), context_of(definition),
+                     "add `crs: EPSG:XXXX` to the layer definition, or assign one with gdal_edit.py -a_srs");
+  }
+  crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  info.crs_wkt = to_wkt(crs);
+  for (int b = 1; b <= dataset.GetRasterCount(); ++b) {
+    GDALRasterBand* band = dataset.GetRasterBand(b);
+    RasterBand out;
+    out.index = b;
+    out.data_type = GDALGetDataTypeName(band->GetRasterDataType());
+    int has_nodata = 0;
+    const double nodata = band->GetNoDataValue(&has_nodata);
+    if (has_nodata) out.nodata = nodata;
+    out.description = band->GetDescription();
+    info.bands.push_back(std::move(out));
+  }
+  return info;
+}
+
+std::optional<LonLatExtent> raster_extent_lonlat(const RasterInfo& raster) {
+  OGRSpatialReference crs;
+  crs.importFromWkt(raster.crs_wkt.c_str());
+  crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  OGRSpatialReference wgs84;
+  wgs84.SetWellKnownGeogCS("WGS84");
+  wgs84.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&crs, &wgs84));
+  if (!transform) return std::nullopt;
+  const auto [min_x, min_y, max_x, max_y] = raster.extent();
+  LonLatExtent out;
+  if (!transform->TransformBounds(min_x, min_y, max_x, max_y, &out.min_lon, &out.min_lat, &out.max_lon, &out.max_lat,
+                                  21)) {
+    return std::nullopt;
+  }
+  return out;
+}
+
+}  // namespace
+
 SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
-  OpenLayer open(definition);
   SourceInfo info;
+  info.kind = definition.kind();
+  if (info.kind == EntryKind::raster) {
+    auto dataset = open_raster(definition);
+    info.raster = raster_info(*dataset, definition);
+    info.crs_wkt = info.raster->crs_wkt;
+    if (with_extent) info.extent = raster_extent_lonlat(*info.raster);
+    return info;
+  }
+  OpenLayer open(definition);
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
   bind_fields(definition, open.layer(), info.fields);
+  info.feature_count = open.feature_count();
+  if (info.kind == EntryKind::table) return info;  // geometry, if any, is not needed
+
   const auto family = definition.geometry.value_or(role_spec(definition.role).geometry);
   const auto type = open.layer().GetGeomType();
+  if (type == wkbNone) {
+    throw ConfigError(fmt::format("layer '{}' has no geometry, but role {} needs {} features", info.layer_name,
+                                  to_string(definition.role), to_string(family)),
+                      context_of(definition), "a table goes to a table parameter (role table or twinning)");
+  }
   if (!family_accepts(family, type)) {
     const std::string who = definition.geometry ? std::string("its step") : fmt::format("role {}", to_string(definition.role));
     throw InputError(fmt::format("{} needs {} geometries but layer '{}' holds {}", who, to_string(family),
@@ -309,9 +464,32 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   }
   const auto crs = open.crs();
   info.crs_wkt = to_wkt(crs);
-  info.feature_count = open.layer().GetFeatureCount(TRUE);
   if (with_extent) info.extent = extent_lonlat(open.layer(), crs);
   return info;
+}
+
+Table load_table(const LayerDefinition& definition, LoadReport& report) {
+  OpenLayer open(definition);
+  const auto bindings = bind_fields(definition, open.layer(), open.field_names());
+  Table table;
+  table.name = definition.name;
+  table.role = definition.role;
+  for (const auto& binding : bindings) table.columns.push_back(binding.output);
+  report = LoadReport{};
+  report.name = definition.name;
+  report.source = definition.source;
+  report.source_layer = open.layer().GetName();
+  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  open.layer().ResetReading();
+  for (std::unique_ptr<OGRFeature> feature{open.layer().GetNextFeature()}; feature;
+       feature.reset(open.layer().GetNextFeature())) {
+    std::vector<Value> row;
+    row.reserve(bindings.size());
+    for (const auto& binding : bindings) row.push_back(read_value(*feature, binding));
+    table.rows.push_back(std::move(row));
+  }
+  report.read = report.loaded = static_cast<std::int64_t>(table.rows.size());
+  return table;
 }
 
 struct LayerReader::Impl {
@@ -319,7 +497,7 @@ struct LayerReader::Impl {
   OpenLayer open;
   std::vector<FieldBinding> bindings;
   std::unique_ptr<OGRCoordinateTransformation> transform;
-  Layer schema;
+  LayerSchema schema;
   LoadReport report;
   Progress& progress;
   bool exhausted = false;
@@ -349,7 +527,7 @@ struct LayerReader::Impl {
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
-    const auto expected = source.GetFeatureCount(FALSE);
+    const auto expected = source.GetFeatureCount(FALSE);  // -1 unless the source knows it
     source.ResetReading();
     progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
   }
@@ -487,18 +665,14 @@ std::span<const Feature> LayerReader::next_batch(std::size_t max_features) {
   m_current = m_impl->next_batch(max_features);
   return m_current;
 }
-const Layer& LayerReader::schema() const { return m_impl->schema; }
+const LayerSchema& LayerReader::schema() const { return m_impl->schema; }
 const LoadReport& LayerReader::report() const { return m_impl->report; }
 
 Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
                  Progress& progress) {
   LayerReader reader(definition, target_crs_wkt, progress);
   Layer layer;
-  layer.name = reader.schema().name;
-  layer.role = reader.schema().role;
-  layer.geometry = reader.schema().geometry;
-  layer.crs_wkt = reader.schema().crs_wkt;
-  layer.fields = reader.schema().fields;
+  static_cast<LayerSchema&>(layer) = reader.schema();
   for (auto batch = reader.take_batch(kBatchSize); !batch.empty(); batch = reader.take_batch(kBatchSize)) {
     std::move(batch.begin(), batch.end(), std::back_inserter(layer.features));
   }
@@ -562,9 +736,39 @@ nlohmann::json describe_source(const std::string& source) {
     throw InputError(fmt::format("input file not found: {}", source));
   }
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-  GDALDatasetUniquePtr dataset(GDALDataset::Open(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
+  GDALDatasetUniquePtr dataset(GDALDataset::Open(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY));
   if (!dataset) {
-    throw InputError(fmt::format("cannot open {} as a vector source: {}", source, last_gdal_error("unknown format")));
+    throw InputError(fmt::format("cannot open {}: {}", source, last_gdal_error("not a format GDAL reads")));
+  }
+  if (dataset->GetRasterCount() > 0 && dataset->GetLayerCount() == 0) {
+    nlohmann::json described = {{"source", redact_secrets(source)}, {"driver", dataset->GetDriverName()},
+                                {"kind", "raster"}};
+    nlohmann::json bands = nlohmann::json::array();
+    std::string crs_text = "none";
+    double gt[6] = {0, 1, 0, 0, 0, 1};
+    const bool georeferenced = dataset->GetGeoTransform(gt) == CE_None;
+    if (const auto* crs = dataset->GetSpatialRef(); crs && !is_undefined(*crs)) crs_text = crs_label(*crs);
+    for (int b = 1; b <= dataset->GetRasterCount(); ++b) {
+      auto* band = dataset->GetRasterBand(b);
+      int has_nodata = 0;
+      const double nodata = band->GetNoDataValue(&has_nodata);
+      bands.push_back({{"band", b},
+                       {"type", GDALGetDataTypeName(band->GetRasterDataType())},
+                       {"nodata", has_nodata ? nlohmann::json(nodata) : nlohmann::json(nullptr)},
+                       {"description", band->GetDescription()}});
+    }
+    described["crs"] = crs_text;
+    described["width"] = dataset->GetRasterXSize();
+    described["height"] = dataset->GetRasterYSize();
+    if (georeferenced) {
+      described["resolution"] = {std::hypot(gt[1], gt[4]), std::hypot(gt[2], gt[5])};
+      described["origin"] = {gt[0], gt[3]};
+      described["rotated"] = gt[2] != 0 || gt[4] != 0;
+    } else {
+      described["resolution"] = nullptr;
+    }
+    described["bands"] = bands;
+    return described;
   }
   nlohmann::json layers = nlohmann::json::array();
   for (auto* layer : dataset->GetLayers()) {
@@ -603,7 +807,8 @@ nlohmann::json describe_source(const std::string& source) {
                       {"invalid_examples", invalid_examples},
                       {"fields", fields}});
   }
-  return {{"source", source}, {"driver", dataset->GetDriverName()}, {"layers", layers}};
+  return {{"source", redact_secrets(source)}, {"driver", dataset->GetDriverName()}, {"kind", "vector"},
+          {"layers", layers}};
 }
 
 }  // namespace twinrisk::io

@@ -18,6 +18,7 @@
 #include <optional>
 
 #include "gpkg_rtree.hpp"
+#include "ogr_convert.hpp"
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/styles.hpp"
@@ -119,58 +120,11 @@ void OutputFolder::commit() {
 
 namespace {
 
-OGRwkbGeometryType ogr_type(GeometryFamily family) {
-  switch (family) {
-    case GeometryFamily::polygon: return wkbMultiPolygon;
-    case GeometryFamily::line: return wkbMultiLineString;
-    case GeometryFamily::point: return wkbPoint;
-    case GeometryFamily::any: return wkbUnknown;
-    case GeometryFamily::none: return wkbNone;
-  }
-  return wkbUnknown;
-}
-
-OGRFieldType ogr_field_type(FieldType type) {
-  switch (type) {
-    case FieldType::integer: return OFTInteger64;
-    case FieldType::real: return OFTReal;
-    case FieldType::string: return OFTString;
-  }
-  return OFTString;
-}
-
-void set_field(OGRFeature& feature, int index, const Value& value) {
-  struct Visitor {
-    OGRFeature& feature;
-    int index;
-    void operator()(std::monostate) const { feature.SetFieldNull(index); }
-    void operator()(std::int64_t v) const { feature.SetField(index, static_cast<GIntBig>(v)); }
-    void operator()(double v) const { feature.SetField(index, v); }
-    void operator()(const std::string& v) const { feature.SetField(index, v.c_str()); }
-  };
-  std::visit(Visitor{feature, index}, value);
-}
-
 [[noreturn]] void gdal_write_failure(const fs::path& path, const std::string& what) {
   throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, last_gdal_error("unknown error")));
 }
 
 constexpr std::size_t kWriteChunk = 65536;
-
-// The feature's geometry as OGR wants it for the layer's type (polygons promoted to multi).
-std::unique_ptr<OGRGeometry> to_ogr(const Layer& schema, const Feature& feature) {
-  const auto* source = feature.geometry.get();
-  if (!source) return nullptr;
-  const auto wkb = geos::to_wkb(source);
-  OGRGeometry* geometry = nullptr;
-  if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE) {
-    throw Error(ErrorKind::internal, fmt::format("layer '{}' feature {}: GEOS wrote WKB that OGR cannot read",
-                                                 schema.name, feature.fid));
-  }
-  if (schema.geometry == GeometryFamily::polygon) geometry = OGRGeometryFactory::forceToMultiPolygon(geometry);
-  if (schema.geometry == GeometryFamily::line) geometry = OGRGeometryFactory::forceToMultiLineString(geometry);
-  return std::unique_ptr<OGRGeometry>(geometry);
-}
 
 // Reproducible output (reproducible-builds.org): with SOURCE_DATE_EPOCH set, the GeoPackage's
 // timestamps are that time, so equal results give byte-identical files. The option is set per
@@ -239,10 +193,10 @@ GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
 
 GeoPackageWriter::~GeoPackageWriter() = default;
 
-void GeoPackageWriter::begin_layer(const Layer& schema) {
+void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   const PinnedDate date;
-  m_schema = Layer{schema.name, schema.role, schema.geometry, schema.crs_wkt, schema.fields, {}};
+  m_schema = schema;
   OGRSpatialReference crs;
   crs.importFromWkt(schema.crs_wkt.c_str());
   crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
@@ -265,9 +219,9 @@ void GeoPackageWriter::begin_layer(const Layer& schema) {
   m_counts[schema.name] = 0;
 }
 
-void GeoPackageWriter::write(std::vector<Feature> batch) { write_features(batch); }
+void GeoPackageWriter::write(std::vector<Feature> batch) { write_view(batch); }
 
-void GeoPackageWriter::write_features(std::span<const Feature> features) {
+void GeoPackageWriter::write_view(std::span<const Feature> features) {
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   const PinnedDate date;
   // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
@@ -302,12 +256,6 @@ void GeoPackageWriter::end_layer() {
   if (m_index) m_index->finish();
   m_index.reset();
   m_layer = nullptr;
-}
-
-void GeoPackageWriter::write_layer(const Layer& layer) {
-  begin_layer(layer);
-  write_features(layer.features);
-  end_layer();
 }
 
 std::int64_t GeoPackageWriter::count(const std::string& layer) const {

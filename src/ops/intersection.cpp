@@ -11,7 +11,7 @@ namespace twinrisk::ops {
 namespace {
 
 // The overlay's fields follow the input's; a name taken already gets "_2" (as QGIS does).
-std::vector<FieldDef> output_fields(const Layer& input, const Layer& overlay) {
+std::vector<FieldDef> output_fields(const LayerSchema& input, const LayerSchema& overlay) {
   std::vector<FieldDef> fields = input.fields;
   std::set<std::string> taken;
   for (const auto& field : fields) taken.insert(field.name);
@@ -96,8 +96,8 @@ StepOutput Intersection::run(const StepInput& input, Progress&) const {
   const Layer& b = input.layer("overlay");
   FeatureSink& sink = *input.sink;
   const SpatialIndex index(b);
-  Layer schema{"intersection", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt,
-               output_fields(a.schema(), b), {}};
+  const LayerSchema schema{"intersection", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt,
+                           output_fields(a.schema(), b)};
   sink.begin_layer(schema);
   std::int64_t fid = 0, input_features = 0;
   for (auto batch = a.next_batch(kBatchSize); !batch.empty(); batch = a.next_batch(kBatchSize)) {

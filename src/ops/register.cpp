@@ -1,12 +1,21 @@
-#include "twinrisk/core/registry.hpp"
+#include "twinrisk/ops/builtin.hpp"
 #include "twinrisk/ops/intersection.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
-namespace twinrisk {
+namespace twinrisk::ops {
 
 void register_builtin_algorithms(Registry& registry) {
-  registry.add(std::make_unique<ops::SharedZones>());
-  registry.add(std::make_unique<ops::Intersection>());
+  registry.add(std::make_unique<SharedZones>());
+  registry.add(std::make_unique<Intersection>());
 }
 
-}  // namespace twinrisk
+const Registry& builtin_registry() {
+  static const Registry registry = [] {
+    Registry r;
+    register_builtin_algorithms(r);
+    return r;
+  }();
+  return registry;
+}
+
+}  // namespace twinrisk::ops

@@ -12,7 +12,7 @@
 #include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
-#include "twinrisk/core/spatial_index.hpp"
+#include "twinrisk/ops/zone_cut.hpp"
 
 namespace twinrisk::ops {
 namespace {
@@ -47,222 +47,6 @@ const std::vector<FieldDef> kMunicipalitySummaryFields = {
     {"zones", FieldType::integer},          {"cross_border_zones", FieldType::integer},
     {"partner_municipalities", FieldType::string}, {"n_partners", FieldType::integer},
 };
-
-class DisjointSets {
- public:
-  explicit DisjointSets(std::size_t n) : m_parent(n) { std::iota(m_parent.begin(), m_parent.end(), 0); }
-  std::size_t find(std::size_t x) {
-    while (m_parent[x] != x) x = m_parent[x] = m_parent[m_parent[x]];
-    return x;
-  }
-  void unite(std::size_t a, std::size_t b) {
-    a = find(a);
-    b = find(b);
-    if (a != b) m_parent[std::max(a, b)] = std::min(a, b);
-  }
-
- private:
-  std::vector<std::size_t> m_parent;
-};
-
-std::string text_of(const Feature& feature, std::optional<std::size_t> field) {
-  return field ? to_display_string(feature.values[*field]) : std::string();
-}
-
-// A polygon of a hazard feature: what is dissolved and cut. Multi-part features are split so
-// that every unit is connected and so lies in exactly one zone.
-struct Unit {
-  const GEOSGeometry* polygon;  // points into the hazard layer's geometry
-  Value class_value;
-  double area_m2 = 0;
-};
-
-// Units grouped by class value (NULL class is a class of its own), in layer order.
-std::map<Value, std::vector<std::size_t>> units_by_class(const Layer& hazard, std::vector<Unit>& units) {
-  std::map<Value, std::vector<std::size_t>> groups;
-  const auto class_field = hazard.field_index("class");
-  for (const auto& feature : hazard.features) {
-    const Value class_value = class_field ? feature.values[*class_field] : Value(std::int64_t{1});
-    for (const auto* polygon : geos::polygon_views(feature.geometry.get())) {
-      groups[class_value].push_back(units.size());
-      units.push_back(Unit{polygon, class_value, 0.0});
-    }
-  }
-  tbb::parallel_for(std::size_t{0}, units.size(), [&](std::size_t u) { units[u].area_m2 = geos::area(units[u].polygon); });
-  return groups;
-}
-
-// Connected components of one class's units (overlapping or touching), each in ascending order.
-std::vector<std::vector<std::size_t>> components_of(const std::vector<Unit>& units, const std::vector<std::size_t>& members) {
-  std::vector<geos::Envelope> envelopes;
-  envelopes.reserve(members.size());
-  for (auto u : members) envelopes.push_back(geos::envelope(units[u].polygon));
-  const SpatialIndex index(envelopes);
-  std::vector<std::vector<std::size_t>> links(members.size());
-  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, members.size(), 16), [&](const auto& range) {
-    for (std::size_t a = range.begin(); a != range.end(); ++a) {
-      auto prepared = geos::prepare(units[members[a]].polygon);
-      for (auto b : index.query(envelopes[a])) {
-        if (b > a && geos::intersects(prepared.get(), units[members[b]].polygon)) links[a].push_back(b);
-      }
-    }
-  });
-  DisjointSets sets(members.size());
-  for (std::size_t a = 0; a < links.size(); ++a) {
-    for (auto b : links[a]) sets.unite(a, b);
-  }
-  std::map<std::size_t, std::vector<std::size_t>> by_root;
-  for (std::size_t a = 0; a < members.size(); ++a) by_root[sets.find(a)].push_back(members[a]);
-  std::vector<std::vector<std::size_t>> components;
-  components.reserve(by_root.size());
-  for (auto& [root, component] : by_root) components.push_back(std::move(component));
-  return components;
-}
-
-struct Zone {
-  Value class_value;
-  geos::GeomPtr geometry;
-  double area_m2 = 0;
-};
-
-// Unions one component into its zones: one polygon, or several where members touch only at points.
-std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std::size_t>& component) {
-  const auto& class_value = units[component.front()].class_value;
-  if (component.size() == 1) {  // a valid polygon alone is already its own union
-    const auto& unit = units[component.front()];
-    std::vector<Zone> zones;
-    zones.push_back(Zone{class_value, geos::clone(unit.polygon), unit.area_m2});
-    return zones;
-  }
-  std::vector<geos::GeomPtr> pieces;
-  pieces.reserve(component.size());
-  for (auto u : component) pieces.push_back(geos::clone(units[u].polygon));
-  auto polygons = geos::polygons_of(geos::unary_union(std::move(pieces)).get());
-  std::vector<Zone> zones;
-  zones.reserve(polygons.size());
-  for (auto& polygon : polygons) {
-    const double area = geos::area(polygon.get());
-    zones.push_back(Zone{class_value, std::move(polygon), area});
-  }
-  return zones;
-}
-
-// One zone's share of one municipality (nullopt: outside every municipality).
-struct Part {
-  std::optional<std::size_t> municipality;
-  geos::GeomPtr geometry;
-  double area_m2 = 0;
-};
-
-struct ZoneCut {
-  std::vector<Part> parts;  // in municipality order, the outside part last
-  double overlap_m2 = 0;    // area claimed by more than one municipality
-  std::set<std::size_t> overlapping;  // municipalities that lost area to an earlier one
-};
-
-// Cuts a zone by the municipalities in one overlay: the zone's boundary and the municipalities'
-// boundaries are noded together and polygonized, and each face inside the zone goes to the
-// municipality holding its interior point. One noding per zone costs far less than one overlay
-// per zone and municipality (each of which would walk the whole zone again).
-// `group_of` maps each municipality feature to the first feature with the same id: a municipality
-// stored as several rows (islands, exclaves) is one municipality.
-ZoneCut cut_zone(const Zone& zone, const Layer& municipalities, const std::vector<std::size_t>& group_of,
-                 const SpatialIndex& index) {
-  ZoneCut cut;
-  const auto zone_envelope = geos::envelope(zone.geometry.get());
-  auto prepared_zone = geos::prepare(zone.geometry.get());
-  std::vector<std::size_t> candidates;
-  std::vector<geos::PreparedPtr> prepared;
-  std::vector<geos::GeomPtr> lines;
-  lines.push_back(geos::boundary(zone.geometry.get()));
-  bool covered_by_one = false;
-  for (auto m : index.query(zone_envelope)) {
-    const auto* municipality = municipalities.features[m].geometry.get();
-    if (!geos::intersects(prepared_zone.get(), municipality)) continue;
-    auto prepared_municipality = geos::prepare(municipality);
-    if (candidates.empty() && geos::covers(prepared_municipality.get(), zone.geometry.get())) covered_by_one = true;
-    candidates.push_back(m);
-    prepared.push_back(std::move(prepared_municipality));
-    lines.push_back(geos::clip_by_rect(geos::boundary(municipality).get(), zone_envelope));
-  }
-  // The common case: the zone lies in one municipality and touches no other.
-  if (covered_by_one && candidates.size() == 1) {
-    cut.parts.push_back(Part{group_of[candidates.front()], geos::clone(zone.geometry.get()), zone.area_m2});
-    return cut;
-  }
-  std::map<std::size_t, std::vector<geos::GeomPtr>> faces_of;  // by municipality (group) in layer order
-  std::vector<geos::GeomPtr> outside;
-  if (candidates.empty()) {
-    outside.push_back(geos::clone(zone.geometry.get()));
-  } else {
-    const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
-    std::vector<geos::Envelope> candidate_envelopes;
-    for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities.features[m].geometry.get()));
-    const SpatialIndex candidate_index(candidate_envelopes);
-    for (auto& face : geos::polygonize(noded.get())) {
-      const auto inside = geos::point_on_surface(face.get());
-      if (!geos::contains(prepared_zone.get(), inside.get())) continue;  // a hole, or outside the zone
-      // Candidates come in layer order, so the first container is the first in the layer.
-      std::optional<std::size_t> owner;
-      bool shared = false;
-      for (auto c : candidate_index.query(geos::envelope(inside.get()))) {
-        if (!geos::contains(prepared[c].get(), inside.get())) continue;
-        const auto group = group_of[candidates[c]];
-        if (!owner) {
-          owner = group;
-        } else if (group != *owner) {
-          shared = true;
-          cut.overlapping.insert(group);
-        }
-      }
-      if (shared) cut.overlap_m2 += geos::area(face.get());
-      (owner ? faces_of[*owner] : outside).push_back(std::move(face));
-    }
-  }
-  auto add_part = [&](std::optional<std::size_t> municipality, std::vector<geos::GeomPtr> faces) {
-    auto geometry = geos::coverage_union(std::move(faces));
-    const double area = geos::area(geometry.get());
-    if (area > 0) cut.parts.push_back(Part{municipality, std::move(geometry), area});
-  };
-  for (auto& [group, faces] : faces_of) add_part(group, std::move(faces));
-  if (!outside.empty()) add_part(std::nullopt, std::move(outside));
-  return cut;
-}
-
-// What the cut and the tables need of each municipality feature, computed once: big zones touch
-// thousands of municipalities.
-struct MunicipalityTable {
-  std::vector<std::string> id, name, country;
-  // Rows that share an id are one municipality: `group_of` maps each row to the first row with
-  // its id, and `area` (indexed by that first row) adds up the rows' areas.
-  std::vector<std::size_t> group_of;
-  std::vector<double> area;
-  SpatialIndex index;
-};
-
-MunicipalityTable municipality_table(const Layer& municipalities) {
-  const auto id_field = municipalities.field_index("id");
-  const auto name_field = municipalities.field_index("name");
-  const auto country_field = municipalities.field_index("country");
-  const auto& features = municipalities.features;
-  MunicipalityTable table{{}, {}, {}, std::vector<std::size_t>(features.size()),
-                          std::vector<double>(features.size(), 0.0), SpatialIndex(municipalities)};
-  std::vector<double> feature_area(features.size());
-  tbb::parallel_for(std::size_t{0}, features.size(),
-                    [&](std::size_t m) { feature_area[m] = geos::area(features[m].geometry.get()); });
-  for (const auto& feature : features) {
-    table.id.push_back(text_of(feature, id_field));
-    table.name.push_back(text_of(feature, name_field));
-    table.country.push_back(text_of(feature, country_field));
-  }
-  std::unordered_map<std::string_view, std::size_t> first_with_id;
-  first_with_id.reserve(features.size());
-  for (std::size_t m = 0; m < features.size(); ++m) {
-    table.group_of[m] = first_with_id.try_emplace(table.id[m], m).first->second;
-    table.area[table.group_of[m]] += feature_area[m];
-  }
-  return table;
-}
 
 // The class as written out: its text, or NULL where the source had none (not an empty string,
 // which would be a class of its own).
@@ -342,58 +126,17 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   const Layer& hazard = input.layer("hazard");
   const double min_area_m2 = input.number("min_area_m2");
 
-  // 1. Connected components per class.
-  std::vector<Unit> units;
-  const auto classes = units_by_class(hazard, units);
-  if (auto unclassed = classes.find(Value()); unclassed != classes.end()) {
-    progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)",
-                                 unclassed->second.size()));
+  // 1. Zones per class, each cut by the municipalities.
+  const auto table = municipality_table(municipalities);
+  const auto& [id_text, name_text, country_text, group_of, municipality_area, index] = table;
+  auto [zones, cuts, unclassed] = dissolve_and_cut(hazard, municipalities, table, progress);
+  if (unclassed > 0) {
+    progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)", unclassed));
   }
-  std::vector<std::vector<std::size_t>> components;
-  for (const auto& [class_value, members] : classes) {
-    for (auto& component : components_of(units, members)) components.push_back(std::move(component));
-  }
-  const auto [id_text, name_text, country_text, group_of, municipality_area, index] =
-      municipality_table(municipalities);
 
-  // 2. Dissolve each component and cut its zones by the municipalities, as one task per
-  // component: the biggest start first, so that a river-long zone does not finish last alone.
-  std::vector<std::size_t> schedule(components.size());
-  std::iota(schedule.begin(), schedule.end(), 0);
-  std::stable_sort(schedule.begin(), schedule.end(),
-                   [&](auto a, auto b) { return components[a].size() > components[b].size(); });
-  std::vector<std::vector<Zone>> dissolved(components.size());
-  std::vector<std::vector<ZoneCut>> component_cuts(components.size());
-  progress.start("shared-zones: dissolve and cut", units.size());
-  // simple_partitioner makes every component a task of its own that an idle thread can take; the
-  // default partitioner hands out chunks, and the thread whose chunk starts with the river-long
-  // zone would work through the next biggest components alone (0.64 s → 0.48 s at 20k × 5k).
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, schedule.size(), 1),
-      [&](const auto& range) {
-        for (std::size_t i = range.begin(); i != range.end(); ++i) {
-          const auto c = schedule[i];
-          dissolved[c] = dissolve(units, components[c]);
-          for (const auto& zone : dissolved[c]) {
-            component_cuts[c].push_back(cut_zone(zone, municipalities, group_of, index));
-          }
-          progress.advance(components[c].size());
-        }
-      },
-      tbb::simple_partitioner());
-  progress.finish();
-  std::vector<Zone> zones;
-  std::vector<ZoneCut> cuts;
-  for (std::size_t c = 0; c < components.size(); ++c) {
-    std::move(dissolved[c].begin(), dissolved[c].end(), std::back_inserter(zones));
-    std::move(component_cuts[c].begin(), component_cuts[c].end(), std::back_inserter(cuts));
-  }
-  dissolved.clear();
-  component_cuts.clear();
-
-  // 3. Assemble layers and tables in zone order, so output never depends on thread timing.
-  Layer zone_layer{"zones", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kZoneFields, {}};
-  Layer part_layer{"zone_parts", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kPartFields, {}};
+  // 2. Assemble layers and tables in zone order, so output never depends on thread timing.
+  Layer zone_layer{{"zones", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kZoneFields}, {}};
+  Layer part_layer{{"zone_parts", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kPartFields}, {}};
   struct ClassTotals {
     std::int64_t zones = 0, cross_border = 0, cross_national = 0;
     double area = 0, cross_border_area = 0, cross_national_area = 0, outside_area = 0;

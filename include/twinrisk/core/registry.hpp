@@ -2,6 +2,8 @@
 // Algorithms declare their parameters and outputs once; the CLI, the pipeline and the
 // QGIS provider (through `twinrisk algorithms --json`) are all generated from this registry.
 
+#include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -13,18 +15,20 @@
 
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/progress.hpp"
+#include "twinrisk/core/raster.hpp"
 #include "twinrisk/core/stream.hpp"
 
 namespace twinrisk {
 
-enum class ParamType { layer, number, integer, boolean, enumeration, crs, string };
+// `layer` is a vector layer (the name the QGIS provider and the docs have always used).
+enum class ParamType { layer, table, raster, number, integer, boolean, enumeration, crs, string };
 std::string_view to_string(ParamType type);
 
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::string;
   std::string description;
-  Role role = Role::result;                        // layer parameters: the role expected
+  Role role = Role::result;                        // data parameters: the role expected
   GeometryFamily geometry = GeometryFamily::any;  // layer parameters: the geometry expected
   std::string unit;
   std::optional<double> min;
@@ -33,39 +37,65 @@ struct ParamSpec {
   std::vector<std::string> choices;
   // Layer parameters: the algorithm reads it batch by batch, so it need not fit in memory.
   bool streamable = false;
+  // Data parameters: takes a list of entries (`assets: [roads, hospitals]`).
+  bool multiple = false;
 
   static ParamSpec layer(std::string name, Role role, std::string description);
+  static ParamSpec table(std::string name, Role role, std::string description);
+  static ParamSpec raster(std::string name, std::string description);
   static ParamSpec number(std::string name, std::string description, double default_value);
   ParamSpec& with_unit(std::string value);
   ParamSpec& with_range(std::optional<double> low, std::optional<double> high);
+  ParamSpec& optional();  // a data parameter that may be left out
+  ParamSpec& list();      // a data parameter taking several entries
 
   bool required() const { return default_value.is_null(); }
+  // Layer, table and raster parameters name catalogue entries; the others carry values.
+  bool is_data() const;
+  EntryKind kind() const;  // for data parameters
   // The CLI flag this parameter becomes: `min_area_m2` → `--min-area-m2`.
   std::string cli_flag() const;
   // Parses and range-checks a value given as text (from YAML or the command line).
   nlohmann::json parse(std::string_view text) const;
 };
 
-enum class OutputKind { layer, table };
+// A result: a vector layer, an attribute table, or a file (a map, a report, a GraphML graph)
+// whose name is its path relative to the output folder.
+enum class OutputKind { layer, table, file };
+std::string_view to_string(OutputKind kind);
 
 struct OutputSpec {
   std::string name;
   OutputKind kind = OutputKind::layer;
   GeometryFamily geometry = GeometryFamily::none;
   std::string description;
-  std::vector<FieldDef> fields;
+  std::vector<FieldDef> fields;  // empty where they depend on the inputs
 };
 
+// What a step is given: its data parameters bound to catalogue entries, its values, and where its
+// streamed layers and files go. A data parameter left out (optional) has no entry.
 struct StepInput {
-  std::map<std::string, const Layer*, std::less<>> layers;     // layers held in memory
-  std::map<std::string, FeatureSource*, std::less<>> sources;  // streamable layers, in batches
+  std::map<std::string, std::vector<const Layer*>, std::less<>> layers;     // held in memory
+  std::map<std::string, std::vector<FeatureSource*>, std::less<>> sources;  // streamable, in batches
+  std::map<std::string, std::vector<const Table*>, std::less<>> tables;
+  std::map<std::string, std::vector<const RasterInfo*>, std::less<>> rasters;
   FeatureSink* sink = nullptr;  // where streaming steps write their result layers
-  nlohmann::json values = nlohmann::json::object();  // every non-layer parameter, defaults filled in
+  // A path to write the file output `name` to (staged: renamed into place when the run succeeds).
+  std::function<std::filesystem::path(const std::string& name)> stage_file;
+  nlohmann::json values = nlohmann::json::object();  // every value parameter, defaults filled in
   std::string analysis_crs_wkt;
 
+  bool has(std::string_view name) const;
   const Layer& layer(std::string_view name) const;
+  const std::vector<const Layer*>& layer_list(std::string_view name) const;
   FeatureSource& source(std::string_view name) const;
+  const std::vector<FeatureSource*>& source_list(std::string_view name) const;
+  const Table& table(std::string_view name) const;
+  const RasterInfo& raster(std::string_view name) const;
   double number(std::string_view name) const;
+  std::int64_t integer(std::string_view name) const;
+  bool flag(std::string_view name) const;
+  std::string text(std::string_view name) const;
 };
 
 struct StepOutput {
@@ -86,6 +116,7 @@ class Algorithm {
   const std::vector<ParamSpec>& parameters() const { return m_parameters; }
   const std::vector<OutputSpec>& outputs() const { return m_outputs; }
   const ParamSpec* parameter(std::string_view name) const;
+  const OutputSpec* output(std::string_view name) const;
   nlohmann::json describe() const;
 
  protected:
@@ -109,9 +140,5 @@ class Registry {
  private:
   std::vector<std::unique_ptr<Algorithm>> m_algorithms;
 };
-
-// Explicit registration (no static self-registration: see PDAL#3621).
-void register_builtin_algorithms(Registry& registry);
-const Registry& builtin_registry();
 
 }  // namespace twinrisk

@@ -14,8 +14,7 @@ namespace twinrisk {
 class FeatureSource {
  public:
   virtual ~FeatureSource() = default;
-  // Name, fields and CRS of the layer; its features, if any, are not for reading.
-  virtual const Layer& schema() const = 0;
+  virtual const LayerSchema& schema() const = 0;
   // Up to `max_features` features, valid until the next call; empty once exhausted.
   virtual std::span<const Feature> next_batch(std::size_t max_features) = 0;
 };
@@ -24,7 +23,7 @@ class FeatureSource {
 class LayerSource final : public FeatureSource {
  public:
   explicit LayerSource(const Layer& layer) : m_layer(layer) {}
-  const Layer& schema() const override { return m_layer; }
+  const LayerSchema& schema() const override { return m_layer; }
   std::span<const Feature> next_batch(std::size_t max_features) override;
 
  private:
@@ -35,10 +34,44 @@ class LayerSource final : public FeatureSource {
 class FeatureSink {
  public:
   virtual ~FeatureSink() = default;
-  // Starts a result layer; `schema` gives name, geometry family, CRS and fields (no features).
-  virtual void begin_layer(const Layer& schema) = 0;
+  // Starts a result layer.
+  virtual void begin_layer(const LayerSchema& schema) = 0;
   virtual void write(std::vector<Feature> batch) = 0;
+  // Writes features that stay with the caller; they must live until the sink is done with them
+  // (for an AsyncSink: until finish()). The default copies them.
+  virtual void write_view(std::span<const Feature> features);
   virtual void end_layer() = 0;
+
+  // A whole in-memory layer, left with the caller as write_view() says.
+  void write_layer(const Layer& layer);
+};
+
+// Passes every layer on to another sink under a new name (`as: hq100` makes zones hq100_zones).
+class RenamingSink final : public FeatureSink {
+ public:
+  RenamingSink(FeatureSink& target, std::string prefix) : m_target(target), m_prefix(std::move(prefix)) {}
+  void begin_layer(const LayerSchema& schema) override;
+  void write(std::vector<Feature> batch) override { m_target.write(std::move(batch)); }
+  void write_view(std::span<const Feature> features) override { m_target.write_view(features); }
+  void end_layer() override { m_target.end_layer(); }
+
+ private:
+  FeatureSink& m_target;
+  std::string m_prefix;
+};
+
+// Passes everything to two sinks (the output, and a store for a later step that reads the layer).
+class TeeSink final : public FeatureSink {
+ public:
+  TeeSink(FeatureSink& first, FeatureSink& second) : m_first(first), m_second(second) {}
+  void begin_layer(const LayerSchema& schema) override;
+  void write(std::vector<Feature> batch) override;
+  void write_view(std::span<const Feature> features) override;
+  void end_layer() override;
+
+ private:
+  FeatureSink& m_first;
+  FeatureSink& m_second;
 };
 
 // Passes everything to another sink on a thread of its own, so that writing a batch overlaps
@@ -51,8 +84,9 @@ class AsyncSink final : public FeatureSink {
   AsyncSink(const AsyncSink&) = delete;
   AsyncSink& operator=(const AsyncSink&) = delete;
 
-  void begin_layer(const Layer& schema) override;
+  void begin_layer(const LayerSchema& schema) override;
   void write(std::vector<Feature> batch) override;
+  void write_view(std::span<const Feature> features) override;
   void end_layer() override;
   // Waits until everything queued has reached the target.
   void finish();
@@ -65,7 +99,7 @@ class AsyncSink final : public FeatureSink {
 // A sink that keeps every layer in memory (for tests and in-process use).
 class LayerSink final : public FeatureSink {
  public:
-  void begin_layer(const Layer& schema) override;
+  void begin_layer(const LayerSchema& schema) override;
   void write(std::vector<Feature> batch) override;
   void end_layer() override {}
   std::vector<Layer>& layers() { return m_layers; }

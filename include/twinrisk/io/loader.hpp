@@ -1,6 +1,7 @@
 #pragma once
 // Reading layers from any GDAL vector source into the analysis CRS, repaired and counted.
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -13,6 +14,7 @@
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/progress.hpp"
+#include "twinrisk/core/raster.hpp"
 #include "twinrisk/core/stream.hpp"
 
 namespace twinrisk::io {
@@ -22,14 +24,21 @@ struct LayerDefinition {
   std::string name;    // the catalogue name steps refer to
   std::string source;  // a path (already resolved against the defining file) or a GDAL connection string
   std::string layer;   // empty: the source's only layer
-  Role role = Role::result;
+  Role role = Role::result;  // what the layer means to the step using it (the definition's role by default)
   // The geometry the step needs, for a role that takes any (features); else the role's own.
   std::optional<GeometryFamily> geometry;
   std::vector<std::pair<std::string, std::string>> fields;  // role field → source field, or "=constant"
   std::string crs;    // only for sources without one
   std::string where;  // OGR SQL attribute filter
   std::string sql;    // OGR SQL statement used instead of `layer`
+  // min x, min y, max x, max y in the source's CRS: only features meeting it are read (a
+  // database source filters on its spatial index).
+  std::optional<std::array<double, 4>> bbox;
   ErrorContext origin;  // the file and line that defined it, for messages
+
+  EntryKind kind() const { return role_spec(role).kind; }
+  // The same source seen in another role: the field mappings that role has are kept.
+  LayerDefinition used_as(Role use) const;
 };
 
 struct LonLatExtent {
@@ -38,11 +47,13 @@ struct LonLatExtent {
 
 // What opening a source tells before any feature is read.
 struct SourceInfo {
+  EntryKind kind = EntryKind::vector;
   std::string layer_name;
-  std::string crs_wkt;  // the source's CRS or the definition's `crs:`
+  std::string crs_wkt;  // the source's CRS or the definition's `crs:` (none for a table)
   std::vector<std::string> fields;
-  std::int64_t feature_count = 0;
+  std::int64_t feature_count = -1;  // -1: unknown without reading the whole source
   std::optional<LonLatExtent> extent;  // nullopt for an empty layer, or when not asked for
+  std::optional<RasterInfo> raster;    // for a raster
 };
 
 struct LoadReport {
@@ -60,7 +71,8 @@ struct LoadReport {
   nlohmann::json to_json() const;
 };
 
-// Opens the source and checks layer, fields, CRS and geometry type; throws with every problem found.
+// Opens the source and checks that it is what the role needs (vector layer, table or raster), its
+// layer, fields, CRS and geometry type. Counts come from the source's metadata, never from a scan.
 // The lon/lat extent (only analysis_crs: auto needs it) costs a PROJ transformation, ~15 ms.
 SourceInfo probe_source(const LayerDefinition& definition, bool with_extent);
 
@@ -77,8 +89,7 @@ class LayerReader final : public FeatureSource {
   std::vector<Feature> take_batch(std::size_t max_features);
   // The same as a view, valid until the next call.
   std::span<const Feature> next_batch(std::size_t max_features) override;
-  // Name, role, fields and CRS of the layer being read (it holds no features).
-  const Layer& schema() const override;
+  const LayerSchema& schema() const override;
   const LoadReport& report() const;
 
  private:
@@ -91,6 +102,10 @@ class LayerReader final : public FeatureSource {
 Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
                  Progress& progress);
 
+// Reads every row of an attribute table (a source without geometry, or one whose geometry is not
+// needed): no CRS is needed and no row is dropped.
+Table load_table(const LayerDefinition& definition, LoadReport& report);
+
 // `auto` → a Lambert azimuthal equal-area CRS centred on the extents; otherwise anything PROJ accepts.
 // Returns WKT2; a geographic CRS is rejected because areas must be in square metres.
 std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonLatExtent>& extents);
@@ -98,7 +113,8 @@ std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonL
 // True when the CRS's projection preserves area (LAEA, Albers, Mollweide, …).
 bool is_equal_area(const std::string& crs_wkt);
 
-// Layers, CRS, feature counts and invalid geometries of a source, for `twinrisk info`.
+// Layers, CRS, feature counts and invalid geometries of a source — or a raster's CRS, size,
+// resolution, bands and nodata — for `twinrisk info`.
 nlohmann::json describe_source(const std::string& source);
 
 }  // namespace twinrisk::io

@@ -51,13 +51,13 @@ class GeoPackageWriter final : public FeatureSink {
   GeoPackageWriter(const GeoPackageWriter&) = delete;
   GeoPackageWriter& operator=(const GeoPackageWriter&) = delete;
 
-  void begin_layer(const Layer& schema) override;
+  void begin_layer(const LayerSchema& schema) override;
   void write(std::vector<Feature> batch) override;
-  void write_features(std::span<const Feature> features);
+  void write_view(std::span<const Feature> features) override;
   void end_layer() override;
-  void write_layer(const Layer& layer);
   // Features written to a layer so far.
   std::int64_t count(const std::string& layer) const;
+  const std::vector<std::string>& layer_names() const { return m_layer_names; }
   // Adds the styles and closes the file; throws if GDAL reports a failure.
   void close();
 
@@ -65,7 +65,7 @@ class GeoPackageWriter final : public FeatureSink {
   std::filesystem::path m_path;
   GDALDatasetUniquePtr m_dataset;
   OGRLayer* m_layer = nullptr;
-  Layer m_schema;
+  LayerSchema m_schema;
   std::vector<std::string> m_layer_names;
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;

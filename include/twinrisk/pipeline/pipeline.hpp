@@ -1,21 +1,30 @@
 #pragma once
-// A pipeline: layers, an analysis CRS and steps, validated as a whole before any work starts.
+// A pipeline: layers, an analysis CRS, steps and where results go, validated as a whole before
+// any work starts.
 
 #include <filesystem>
+#include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "twinrisk/core/registry.hpp"
 #include "twinrisk/io/loader.hpp"
+#include "twinrisk/io/result_writer.hpp"
 
 namespace twinrisk::pipeline {
 
+struct Argument {
+  std::string name;
+  std::vector<std::string> values;  // one, or the items of a list (`assets: [roads, hospitals]`)
+  bool is_list = false;
+};
+
 struct StepCall {
   std::string algorithm;
-  std::vector<std::pair<std::string, std::string>> arguments;  // parameter → value as written
+  std::vector<Argument> arguments;  // as written
+  std::string scenario;             // `as: hq100`: prefixes every output name with "hq100_"
   ErrorContext origin;
 };
 
@@ -24,18 +33,23 @@ struct Pipeline {
   std::string analysis_crs = "auto";
   std::vector<io::LayerDefinition> layers;
   std::vector<StepCall> steps;
+  std::optional<io::OutputTarget> output;  // `output:`; the command line's -o takes precedence
 };
 
 // Parses a pipeline file; layer definition files are resolved relative to it.
 Pipeline load_pipeline(const std::filesystem::path& file);
 // Parses one layer definition file (`layers/NAME.yaml`).
 io::LayerDefinition load_layer_definition(const std::filesystem::path& file, const std::string& name);
+// `-o` as given on the command line: a folder, or a PostgreSQL connection ("PG:…", whose
+// `active_schema=` names the schema).
+io::OutputTarget output_target(const std::string& text);
 
-// Every layer reference, parameter and role in the pipeline; throws one ConfigError listing all problems.
+// Every reference, parameter and role in the pipeline, in step order; throws one ConfigError
+// listing all problems with file:line.
 void validate(const Pipeline& pipeline, const Registry& registry);
 
 struct RunOptions {
-  std::filesystem::path output_folder;
+  std::string output;  // a folder or "PG:…"; empty: the pipeline's `output:`
   bool overwrite = false;
   int threads = 0;  // 0: every core
 };
@@ -49,14 +63,14 @@ struct TablePreview {
 
 struct StepSummary {
   std::string algorithm;
+  std::string scenario;
   nlohmann::json stats;
   std::vector<TablePreview> tables;
 };
 
 struct RunSummary {
-  std::filesystem::path geopackage;
-  std::vector<std::filesystem::path> tables;
-  std::filesystem::path manifest;
+  std::string location;             // the output folder or database
+  std::vector<std::string> outputs;  // what was written
   std::vector<StepSummary> steps;
   std::vector<io::LoadReport> loads;
 };

@@ -29,8 +29,8 @@ TEST(Intersection, PiecesCarryBothAttributesAndHandComputedAreas) {
   LayerSource source(a);
   LayerSink sink;
   StepInput input;
-  input.layers = {{"input", &a}, {"overlay", &b}};
-  input.sources = {{"input", &source}};
+  input.layers = {{"input", {&a}}, {"overlay", {&b}}};
+  input.sources = {{"input", {&source}}};
   input.sink = &sink;
   NullProgress progress;
   const auto out = Intersection().run(input, progress);

@@ -39,7 +39,7 @@ Layer hazard(const std::vector<std::pair<std::int64_t, std::string>>& items) {
 
 StepOutput run(const Layer& m, const Layer& h, double min_area_m2 = 0) {
   StepInput input;
-  input.layers = {{"municipalities", &m}, {"hazard", &h}};
+  input.layers = {{"municipalities", {&m}}, {"hazard", {&h}}};
   input.values["min_area_m2"] = min_area_m2;
   NullProgress progress;
   return SharedZones().run(input, progress);
@@ -281,6 +281,7 @@ TEST(SharedZones, MultiPartHazardAndMunicipalityGeometries) {
   const auto h = hazard({{1, "MULTIPOLYGON(((10 10,20 10,20 20,10 20,10 10)),((1010 10,1020 10,1020 20,1010 20,1010 10)))"}});
   const auto out = run(m, h);
   ASSERT_EQ(out.layers[0].features.size(), 2u);
+  ASSERT_EQ(out.layers[1].features.size(), 2u);  // one part per zone, both in A
   for (const auto& part : out.layers[1].features) {
     EXPECT_EQ(text(out.layers[1], part, "municipality_id"), "A");
     EXPECT_NEAR(real(out.layers[1], part, "share_of_municipality"), 100.0 / 20000.0, kTolerance);

@@ -8,9 +8,12 @@
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/ops/builtin.hpp"
 
 namespace twinrisk::pipeline {
 namespace {
+
+using ops::builtin_registry;
 
 using test::rectangle;
 using test::TempDir;
@@ -65,13 +68,18 @@ TEST(Pipeline, ValidationReportsEveryProblemAtOnce) {
   } catch (const ConfigError& error) {
     const std::string what = error.what();
     EXPECT_NE(what.find("problems in the pipeline"), std::string::npos) << what;
-    EXPECT_NE(what.find("p.yaml:5: step 'shared-zones': hazard needs a layer with role hazard, but 'r' has role rivers"),
+    EXPECT_NE(what.find("p.yaml:5: step 'shared-zones': hazard needs polygon features, but 'r' has role rivers (line "
+                        "features)"),
               std::string::npos) << what;
     EXPECT_NE(what.find("out of range"), std::string::npos) << what;
     EXPECT_NE(what.find("p.yaml:6: unknown step 'shared-zonez'"), std::string::npos) << what;
-    EXPECT_NE(what.find("layer 'nowhere', which is not defined (layers: m, r)"), std::string::npos) << what;
+    EXPECT_NE(what.find("municipalities refers to 'nowhere', which is neither a layer nor an earlier step's output "
+                        "(layers: m, r"),
+              std::string::npos) << what;
     EXPECT_NE(what.find("no parameter 'colour'"), std::string::npos) << what;
-    EXPECT_NE(what.find("output 'zones' is produced by two steps"), std::string::npos) << what;
+    EXPECT_NE(what.find("p.yaml:7: outputs 'zones', 'zone_parts', 'zone_summary', 'municipality_summary' are "
+                        "produced by two steps (also by shared-zones at line 5)"),
+              std::string::npos) << what;
   }
 }
 
@@ -96,12 +104,13 @@ TEST(Pipeline, LayersInDifferentCrsesAreOverlaidInTheAnalysisCrs) {
              "steps:\n  - shared-zones: { municipalities: m, hazard: h }\n");
   NullProgress progress;
   RunOptions options;
-  options.output_folder = dir / "out";
+  options.output = (dir / "out").string();
   const auto summary = run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress);
   EXPECT_TRUE(summary.loads[1].reprojected);
   EXPECT_FALSE(summary.loads[0].reprojected);
 
-  GDALDatasetUniquePtr out(GDALDataset::Open(summary.geopackage.c_str(), GDAL_OF_VECTOR));
+  GDALDatasetUniquePtr out(GDALDataset::Open((dir / "out" / "twinrisk.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(out);
   std::map<std::string, double> parts;
   for (auto& part : *out->GetLayerByName("zone_parts")) {
     parts[part->GetFieldAsString("municipality_id")] = part->GetFieldAsDouble("area_m2");
@@ -124,7 +133,7 @@ TEST(Pipeline, ExistingOutputIsRefusedBeforeAnyInputIsRead) {
   write_text(dir / "out" / "twinrisk.gpkg", "precious");
   NullProgress progress;
   RunOptions options;
-  options.output_folder = dir / "out";
+  options.output = (dir / "out").string();
   EXPECT_THROW(run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress), OutputError);
   std::ifstream in(dir / "out" / "twinrisk.gpkg");
   std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -1,12 +1,12 @@
 // The registry document that the CLI and the QGIS provider are generated from.
 
-#include "twinrisk/core/registry.hpp"
+#include "twinrisk/ops/builtin.hpp"
 
 #include <gtest/gtest.h>
 
 #include "twinrisk/core/error.hpp"
 
-namespace twinrisk {
+namespace twinrisk::ops {
 namespace {
 
 TEST(Registry, DescribesSharedZonesWithEveryParameterAndOutput) {
@@ -56,4 +56,4 @@ TEST(Registry, RejectsDuplicateIds) {
 }
 
 }  // namespace
-}  // namespace twinrisk
+}  // namespace twinrisk::ops

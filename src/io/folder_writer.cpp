@@ -1,0 +1,84 @@
+// The folder layout: twinrisk.gpkg, tables/NAME.csv, files such as maps/overview.png, manifest.json.
+
+#include <fmt/format.h>
+
+#include "result_writers.hpp"
+#include "twinrisk/io/writers.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kGeoPackage = "twinrisk.gpkg";
+constexpr const char* kManifest = "manifest.json";
+
+std::string table_path(const std::string& name) { return "tables/" + name + ".csv"; }
+
+std::vector<std::string> planned_paths(const PlannedOutputs& outputs) {
+  std::vector<std::string> paths = {kGeoPackage, kManifest};
+  for (const auto& table : outputs.tables) paths.push_back(table_path(table));
+  paths.insert(paths.end(), outputs.files.begin(), outputs.files.end());
+  return paths;
+}
+
+class FolderWriter final : public ResultWriter {
+ public:
+  FolderWriter(const fs::path& folder, const PlannedOutputs& outputs, bool overwrite)
+      : m_folder(folder, planned_paths(outputs), overwrite), m_geopackage(m_folder.stage(kGeoPackage)) {
+    m_written.push_back((m_folder.folder() / kGeoPackage).string());
+  }
+
+  FeatureSink& layers() override { return m_geopackage; }
+  bool tables_alongside_layers() const override { return true; }
+
+  void write_table(const Table& table) override {
+    write_csv(m_folder.stage(table_path(table.name)), table);
+    m_written.push_back((m_folder.folder() / table_path(table.name)).string());
+  }
+
+  fs::path stage_file(const std::string& relative_path) override {
+    m_written.push_back((m_folder.folder() / relative_path).string());
+    return m_folder.stage(relative_path);
+  }
+
+  void commit(const nlohmann::json& manifest) override {
+    m_geopackage.close();
+    write_json(m_folder.stage(kManifest), manifest);
+    m_written.push_back((m_folder.folder() / kManifest).string());
+    m_folder.commit();
+  }
+
+  std::string location() const override { return m_folder.folder().string(); }
+
+  nlohmann::json describe_layer(const std::string& name) const override {
+    return {{"file", kGeoPackage}, {"layer", name}, {"features", m_geopackage.count(name)}};
+  }
+
+  nlohmann::json describe_table(const Table& table) const override {
+    return {{"file", table_path(table.name)}, {"rows", table.rows.size()}};
+  }
+
+  std::vector<std::string> written() const override { return m_written; }
+
+ private:
+  OutputFolder m_folder;
+  GeoPackageWriter m_geopackage;
+  std::vector<std::string> m_written;
+};
+
+}  // namespace
+
+std::unique_ptr<ResultWriter> open_folder_writer(const fs::path& folder, const PlannedOutputs& outputs,
+                                                 bool overwrite) {
+  return std::make_unique<FolderWriter>(folder, outputs, overwrite);
+}
+
+std::unique_ptr<ResultWriter> open_result_writer(const OutputTarget& target, const PlannedOutputs& outputs,
+                                                 bool overwrite) {
+  if (!target.postgis.empty()) return open_postgis_writer(target.postgis, target.schema, outputs, overwrite);
+  if (target.folder.empty()) throw ConfigError("no output given", {}, "use -o FOLDER (or -o PG:\"dbname=…\")");
+  return open_folder_writer(target.folder, outputs, overwrite);
+}
+
+}  // namespace twinrisk::io

@@ -1,0 +1,241 @@
+#include "twinrisk/ops/zone_cut.hpp"
+
+#include <tbb/parallel_for.h>
+#include <tbb/partitioner.h>
+
+#include <algorithm>
+#include <iterator>
+#include <numeric>
+#include <unordered_map>
+
+namespace twinrisk::ops {
+namespace {
+
+class DisjointSets {
+ public:
+  explicit DisjointSets(std::size_t n) : m_parent(n) { std::iota(m_parent.begin(), m_parent.end(), 0); }
+  std::size_t find(std::size_t x) {
+    while (m_parent[x] != x) x = m_parent[x] = m_parent[m_parent[x]];
+    return x;
+  }
+  void unite(std::size_t a, std::size_t b) {
+    a = find(a);
+    b = find(b);
+    if (a != b) m_parent[std::max(a, b)] = std::min(a, b);
+  }
+
+ private:
+  std::vector<std::size_t> m_parent;
+};
+
+std::string text_of(const Feature& feature, std::optional<std::size_t> field) {
+  return field ? to_display_string(feature.values[*field]) : std::string();
+}
+
+// A polygon of a hazard feature: what is dissolved and cut. Multi-part features are split so
+// that every unit is connected and so lies in exactly one zone.
+struct Unit {
+  const GEOSGeometry* polygon;  // points into the hazard layer's geometry
+  Value class_value;
+  double area_m2 = 0;
+};
+
+// Units grouped by class value (NULL class is a class of its own), in layer order.
+std::map<Value, std::vector<std::size_t>> units_by_class(const Layer& hazard, std::vector<Unit>& units) {
+  std::map<Value, std::vector<std::size_t>> groups;
+  const auto class_field = hazard.field_index("class");
+  for (const auto& feature : hazard.features) {
+    const Value class_value = class_field ? feature.values[*class_field] : Value(std::int64_t{1});
+    for (const auto* polygon : geos::polygon_views(feature.geometry.get())) {
+      groups[class_value].push_back(units.size());
+      units.push_back(Unit{polygon, class_value, 0.0});
+    }
+  }
+  tbb::parallel_for(std::size_t{0}, units.size(), [&](std::size_t u) { units[u].area_m2 = geos::area(units[u].polygon); });
+  return groups;
+}
+
+// Connected components of one class's units (overlapping or touching), each in ascending order.
+std::vector<std::vector<std::size_t>> components_of(const std::vector<Unit>& units, const std::vector<std::size_t>& members) {
+  std::vector<geos::Envelope> envelopes;
+  envelopes.reserve(members.size());
+  for (auto u : members) envelopes.push_back(geos::envelope(units[u].polygon));
+  const SpatialIndex index(envelopes);
+  std::vector<std::vector<std::size_t>> links(members.size());
+  tbb::parallel_for(tbb::blocked_range<std::size_t>(0, members.size(), 16), [&](const auto& range) {
+    for (std::size_t a = range.begin(); a != range.end(); ++a) {
+      auto prepared = geos::prepare(units[members[a]].polygon);
+      for (auto b : index.query(envelopes[a])) {
+        if (b > a && geos::intersects(prepared.get(), units[members[b]].polygon)) links[a].push_back(b);
+      }
+    }
+  });
+  DisjointSets sets(members.size());
+  for (std::size_t a = 0; a < links.size(); ++a) {
+    for (auto b : links[a]) sets.unite(a, b);
+  }
+  std::map<std::size_t, std::vector<std::size_t>> by_root;
+  for (std::size_t a = 0; a < members.size(); ++a) by_root[sets.find(a)].push_back(members[a]);
+  std::vector<std::vector<std::size_t>> components;
+  components.reserve(by_root.size());
+  for (auto& [root, component] : by_root) components.push_back(std::move(component));
+  return components;
+}
+
+// Unions one component into its zones: one polygon, or several where members touch only at points.
+std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std::size_t>& component) {
+  const auto& class_value = units[component.front()].class_value;
+  if (component.size() == 1) {  // a valid polygon alone is already its own union
+    const auto& unit = units[component.front()];
+    std::vector<Zone> zones;
+    zones.push_back(Zone{class_value, geos::clone(unit.polygon), unit.area_m2});
+    return zones;
+  }
+  std::vector<geos::GeomPtr> pieces;
+  pieces.reserve(component.size());
+  for (auto u : component) pieces.push_back(geos::clone(units[u].polygon));
+  auto polygons = geos::polygons_of(geos::unary_union(std::move(pieces)).get());
+  std::vector<Zone> zones;
+  zones.reserve(polygons.size());
+  for (auto& polygon : polygons) {
+    const double area = geos::area(polygon.get());
+    zones.push_back(Zone{class_value, std::move(polygon), area});
+  }
+  return zones;
+}
+
+}  // namespace
+
+ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const Layer& municipalities,
+                              const MunicipalityTable& table) {
+  const auto& group_of = table.group_of;
+  const auto& index = table.index;
+  ZoneCut cut;
+  const auto zone_envelope = geos::envelope(zone);
+  auto prepared_zone = geos::prepare(zone);
+  std::vector<std::size_t> candidates;
+  std::vector<geos::PreparedPtr> prepared;
+  std::vector<geos::GeomPtr> lines;
+  lines.push_back(geos::boundary(zone));
+  bool covered_by_one = false;
+  for (auto m : index.query(zone_envelope)) {
+    const auto* municipality = municipalities.features[m].geometry.get();
+    if (!geos::intersects(prepared_zone.get(), municipality)) continue;
+    auto prepared_municipality = geos::prepare(municipality);
+    if (candidates.empty() && geos::covers(prepared_municipality.get(), zone)) covered_by_one = true;
+    candidates.push_back(m);
+    prepared.push_back(std::move(prepared_municipality));
+    lines.push_back(geos::clip_by_rect(geos::boundary(municipality).get(), zone_envelope));
+  }
+  // The common case: the zone lies in one municipality and touches no other.
+  if (covered_by_one && candidates.size() == 1) {
+    cut.parts.push_back(Part{group_of[candidates.front()], geos::clone(zone), area_m2});
+    return cut;
+  }
+  std::map<std::size_t, std::vector<geos::GeomPtr>> faces_of;  // by municipality (group) in layer order
+  std::vector<geos::GeomPtr> outside;
+  if (candidates.empty()) {
+    outside.push_back(geos::clone(zone));
+  } else {
+    const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
+    std::vector<geos::Envelope> candidate_envelopes;
+    for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities.features[m].geometry.get()));
+    const SpatialIndex candidate_index(candidate_envelopes);
+    for (auto& face : geos::polygonize(noded.get())) {
+      const auto inside = geos::point_on_surface(face.get());
+      if (!geos::contains(prepared_zone.get(), inside.get())) continue;  // a hole, or outside the zone
+      // Candidates come in layer order, so the first container is the first in the layer.
+      std::optional<std::size_t> owner;
+      bool shared = false;
+      for (auto c : candidate_index.query(geos::envelope(inside.get()))) {
+        if (!geos::contains(prepared[c].get(), inside.get())) continue;
+        const auto group = group_of[candidates[c]];
+        if (!owner) {
+          owner = group;
+        } else if (group != *owner) {
+          shared = true;
+          cut.overlapping.insert(group);
+        }
+      }
+      if (shared) cut.overlap_m2 += geos::area(face.get());
+      (owner ? faces_of[*owner] : outside).push_back(std::move(face));
+    }
+  }
+  auto add_part = [&](std::optional<std::size_t> municipality, std::vector<geos::GeomPtr> faces) {
+    auto geometry = geos::coverage_union(std::move(faces));
+    const double area = geos::area(geometry.get());
+    if (area > 0) cut.parts.push_back(Part{municipality, std::move(geometry), area});
+  };
+  for (auto& [group, faces] : faces_of) add_part(group, std::move(faces));
+  if (!outside.empty()) add_part(std::nullopt, std::move(outside));
+  return cut;
+}
+
+MunicipalityTable municipality_table(const Layer& municipalities) {
+  const auto id_field = municipalities.field_index("id");
+  const auto name_field = municipalities.field_index("name");
+  const auto country_field = municipalities.field_index("country");
+  const auto& features = municipalities.features;
+  MunicipalityTable table{{}, {}, {}, std::vector<std::size_t>(features.size()),
+                          std::vector<double>(features.size(), 0.0), SpatialIndex(municipalities)};
+  std::vector<double> feature_area(features.size());
+  tbb::parallel_for(std::size_t{0}, features.size(),
+                    [&](std::size_t m) { feature_area[m] = geos::area(features[m].geometry.get()); });
+  for (const auto& feature : features) {
+    table.id.push_back(text_of(feature, id_field));
+    table.name.push_back(text_of(feature, name_field));
+    table.country.push_back(text_of(feature, country_field));
+  }
+  std::unordered_map<std::string_view, std::size_t> first_with_id;
+  first_with_id.reserve(features.size());
+  for (std::size_t m = 0; m < features.size(); ++m) {
+    table.group_of[m] = first_with_id.try_emplace(table.id[m], m).first->second;
+    table.area[table.group_of[m]] += feature_area[m];
+  }
+  return table;
+}
+
+ZonesAndCuts dissolve_and_cut(const Layer& hazard, const Layer& municipalities, const MunicipalityTable& table,
+                              Progress& progress) {
+  std::vector<Unit> units;
+  const auto classes = units_by_class(hazard, units);
+  ZonesAndCuts result;
+  if (auto unclassed = classes.find(Value()); unclassed != classes.end()) {
+    result.unclassed_polygons = unclassed->second.size();
+  }
+  std::vector<std::vector<std::size_t>> components;
+  for (const auto& [class_value, members] : classes) {
+    for (auto& component : components_of(units, members)) components.push_back(std::move(component));
+  }
+  std::vector<std::size_t> schedule(components.size());
+  std::iota(schedule.begin(), schedule.end(), 0);
+  std::stable_sort(schedule.begin(), schedule.end(),
+                   [&](auto a, auto b) { return components[a].size() > components[b].size(); });
+  std::vector<std::vector<Zone>> dissolved(components.size());
+  std::vector<std::vector<ZoneCut>> component_cuts(components.size());
+  progress.start("dissolve and cut", units.size());
+  // simple_partitioner makes every component a task of its own that an idle thread can take; the
+  // default partitioner hands out chunks, and the thread whose chunk starts with the river-long
+  // zone would work through the next biggest components alone (0.64 s → 0.48 s at 20k × 5k).
+  tbb::parallel_for(
+      tbb::blocked_range<std::size_t>(0, schedule.size(), 1),
+      [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          const auto c = schedule[i];
+          dissolved[c] = dissolve(units, components[c]);
+          for (const auto& zone : dissolved[c]) {
+            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2, municipalities, table));
+          }
+          progress.advance(components[c].size());
+        }
+      },
+      tbb::simple_partitioner());
+  progress.finish();
+  for (std::size_t c = 0; c < components.size(); ++c) {
+    std::move(dissolved[c].begin(), dissolved[c].end(), std::back_inserter(result.zones));
+    std::move(component_cuts[c].begin(), component_cuts[c].end(), std::back_inserter(result.cuts));
+  }
+  return result;
+}
+
+}  // namespace twinrisk::ops

@@ -1,0 +1,509 @@
+// Running a pipeline: plan → probe → load → execute → write, each a function of its own.
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+
+#include <chrono>
+#include <ctime>
+#include <exception>
+#include <mutex>
+#include <optional>
+
+#include "twinrisk/core/catalogue.hpp"
+#include "twinrisk/core/redact.hpp"
+#include "twinrisk/core/version.hpp"
+#include "twinrisk/io/writers.hpp"
+#include "twinrisk/pipeline/plan.hpp"
+
+namespace twinrisk::pipeline {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+std::string utc_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buffer;
+}
+
+// A file system failure (a folder that cannot be read, a disk that is full) is the input's or the
+// output's problem, named by its path — never an internal error.
+template <typename F>
+auto file_system_errors_as(ErrorKind kind, F&& work) {
+  try {
+    return work();
+  } catch (const fs::filesystem_error& error) {
+    throw Error(kind, fmt::format("{}: {}", error.path1().string(), error.code().message()));
+  }
+}
+
+// Lets concurrent loads advance one progress bar: their own start and finish are ignored.
+class SharedProgress final : public Progress {
+ public:
+  explicit SharedProgress(Progress& target) : m_target(target) {}
+  void start(std::string_view, std::size_t) override {}
+  void advance(std::size_t done) override { m_target.advance(done); }
+  void finish() override {}
+  void message(std::string_view text) override {
+    std::lock_guard lock(m_mutex);
+    m_target.message(text);
+  }
+
+ private:
+  Progress& m_target;
+  std::mutex m_mutex;
+};
+
+// ---------------------------------------------------------------------------------------- probe
+
+struct Probed {
+  std::vector<io::SourceInfo> infos;  // one per plan.loads entry
+  std::string crs_wkt;
+};
+
+// Opens every source before loading any, so all data problems are reported together. Sources
+// are independent (each probe opens its own dataset): open them at the same time.
+Probed probe(const Pipeline& pipeline, const Plan& plan, Progress& progress) {
+  const bool with_extent = pipeline.analysis_crs == "auto";
+  Probed probed;
+  probed.infos.resize(plan.loads.size());
+  struct Failure {
+    std::exception_ptr error;  // rethrown as is when it is the only one
+    std::string message;
+    ErrorKind kind = ErrorKind::internal;
+  };
+  std::vector<Failure> failures(plan.loads.size());
+  tbb::parallel_for(std::size_t{0}, plan.loads.size(), [&](std::size_t i) {
+    try {
+      probed.infos[i] = file_system_errors_as(ErrorKind::input,
+                                              [&] { return io::probe_source(plan.loads[i].definition, with_extent); });
+    } catch (const Error& error) {
+      failures[i] = {std::current_exception(), error.what(), error.kind()};
+    }
+  });
+  std::vector<std::string> problems;
+  const Failure* first = nullptr;
+  for (const auto& failure : failures) {
+    if (!failure.error || std::find(problems.begin(), problems.end(), failure.message) != problems.end()) continue;
+    problems.push_back(failure.message);
+    if (!first) first = &failure;
+  }
+  if (problems.size() == 1) std::rethrow_exception(first->error);
+  if (!problems.empty()) {
+    throw Error(first->kind, fmt::format("{} problems with the input layers:\n  {}", problems.size(),
+                                         fmt::join(problems, "\n  ")));
+  }
+  std::vector<io::LonLatExtent> extents;
+  for (const auto& info : probed.infos) {
+    if (info.extent) extents.push_back(*info.extent);
+  }
+  probed.crs_wkt = io::resolve_analysis_crs(pipeline.analysis_crs, extents);
+  if (!io::is_equal_area(probed.crs_wkt)) {
+    progress.message(fmt::format("analysis_crs {} is not an equal-area projection: areas carry its scale distortion",
+                                 pipeline.analysis_crs));
+  }
+  return probed;
+}
+
+// ----------------------------------------------------------------------------------- manifest
+
+// `checksums` remembers each file's digest: several layers often come from one GeoPackage.
+nlohmann::json input_entry(const io::LayerDefinition& definition, const io::LoadReport& report,
+                           std::map<std::string, std::string>& checksums) {
+  nlohmann::json entry = report.to_json();
+  entry["source"] = redact_secrets(definition.source);
+  entry["role"] = to_string(definition.role);
+  entry["kind"] = to_string(definition.kind());
+  if (fs::is_regular_file(definition.source)) {
+    entry["source"] = fs::absolute(definition.source).lexically_normal().string();
+    entry["size_bytes"] = fs::file_size(definition.source);
+    auto [it, added] = checksums.try_emplace(definition.source);
+    if (added) it->second = io::sha256_file(definition.source);
+    entry["sha256"] = it->second;
+  }
+  if (!definition.where.empty()) entry["where"] = definition.where;
+  if (!definition.sql.empty()) entry["sql"] = definition.sql;
+  if (definition.bbox) entry["bbox"] = *definition.bbox;
+  nlohmann::json fields = nlohmann::json::object();
+  for (const auto& [key, value] : definition.fields) fields[key] = value;
+  entry["fields"] = fields;
+  return entry;
+}
+
+nlohmann::json raster_entry(const io::LayerDefinition& definition, const RasterInfo& raster,
+                            std::map<std::string, std::string>& checksums) {
+  io::LoadReport report;
+  report.name = definition.name;
+  report.source = definition.source;
+  nlohmann::json entry = input_entry(definition, report, checksums);
+  for (const char* count : {"read", "loaded", "repaired", "empty", "dropped", "reprojected", "layer"}) {
+    entry.erase(count);
+  }
+  entry["width"] = raster.width;
+  entry["height"] = raster.height;
+  entry["resolution"] = {raster.resolution_x(), raster.resolution_y()};
+  entry["bands"] = raster.bands.size();
+  return entry;
+}
+
+// -------------------------------------------------------------------------------------- a run
+
+class Run {
+ public:
+  Run(const Pipeline& pipeline, const Plan& plan, io::ResultWriter& writer, Progress& progress)
+      : m_pipeline(pipeline), m_plan(plan), m_writer(writer), m_progress(progress),
+        m_stages(plan.steps.size() + 2) {}
+
+  RunSummary run(int threads) {
+    const auto started = Clock::now();
+    const auto started_at = utc_now();
+    const auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
+    m_crs_wkt = probed.crs_wkt;
+    const auto load_start = Clock::now();
+    file_system_errors_as(ErrorKind::input, [&] { load(probed); });
+    const double load_seconds = seconds_since(load_start);
+    for (std::size_t i = 0; i < m_plan.steps.size(); ++i) execute(i);
+    m_scratch.clear();
+    const auto write_start = Clock::now();
+    file_system_errors_as(ErrorKind::output, [&] {
+      m_progress.stage(m_stages - 1, m_stages);
+      m_progress.start("write", 1);
+      m_writer.commit(manifest(started_at, threads,
+                               {{"load_seconds", load_seconds}, {"write_seconds", seconds_since(write_start)},
+                                {"total_seconds", seconds_since(started)}}));
+      m_progress.advance();
+      m_progress.finish();
+    });
+    m_summary.location = m_writer.location();
+    m_summary.outputs = m_writer.written();
+    return std::move(m_summary);
+  }
+
+ private:
+  // Inputs that are not streamed enter the catalogue; layers load concurrently (each has its own
+  // GDAL dataset) and their progress adds up to one bar.
+  void load(const Probed& probed) {
+    std::vector<std::size_t> to_load;
+    std::size_t total_features = 0;
+    for (std::size_t i = 0; i < m_plan.loads.size(); ++i) {
+      const auto& item = m_plan.loads[i];
+      if (item.definition.kind() == EntryKind::raster) {
+        m_catalogue.add(item.key, RasterInfo(*probed.infos[i].raster));
+        m_inputs.push_back(raster_entry(item.definition, *probed.infos[i].raster, m_checksums));
+        continue;
+      }
+      if (item.streamed) continue;
+      to_load.push_back(i);
+      total_features += static_cast<std::size_t>(std::max<std::int64_t>(probed.infos[i].feature_count, 0));
+    }
+    m_progress.stage(0, m_stages);
+    m_progress.start("load", total_features);
+    SharedProgress shared(m_progress);
+    std::vector<Layer> layers(to_load.size());
+    std::vector<Table> tables(to_load.size());
+    std::vector<io::LoadReport> reports(to_load.size());
+    tbb::parallel_for(std::size_t{0}, to_load.size(), [&](std::size_t k) {
+      const auto& definition = m_plan.loads[to_load[k]].definition;
+      if (definition.kind() == EntryKind::table) {
+        tables[k] = io::load_table(definition, reports[k]);
+      } else {
+        layers[k] = io::load_layer(definition, m_crs_wkt, reports[k], shared);
+      }
+    });
+    m_progress.finish();
+    for (std::size_t k = 0; k < to_load.size(); ++k) {
+      const auto& item = m_plan.loads[to_load[k]];
+      if (reports[k].loaded == 0) {
+        m_progress.message(fmt::format("layer '{}' has no usable {} ({} read{})", item.definition.name,
+                                       item.definition.kind() == EntryKind::table ? "rows" : "features", reports[k].read,
+                                       item.definition.where.empty() ? "" : ", where: " + item.definition.where));
+      }
+      m_inputs.push_back(input_entry(item.definition, reports[k], m_checksums));
+      m_summary.loads.push_back(std::move(reports[k]));
+      if (item.definition.kind() == EntryKind::table) {
+        m_catalogue.add(item.key, std::move(tables[k]));
+      } else {
+        m_catalogue.add(item.key, std::move(layers[k]));
+      }
+    }
+  }
+
+  const LoadItem* streamed_input(const std::string& key) const {
+    for (const auto& item : m_plan.loads) {
+      if (item.key == key && item.streamed) return &item;
+    }
+    return nullptr;
+  }
+
+  // What a step reads, bound to its parameters. Streamed layers are opened here and read by the step.
+  struct Bound {
+    StepInput input;
+    std::vector<std::unique_ptr<FeatureSource>> sources;
+    std::vector<std::pair<const io::LayerDefinition*, io::LayerReader*>> readers;  // streamed inputs
+    std::vector<std::unique_ptr<Layer>> reloaded;  // stored results a step needs whole
+  };
+
+  void bind(const PlannedStep& step, Bound& bound) {
+    for (const auto& binding : step.data) {
+      const ParamSpec& spec = *binding.parameter;
+      for (const auto& key : binding.keys) {
+        switch (spec.kind()) {
+          case EntryKind::raster: bound.input.rasters[spec.name].push_back(m_catalogue.raster(key)); continue;
+          case EntryKind::table: bound.input.tables[spec.name].push_back(m_catalogue.table(key)); continue;
+          case EntryKind::vector: break;
+        }
+        if (const auto* item = streamed_input(key)) {
+          auto reader = std::make_unique<io::LayerReader>(item->definition, m_crs_wkt, m_progress);
+          bound.readers.emplace_back(&item->definition, reader.get());
+          bound.input.sources[spec.name].push_back(reader.get());
+          bound.sources.push_back(std::move(reader));
+          continue;
+        }
+        if (auto stored = m_stored.find(key); stored != m_stored.end()) {
+          if (spec.streamable) {
+            auto reader = std::make_unique<io::LayerReader>(stored->second, m_crs_wkt, m_progress);
+            bound.input.sources[spec.name].push_back(reader.get());
+            bound.sources.push_back(std::move(reader));
+            continue;
+          }
+          io::LoadReport ignored;
+          bound.reloaded.push_back(std::make_unique<Layer>(io::load_layer(stored->second, m_crs_wkt, ignored, m_progress)));
+          bound.input.layers[spec.name].push_back(bound.reloaded.back().get());
+          continue;
+        }
+        const Layer* layer = m_catalogue.layer(key);
+        check_role_fields(spec, *layer);
+        bound.input.layers[spec.name].push_back(layer);
+        if (spec.streamable) {
+          bound.sources.push_back(std::make_unique<LayerSource>(*layer));
+          bound.input.sources[spec.name].push_back(bound.sources.back().get());
+        }
+      }
+    }
+  }
+
+  // A result whose fields depend on its inputs can only be checked now.
+  static void check_role_fields(const ParamSpec& spec, const Layer& layer) {
+    const auto& role = role_spec(spec.role);
+    if (role.keeps_all_fields || layer.role != Role::result) return;
+    for (auto field : role.required_fields) {
+      if (!layer.field_index(field)) {
+        throw ConfigError(fmt::format("{} needs a layer with field '{}' (role {}), which '{}' lacks", spec.name, field,
+                                      role.name, layer.name));
+      }
+    }
+  }
+
+  void execute(std::size_t index) {
+    const PlannedStep& step = m_plan.steps[index];
+    const auto& call = *step.call;
+    m_progress.stage(index + 1, m_stages);
+    const auto step_start = Clock::now();
+
+    // Streamed result layers: writer ← renamed (as:) [← tee to a scratch file a later step reads] ← async.
+    const bool keeps_streamed =
+        std::any_of(step.outputs.begin(), step.outputs.end(),
+                    [](const auto& out) { return out.consumed && out.spec->kind == OutputKind::layer; });
+    std::unique_ptr<io::GeoPackageWriter> scratch;
+    std::unique_ptr<TeeSink> tee;
+    if (keeps_streamed) {
+      scratch = std::make_unique<io::GeoPackageWriter>(scratch_path(index));
+      tee = std::make_unique<TeeSink>(m_writer.layers(), *scratch);
+    }
+    RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : m_writer.layers(), step.prefix);
+    AsyncSink sink(renamed);
+
+    Bound bound;
+    bound.input.analysis_crs_wkt = m_crs_wkt;
+    bound.input.values = step.values;
+    bound.input.sink = &sink;
+    bound.input.stage_file = [&](const std::string& name) {
+      const std::string path = prefixed_file(step.prefix, name);
+      const bool declared = std::any_of(step.outputs.begin(), step.outputs.end(),
+                                        [&](const auto& out) { return out.name == path; });
+      if (!declared) throw Error(ErrorKind::internal, fmt::format("file output '{}' is not declared", name));
+      return file_system_errors_as(ErrorKind::output, [&] { return m_writer.stage_file(path); });
+    };
+    StepOutput output;
+    try {
+      file_system_errors_as(ErrorKind::input, [&] { bind(step, bound); });
+      output = step.algorithm->run(bound.input, m_progress);
+      sink.finish();
+    } catch (const Error& error) {
+      ErrorContext context = error.context();
+      if (context.step.empty()) context.step = call.scenario.empty() ? call.algorithm : call.algorithm + " as " + call.scenario;
+      if (context.file.empty()) context = ErrorContext{call.origin.file, call.origin.line, context.layer, context.feature, context.step};
+      throw Error(error.kind(), error.message(), context, error.hint());
+    }
+    for (const auto& [definition, reader] : bound.readers) {
+      m_inputs.push_back(input_entry(*definition, reader->report(), m_checksums));
+      m_summary.loads.push_back(reader->report());
+    }
+    if (scratch) scratch->close();
+    write_results(step, output);
+    record(step, output, seconds_since(step_start));
+    keep_for_later(step, output, scratch.get(), index);
+    for (const auto& name : step.last_use) {
+      m_catalogue.remove(name);
+      m_stored.erase(name);
+    }
+  }
+
+  // In-memory layers go to the writer on a thread of their own while the tables are written here.
+  void write_results(const PlannedStep& step, StepOutput& output) {
+    file_system_errors_as(ErrorKind::output, [&] {
+      RenamingSink renamed(m_writer.layers(), step.prefix);
+      AsyncSink sink(renamed);
+      for (const auto& layer : output.layers) sink.write_layer(layer);
+      if (!m_writer.tables_alongside_layers()) sink.finish();
+      for (auto& table : output.tables) {
+        table.name = step.prefix + table.name;
+        m_writer.write_table(table);
+      }
+      sink.finish();
+    });
+    for (auto& layer : output.layers) layer.name = step.prefix + layer.name;
+  }
+
+  void record(const PlannedStep& step, const StepOutput& output, double seconds) {
+    const auto& call = *step.call;
+    nlohmann::json entry = {{"algorithm", call.algorithm}, {"parameters", step.arguments}, {"stats", output.stats},
+                            {"wall_seconds", seconds}};
+    if (!call.scenario.empty()) entry["as"] = call.scenario;
+    m_steps.push_back(std::move(entry));
+    StepSummary summary{call.algorithm, call.scenario, output.stats, {}};
+    for (const auto& table : output.tables) {
+      Table head{table.name, table.columns, {}, table.role};
+      const auto shown = std::min(table.rows.size(), kPreviewRows);
+      head.rows.assign(table.rows.begin(), table.rows.begin() + static_cast<std::ptrdiff_t>(shown));
+      summary.tables.push_back({std::move(head), table.rows.size()});
+    }
+    m_summary.steps.push_back(std::move(summary));
+    for (const auto& out : step.outputs) {
+      if (out.spec->kind == OutputKind::layer) m_outputs.push_back(m_writer.describe_layer(out.name));
+      if (out.spec->kind == OutputKind::file) m_outputs.push_back({{"file", out.name}});
+    }
+    for (const auto& table : output.tables) m_outputs.push_back(m_writer.describe_table(table));
+  }
+
+  // Results a later step reads join the catalogue (streamed ones are read back from the scratch file).
+  void keep_for_later(const PlannedStep& step, StepOutput& output, const io::GeoPackageWriter* scratch,
+                      std::size_t index) {
+    auto consumed = [&](const std::string& name) {
+      return std::any_of(step.outputs.begin(), step.outputs.end(),
+                         [&](const auto& out) { return out.consumed && out.name == name; });
+    };
+    for (auto& layer : output.layers) {
+      if (consumed(layer.name)) m_catalogue.add(layer.name, std::move(layer));
+    }
+    for (auto& table : output.tables) {
+      if (consumed(table.name)) m_catalogue.add(table.name, std::move(table));
+    }
+    if (!scratch) return;
+    for (const auto& name : scratch->layer_names()) {
+      if (!consumed(name) || m_catalogue.contains(name)) continue;
+      io::LayerDefinition stored;
+      stored.name = name;
+      stored.source = scratch_path(index).string();
+      stored.layer = name;
+      stored.role = Role::result;
+      const auto* out = std::find_if(step.outputs.begin(), step.outputs.end(),
+                                     [&](const auto& o) { return o.name == name; })->spec;
+      stored.geometry = out->geometry == GeometryFamily::none ? GeometryFamily::any : out->geometry;
+      stored.origin.file = fmt::format("output of step {}", step.call->algorithm);
+      m_stored.emplace(name, std::move(stored));
+    }
+  }
+
+  fs::path scratch_path(std::size_t step) {
+    if (m_scratch.path().empty()) m_scratch.create();
+    return m_scratch.path() / fmt::format("step-{}.gpkg", step + 1);
+  }
+
+  nlohmann::json manifest(const std::string& started_at, int threads, nlohmann::json timings) const {
+    return {
+        {"twinrisk", version_string()},
+        {"libraries", {{"gdal", gdal_version()}, {"geos", geos_version()}, {"proj", proj_version()}}},
+        {"started_at", started_at},
+        {"pipeline", m_pipeline.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_pipeline.file.string())},
+        {"analysis_crs",
+         {{"requested", m_pipeline.analysis_crs}, {"equal_area", io::is_equal_area(m_crs_wkt)}, {"wkt", m_crs_wkt}}},
+        {"threads", threads},
+        {"output", m_writer.location()},
+        {"inputs", m_inputs},
+        {"steps", m_steps},
+        {"outputs", m_outputs},
+        {"timings", std::move(timings)},
+    };
+  }
+
+  // A private temporary folder for results that later steps read back; removed with the run.
+  class ScratchFolder {
+   public:
+    ~ScratchFolder() { clear(); }
+    void create() {
+      std::string pattern = (fs::temp_directory_path() / "twinrisk-scratch-XXXXXX").string();
+      if (!::mkdtemp(pattern.data())) throw OutputError(fmt::format("cannot create a temporary folder {}", pattern));
+      m_path = pattern;
+    }
+    void clear() {
+      std::error_code ignored;
+      if (!m_path.empty()) fs::remove_all(m_path, ignored);
+      m_path.clear();
+    }
+    const fs::path& path() const { return m_path; }
+
+   private:
+    fs::path m_path;
+  };
+
+  const Pipeline& m_pipeline;
+  const Plan& m_plan;
+  io::ResultWriter& m_writer;
+  Progress& m_progress;
+  const std::size_t m_stages;  // load, each step, write
+  std::string m_crs_wkt;
+  Catalogue m_catalogue;
+  std::map<std::string, io::LayerDefinition> m_stored;  // streamed results a later step reads
+  ScratchFolder m_scratch;
+  std::map<std::string, std::string> m_checksums;
+  nlohmann::json m_inputs = nlohmann::json::array();
+  nlohmann::json m_steps = nlohmann::json::array();
+  nlohmann::json m_outputs = nlohmann::json::array();
+  RunSummary m_summary;
+};
+
+}  // namespace
+
+RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
+  const Plan plan = make_plan(pipeline, registry);
+  io::OutputTarget target;
+  if (!options.output.empty()) {
+    target = output_target(options.output);
+  } else if (pipeline.output) {
+    target = *pipeline.output;
+  } else {
+    throw ConfigError("no output given", {}, "use -o FOLDER (or -o PG:\"dbname=…\"), or `output:` in the pipeline");
+  }
+  // The output is checked (and an existing one refused) before any input is read.
+  auto writer = file_system_errors_as(ErrorKind::output,
+                                      [&] { return io::open_result_writer(target, plan.outputs, options.overwrite); });
+  std::optional<tbb::global_control> thread_limit;
+  if (options.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
+  const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  return Run(pipeline, plan, *writer, progress).run(threads);
+}
+
+}  // namespace twinrisk::pipeline
