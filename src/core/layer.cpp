@@ -77,6 +77,16 @@ std::string to_display_string(const Value& value) {
   return std::visit(Visitor{}, value);
 }
 
+LayerSchema result_schema(std::string name, GeometryFamily geometry, std::string crs_wkt, std::vector<FieldDef> fields) {
+  LayerSchema schema;
+  schema.name = std::move(name);
+  schema.role = Role::result;
+  schema.geometry = geometry;
+  schema.crs_wkt = std::move(crs_wkt);
+  schema.fields = std::move(fields);
+  return schema;
+}
+
 std::optional<std::size_t> find_field(const std::vector<FieldDef>& fields, std::string_view name) {
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (fields[i].name == name) return i;

@@ -35,6 +35,7 @@ void FeatureSink::write_layer(const Layer& layer) {
 
 void RenamingSink::begin_layer(const LayerSchema& schema) {
   LayerSchema renamed = schema;
+  renamed.style = schema.style_name();
   renamed.name = m_prefix + schema.name;
   m_target.begin_layer(renamed);
 }

@@ -76,7 +76,7 @@ class PostgisWriter final : public ResultWriter, private FeatureSink {
   bool tables_alongside_layers() const override { return false; }
 
   void write_table(const Table& table) override {
-    create_layer(LayerSchema{table.name, Role::result, GeometryFamily::none, {}, table.columns});
+    create_layer(result_schema(table.name, GeometryFamily::none, {}, table.columns));
     for (const auto& row : table.rows) {
       OGRFeature feature(m_layer->GetLayerDefn());
       for (std::size_t c = 0; c < row.size(); ++c) set_field(feature, static_cast<int>(c), row[c]);

@@ -147,10 +147,11 @@ class PinnedDate {
 };
 
 // QGIS reads a layer's default style from the GeoPackage's layer_styles table.
-void write_layer_styles(GDALDataset& dataset, const fs::path& path, const std::vector<std::string>& layers) {
+void write_layer_styles(GDALDataset& dataset, const fs::path& path,
+                        const std::vector<std::pair<std::string, std::string>>& layers) {
   std::vector<std::pair<const std::string*, std::string_view>> styled;
-  for (const auto& layer : layers) {
-    if (auto qml = qgis_style(layer); !qml.empty()) styled.emplace_back(&layer, qml);
+  for (const auto& [layer, style] : layers) {
+    if (auto qml = qgis_style(style); !qml.empty()) styled.emplace_back(&layer, qml);
   }
   if (styled.empty()) return;
   OGRLayer* table = dataset.CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
@@ -216,6 +217,7 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
   }
   if (m_dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "start transaction");
   m_layer_names.push_back(schema.name);
+  m_styles.emplace_back(schema.name, schema.style_name());
   m_counts[schema.name] = 0;
 }
 
@@ -266,7 +268,7 @@ std::int64_t GeoPackageWriter::count(const std::string& layer) const {
 void GeoPackageWriter::close() {
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   const PinnedDate date;
-  write_layer_styles(*m_dataset, m_path, m_layer_names);
+  write_layer_styles(*m_dataset, m_path, m_styles);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   CPLErrorReset();
   m_dataset.reset();

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "twinrisk/core/spatial_index.hpp"
@@ -10,16 +12,24 @@
 namespace twinrisk::ops {
 namespace {
 
-// The overlay's fields follow the input's; a name taken already gets "_2" (as QGIS does).
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// The input's fields, then the overlay's, then area_m2. A name already taken gets "_2" on the
+// overlay's side (as QGIS does) and "_1" on the input's side where it is our own area_m2. Names
+// compare without case: GeoPackage (SQLite) and PostgreSQL columns do.
 std::vector<FieldDef> output_fields(const LayerSchema& input, const LayerSchema& overlay) {
-  std::vector<FieldDef> fields = input.fields;
-  std::set<std::string> taken;
-  for (const auto& field : fields) taken.insert(field.name);
-  for (auto field : overlay.fields) {
-    while (taken.count(field.name)) field.name += "_2";
-    taken.insert(field.name);
-    fields.push_back(field);
-  }
+  std::set<std::string> taken = {"area_m2", "fid", "geom"};
+  auto claim = [&](FieldDef field, const char* suffix) {
+    while (taken.count(lower(field.name))) field.name += suffix;
+    taken.insert(lower(field.name));
+    return field;
+  };
+  std::vector<FieldDef> fields;
+  for (const auto& field : input.fields) fields.push_back(claim(field, "_1"));
+  for (const auto& field : overlay.fields) fields.push_back(claim(field, "_2"));
   fields.push_back({"area_m2", FieldType::real});
   return fields;
 }
@@ -73,7 +83,8 @@ std::vector<ParamSpec> intersection_parameters() {
 std::vector<OutputSpec> intersection_outputs() {
   return {{"intersection", OutputKind::layer, GeometryFamily::polygon,
            "One feature per overlapping pair of input and overlay polygons, with the fields of both "
-           "(overlay fields renamed with _2 where the name is taken) and area_m2",
+           "(overlay fields renamed with _2 where the name is taken; an input field named area_m2, fid or geom "
+           "gets _1) and area_m2, the piece's area",
            {}}};
 }
 
@@ -96,8 +107,8 @@ StepOutput Intersection::run(const StepInput& input, Progress&) const {
   const Layer& b = input.layer("overlay");
   FeatureSink& sink = *input.sink;
   const SpatialIndex index(b);
-  const LayerSchema schema{"intersection", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt,
-                           output_fields(a.schema(), b)};
+  const auto schema = result_schema("intersection", GeometryFamily::polygon, input.analysis_crs_wkt,
+                                    output_fields(a.schema(), b));
   sink.begin_layer(schema);
   std::int64_t fid = 0, input_features = 0;
   for (auto batch = a.next_batch(kBatchSize); !batch.empty(); batch = a.next_batch(kBatchSize)) {

@@ -135,8 +135,8 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   }
 
   // 2. Assemble layers and tables in zone order, so output never depends on thread timing.
-  Layer zone_layer{{"zones", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kZoneFields}, {}};
-  Layer part_layer{{"zone_parts", Role::result, GeometryFamily::polygon, input.analysis_crs_wkt, kPartFields}, {}};
+  Layer zone_layer{result_schema("zones", GeometryFamily::polygon, input.analysis_crs_wkt, kZoneFields), {}};
+  Layer part_layer{result_schema("zone_parts", GeometryFamily::polygon, input.analysis_crs_wkt, kPartFields), {}};
   struct ClassTotals {
     std::int64_t zones = 0, cross_border = 0, cross_national = 0;
     double area = 0, cross_border_area = 0, cross_national_area = 0, outside_area = 0;

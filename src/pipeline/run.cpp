@@ -404,10 +404,10 @@ class Run {
                          [&](const auto& out) { return out.consumed && out.name == name; });
     };
     for (auto& layer : output.layers) {
-      if (consumed(layer.name)) m_catalogue.add(layer.name, std::move(layer));
+      if (std::string name = layer.name; consumed(name)) m_catalogue.add(std::move(name), std::move(layer));
     }
     for (auto& table : output.tables) {
-      if (consumed(table.name)) m_catalogue.add(table.name, std::move(table));
+      if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), std::move(table));
     }
     if (!scratch) return;
     for (const auto& name : scratch->layer_names()) {

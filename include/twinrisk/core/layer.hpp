@@ -64,9 +64,15 @@ struct LayerSchema {
   GeometryFamily geometry = GeometryFamily::polygon;
   std::string crs_wkt;
   std::vector<FieldDef> fields;
+  // The output whose style it takes (styles/<style>.qml): `zones` for hq100_zones. Empty: its name.
+  std::string style;
 
   std::optional<std::size_t> field_index(std::string_view field) const { return find_field(fields, field); }
+  const std::string& style_name() const { return style.empty() ? name : style; }
 };
+
+// The schema of a result layer a step makes.
+LayerSchema result_schema(std::string name, GeometryFamily geometry, std::string crs_wkt, std::vector<FieldDef> fields);
 
 struct Feature {
   std::int64_t fid = 0;  // the source's feature id, kept for messages and provenance

@@ -67,6 +67,7 @@ class GeoPackageWriter final : public FeatureSink {
   OGRLayer* m_layer = nullptr;
   LayerSchema m_schema;
   std::vector<std::string> m_layer_names;
+  std::vector<std::pair<std::string, std::string>> m_styles;  // layer → the style it takes
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;
 };
