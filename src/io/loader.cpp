@@ -102,15 +102,15 @@ class OpenLayer {
   OGRLayer& layer() { return *m_layer; }
   GDALDataset& dataset() { return *m_dataset; }
 
-  // The number of features without reading them: stored counts (GeoPackage, shapefile), the
-  // planner's estimate for a PostgreSQL table, a count of a local file; -1 when only a scan
-  // of a database table would tell.
-  std::int64_t feature_count() {
-    if (m_layer->TestCapability(OLCFastFeatureCount)) return m_layer->GetFeatureCount(TRUE);
+  // The number of features without reading them: a PostgreSQL table's planner estimate (GDAL
+  // would run count(*), a full scan), counts the format stores (GeoPackage, shapefile), or — when
+  // `count_local_files` — a count of a local file; -1 when none of these is available.
+  std::int64_t feature_count(bool count_local_files) {
     const std::string driver = m_dataset->GetDriverName();
     if (driver == "PostgreSQL") return postgres_estimate();
     if (driver == "MySQL" || driver == "MSSQLSpatial" || driver == "OCI" || driver == "ODBC") return -1;
-    return m_layer->GetFeatureCount(TRUE);
+    if (m_layer->TestCapability(OLCFastFeatureCount)) return m_layer->GetFeatureCount(TRUE);
+    return count_local_files ? m_layer->GetFeatureCount(TRUE) : -1;
   }
 
   std::vector<std::string> layer_names() const {
@@ -446,7 +446,7 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
   bind_fields(definition, open.layer(), info.fields);
-  info.feature_count = open.feature_count();
+  info.feature_count = open.feature_count(true);
   if (info.kind == EntryKind::table) return info;  // geometry, if any, is not needed
 
   const auto family = definition.geometry.value_or(role_spec(definition.role).geometry);
@@ -493,7 +493,7 @@ Table load_table(const LayerDefinition& definition, LoadReport& report) {
 }
 
 struct LayerReader::Impl {
-  const LayerDefinition& definition;
+  const LayerDefinition definition;  // a copy: the reader may outlive the caller's definition
   OpenLayer open;
   std::vector<FieldBinding> bindings;
   std::unique_ptr<OGRCoordinateTransformation> transform;
@@ -503,7 +503,8 @@ struct LayerReader::Impl {
   bool exhausted = false;
 
   Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p)
-      : definition(d), open(d), bindings(bind_fields(d, open.layer(), open.field_names())), progress(p) {
+      : definition(d), open(definition), bindings(bind_fields(definition, open.layer(), open.field_names())),
+        progress(p) {
     OGRLayer& source = open.layer();
     const auto source_crs = open.crs();
     OGRSpatialReference target;
@@ -527,7 +528,7 @@ struct LayerReader::Impl {
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
-    const auto expected = source.GetFeatureCount(FALSE);  // -1 unless the source knows it
+    const auto expected = open.feature_count(false);
     source.ResetReading();
     progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
   }

@@ -143,17 +143,16 @@ class PostgisWriter final : public ResultWriter, private FeatureSink {
 
   void create_layer(const LayerSchema& schema) {
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
-    if (m_existing.count(schema.name)) {
-      execute(fmt::format("DROP TABLE IF EXISTS {}.{} CASCADE", sql_identifier(m_schema), sql_identifier(schema.name)));
-    }
     OGRSpatialReference crs;
     if (!schema.crs_wkt.empty()) {
       crs.importFromWkt(schema.crs_wkt.c_str());
       crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
     }
     const std::string schema_option = "SCHEMA=" + m_schema;
+    // An existing table is dropped by GDAL inside the transaction, so a failure brings it back.
+    const char* replace = m_existing.count(schema.name) ? "OVERWRITE=YES" : nullptr;
     const char* options[] = {schema_option.c_str(), "GEOMETRY_NAME=geom", "FID=fid", "LAUNDER=NO",
-                             "SPATIAL_INDEX=GIST", nullptr};
+                             "SPATIAL_INDEX=GIST", replace, nullptr};
     m_layer = m_dataset->CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
                                      ogr_type(schema.geometry), const_cast<char**>(options));
     if (!m_layer) failure(fmt::format("create table {}", schema.name));

@@ -270,14 +270,18 @@ class Run {
           continue;
         }
         if (auto stored = m_stored.find(key); stored != m_stored.end()) {
+          // Read back in the role of this use, so that its fields are checked as an input's are.
+          auto use = stored->second.used_as(spec.role);
+          if (role_spec(use.role).geometry != GeometryFamily::any) use.geometry.reset();
+          use.origin = step.call->origin;
           if (spec.streamable) {
-            auto reader = std::make_unique<io::LayerReader>(stored->second, m_crs_wkt, m_progress);
+            auto reader = std::make_unique<io::LayerReader>(use, m_crs_wkt, m_progress);
             bound.input.sources[spec.name].push_back(reader.get());
             bound.sources.push_back(std::move(reader));
             continue;
           }
           io::LoadReport ignored;
-          bound.reloaded.push_back(std::make_unique<Layer>(io::load_layer(stored->second, m_crs_wkt, ignored, m_progress)));
+          bound.reloaded.push_back(std::make_unique<Layer>(io::load_layer(use, m_crs_wkt, ignored, m_progress)));
           bound.input.layers[spec.name].push_back(bound.reloaded.back().get());
           continue;
         }

@@ -121,6 +121,31 @@ info)
   run 3 info "$tmp/nothing.gpkg"
   stderr_has "nothing.gpkg"
   ;;
+info-raster)
+  # gdalinfo layers/demo/meuse_dem_idw40m.tif: Size is 90, 115; Amersfoort / RD New (EPSG:28992);
+  # Pixel Size = (40,-40); Origin = (178300,334000); Band 1 Type=Float32, NoData Value=-9999.
+  run 0 info "$data/../../layers/demo/meuse_dem_idw40m.tif"
+  stdout_has "raster: 90 x 115 cells, 1 band, CRS EPSG:28992 (Amersfoort / RD New)"
+  stdout_has "resolution: 40 x 40, origin 178300, 334000"
+  stdout_has "band 1: Float32, nodata -9999"
+  run 0 info "$data/../../layers/demo/meuse_dem_idw40m.tif" --json
+  $py -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['kind']=='raster' and d['width']==90 and d['bands'][0]['nodata']==-9999, d" "$tmp/out" \
+    || fail "raster JSON"
+  ;;
+file-system-errors)
+  # A path the file system refuses (a name longer than NAME_MAX) is the input's or the output's
+  # problem, named by its path: exit 3 or 4, never an internal error.
+  long=$(printf 'x%.0s' $(seq 300))
+  sed "s#../towns.geojson#$tmp/$long/towns.geojson#" "$data/pipelines/ok.yaml" >"$tmp/p.yaml"
+  sed -i "s#../flood.geojson#$data/flood.geojson#" "$tmp/p.yaml"
+  run 3 run "$tmp/p.yaml" -o "$tmp/o"
+  stderr_has "File name too long"
+  stderr_has "$long"
+  grep -q "internal error" "$tmp/err" && fail "reported as an internal error"
+  run 4 run "$data/pipelines/ok.yaml" -o "$tmp/$long/o"
+  stderr_has "File name too long"
+  grep -q "internal error" "$tmp/err" && fail "reported as an internal error"
+  ;;
 usage)
   run 0 --version
   stdout_has "GDAL"
