@@ -99,6 +99,8 @@ std::string render_page(const json& algorithm, const json& registry) {
     }
   }
   out << " -o DIR [--overwrite] [--analysis-crs CRS] [--threads N]\n```\n\n";
+  out << "`-o` also takes a PostGIS database, `PG:\"dbname=… active_schema=NAME\"`: every layer and table is "
+         "written in one transaction.\n\n";
   out << fmt::format("In QGIS: Processing Toolbox → twinrisk → {} → {} (`twinrisk:{}`), or\n"
                      "`qgis_process.bin run twinrisk:{} -- PARAMETER=VALUE …` with the parameter names below.\n\n",
                      algorithm.value("group", std::string()), algorithm.value("title", id), id, id);
@@ -107,8 +109,9 @@ std::string render_page(const json& algorithm, const json& registry) {
   parameter_rows(out, algorithm["parameters"], false);
   bool any_layer = false;
   for (const auto& p : algorithm["parameters"]) {
-    if (p.value("type", std::string()) != "layer") continue;
-    if (!any_layer) out << "\n### Layer parameters\n\n";
+    const auto type = p.value("type", std::string());
+    if (type != "layer" && type != "table") continue;
+    if (!any_layer) out << "\n### Layer and table parameters\n\n";
     any_layer = true;
     const auto& fields = p["role_fields"];
     const auto& flags = p["cli_layer_options"];
@@ -127,8 +130,9 @@ std::string render_page(const json& algorithm, const json& registry) {
                          "used. In QGIS: one field parameter per role field, named `{}_ROLE_FIELD_field`. ",
                          list(fields["required"]), list(fields["optional"]), text_of(flags["field"]), name);
     }
-    out << fmt::format("Other options: `{} NAME`, `{} SQL`, `{} CRS`.\n", text_of(flags["layer"]),
-                       text_of(flags["where"]), text_of(flags["crs"]));
+    out << fmt::format("Other options: `{} NAME`, `{} SQL`{}.{}\n", text_of(flags["layer"]), text_of(flags["where"]),
+                       flags.contains("crs") ? fmt::format(", `{} CRS`", text_of(flags["crs"])) : "",
+                       p.value("multiple", false) ? " Takes a list: repeat the option, or `[a, b]` in a pipeline." : "");
   }
 
   out << "\n## Common parameters\n\n";
@@ -137,12 +141,13 @@ std::string render_page(const json& algorithm, const json& registry) {
   out << "\n## Outputs\n\n";
   for (const auto& output : algorithm["outputs"]) {
     const auto name = output.value("name", std::string());
-    const bool layer = output.value("kind", std::string()) == "layer";
-    out << fmt::format("### {}\n\n{} — {}\n\n", name,
-                       layer ? fmt::format("layer `{}` in `twinrisk.gpkg` ({})", name,
-                                           output.value("geometry", std::string()))
-                             : fmt::format("table `tables/{}.csv`", name),
-                       output.value("description", std::string()));
+    const auto kind = output.value("kind", std::string());
+    const auto where = kind == "layer" ? fmt::format("layer `{}` in `twinrisk.gpkg` ({})", name,
+                                                      output.value("geometry", std::string()))
+                       : kind == "table" ? fmt::format("table `tables/{}.csv`", name)
+                                         : fmt::format("file `{}`", name);
+    out << fmt::format("### {}\n\n{} — {}\n\n", name, where, output.value("description", std::string()));
+    if (kind == "file") continue;
     out << "| Field | Type |\n|---|---|\n";
     for (const auto& field : output["fields"]) {
       out << fmt::format("| `{}` | {} |\n", field.value("name", std::string()), field.value("type", std::string()));

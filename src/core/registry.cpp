@@ -317,7 +317,8 @@ nlohmann::json Registry::describe() const {
       {{"name", "analysis_crs"}, {"type", "crs"}, {"default", "auto"}, {"cli_flag", "--analysis-crs"},
        {"description", "CRS of the analysis; 'auto' is a Lambert azimuthal equal-area projection centred on the data"}},
       {{"name", "output"}, {"type", "folder"}, {"default", nullptr}, {"cli_flag", "--output"},
-       {"description", "folder receiving twinrisk.gpkg, tables/*.csv and manifest.json"}},
+       {"description", "folder receiving twinrisk.gpkg, tables/*.csv and manifest.json; on the command line also "
+                       "a PostGIS database, PG:\"dbname=… active_schema=NAME\""}},
       {{"name", "overwrite"}, {"type", "boolean"}, {"default", false}, {"cli_flag", "--overwrite"},
        {"description", "replace outputs that already exist in the folder"}},
       {{"name", "threads"}, {"type", "integer"}, {"default", 0}, {"cli_flag", "--threads"},
