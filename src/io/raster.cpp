@@ -159,6 +159,11 @@ std::vector<std::optional<double>> RasterSource::values_at(std::span<const Cell>
   return result;
 }
 
+std::size_t RasterSource::open_handles() const {
+  std::lock_guard lock(m_handles->mutex);
+  return m_handles->by_thread.size();
+}
+
 int RasterSource::strip_rows(int cols, std::size_t max_cells) const {
   const std::size_t width = static_cast<std::size_t>(std::max(1, cols));
   const int fit = static_cast<int>(std::clamp<std::size_t>(max_cells / width, 1, static_cast<std::size_t>(m_info.grid.height)));

@@ -59,6 +59,9 @@ class RasterSource {
   // block height, at most ~`max_cells` cells (at least one block row).
   int strip_rows(int cols, std::size_t max_cells = std::size_t{1} << 20) const;
 
+  // Dataset handles open now: one per thread that has read (the opening thread's included).
+  std::size_t open_handles() const;
+
  private:
   struct Handles;
   RasterInfo m_info;

@@ -10,6 +10,8 @@
 #include <cmath>
 #include <fstream>
 #include <limits>
+#include <latch>
+#include <thread>
 
 #include "twinrisk/core/error.hpp"
 #include "../test_support.hpp"
@@ -20,6 +22,7 @@ namespace {
 
 using test::RasterSpec;
 using test::rectangle;
+using io::RasterWindow;
 
 constexpr double kNoData = -9999;
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -132,16 +135,30 @@ TEST_F(ZonalStatsTest, DepthsOutsideEveryBandAreUnbanded) {
 }
 
 TEST(ZonalStats, Float32NoDataThatDoubleCannotHoldExactly) {
-  // -3.4e38 is not a float: the file holds the nearest float, GDAL reports the double -3.4e38.
+  // -3.4e38 is not a float: the cells hold the nearest float, -3.3999999521443642e38. GTiff rounds
+  // its nodata to float itself, but a VRT reports the double -3.4e38, so the comparison must be
+  // made in single precision.
   test::TempDir dir;
   RasterSpec spec = depth3x3();
   spec.type = GDT_Float32;
-  spec.nodata = -3.4e38;
+  spec.nodata.reset();
   spec.values[5] = -3.4e38;
-  io::RasterSource raster(test::write_raster(dir / "f32.tif", spec));
+  const auto tif = test::write_raster(dir / "f32.tif", spec);
+  const auto vrt = (dir / "f32.vrt").string();
+  std::ofstream(vrt) << R"(<VRTDataset rasterXSize="3" rasterYSize="3">
+  <SRS>EPSG:3035</SRS>
+  <GeoTransform>0, 10, 0, 30, 0, -10</GeoTransform>
+  <VRTRasterBand dataType="Float32" band="1">
+    <NoDataValue>-3.4e38</NoDataValue>
+    <SimpleSource><SourceFilename relativeToVRT="1">f32.tif</SourceFilename><SourceBand>1</SourceBand></SimpleSource>
+  </VRTRasterBand>
+</VRTDataset>
+)";
+  io::RasterSource raster(vrt);
+  ASSERT_EQ(raster.info().nodata, -3.4e38);
   const auto s = zonal_stats(geos::from_wkt(rectangle(15, 10, 30, 20)).get(), raster, DepthBands::standard());
   EXPECT_NEAR(s.nodata, 2.0 / 3, 1e-12);
-  EXPECT_NEAR(s.mean.value(), 1.5, 1e-12);
+  EXPECT_NEAR(s.mean.value(), 1.5, 1e-6);
 }
 
 // A 100 × 80 raster with value(row, col) = row / 10 + col / 1000, tiled in 16 × 16 blocks, read in
@@ -208,6 +225,49 @@ TEST_F(BlockwiseTest, ThreadsReadThroughTheirOwnHandles) {
   for (std::size_t i = 0; i < rects.size(); ++i) {
     EXPECT_NEAR(means[i], expected_mean(rects[i], kWidth, kHeight), 1e-12) << "rectangle " << i;
   }
+}
+
+TEST_F(BlockwiseTest, EachThreadOpensItsOwnHandleOnce) {
+  RasterWindow values;
+  raster.read({0, 0, 4, 4}, values);
+  raster.read({4, 4, 4, 4}, values);
+  EXPECT_EQ(raster.open_handles(), 1u);  // the opening thread reuses its handle
+  // Two threads alive at once (a finished thread's id may be reused, and its handle with it).
+  std::latch both_read(2);
+  auto reader = [&] {
+    RasterWindow mine;
+    raster.read({0, 0, 4, 4}, mine);
+    raster.read({8, 8, 4, 4}, mine);
+    EXPECT_DOUBLE_EQ(mine.values[5], 0.9 + 0.009);  // row 9, col 9
+    both_read.arrive_and_wait();
+  };
+  std::thread first(reader), second(reader);
+  first.join();
+  second.join();
+  EXPECT_EQ(raster.open_handles(), 3u);
+}
+
+TEST(RasterSource, DatasetMaskMarksCellsWithoutValue) {
+  // No nodata value, but a per-dataset mask hides the centre cell (1.5 m).
+  test::TempDir dir;
+  RasterSpec spec = depth3x3();
+  spec.nodata.reset();
+  spec.values[5] = 7;  // a real value now
+  const auto path = test::write_raster(dir / "masked.tif", spec);
+  {
+    GDALDatasetUniquePtr dataset(GDALDataset::Open(path.c_str(), GDAL_OF_RASTER | GDAL_OF_UPDATE));
+    ASSERT_EQ(dataset->CreateMaskBand(GMF_PER_DATASET), CE_None);
+    std::vector<GByte> mask = {255, 255, 255, 255, 0, 255, 255, 255, 255};
+    ASSERT_EQ(dataset->GetRasterBand(1)->GetMaskBand()->RasterIO(GF_Write, 0, 0, 3, 3, mask.data(), 3, 3, GDT_Byte, 0, 0,
+                                                                 nullptr),
+              CE_None);
+  }
+  io::RasterSource raster(path);
+  EXPECT_TRUE(raster.info().has_mask);
+  // x 10..30, y 10..20: the masked centre cell and the 7 m cell.
+  const auto s = zonal_stats(geos::from_wkt(rectangle(10, 10, 30, 20)).get(), raster, DepthBands::standard());
+  EXPECT_NEAR(s.nodata, 0.5, 1e-12);
+  EXPECT_DOUBLE_EQ(s.mean.value(), 7);
 }
 
 // Bad rasters: each an InputError that names the file and says what to do.
