@@ -16,12 +16,12 @@ TEST(DepthPolygons, FourConnectedRegionsPerBand) {
   // x 0..30, y 0..30, 10 m cells; rows north to south, with the standard bands' index:
   //   0.2 (0)  0.4 (0)  0.6 (1)
   //   0.8 (1)  1.5 (2)  nodata
-  //   2.5 (3)  0 (dry)  3.0 (3)
+  //   2.5 (3)  0 (dry)  1.2 (2)
   test::TempDir dir;
   test::RasterSpec spec;
   spec.geotransform = {0, 10, 0, 30, 0, -10};
   spec.width = spec.height = 3;
-  spec.values = {0.2, 0.4, 0.6, 0.8, 1.5, -9999, 2.5, 0, 3.0};
+  spec.values = {0.2, 0.4, 0.6, 0.8, 1.5, -9999, 2.5, 0, 1.2};
   spec.nodata = -9999;
   io::RasterSource raster(test::write_raster(dir / "depth.tif", spec));
   const auto polygons = depth_band_polygons(raster, DepthBands::standard());
@@ -33,10 +33,10 @@ TEST(DepthPolygons, FourConnectedRegionsPerBand) {
     count[p.band] += 1;
     area[p.band] += geos::area(p.polygon.get());
   }
-  // Band 0: the two north-west cells joined; band 1: two cells touching no edge; band 2: one
-  // cell; band 3: two cells apart (the dry cell between them).
-  EXPECT_EQ(count, (std::map<std::size_t, int>{{0, 1}, {1, 2}, {2, 1}, {3, 2}}));
-  EXPECT_EQ(area, (std::map<std::size_t, double>{{0, 200}, {1, 200}, {2, 100}, {3, 200}}));
+  // Band 0: the two north-west cells joined; band 1: two cells apart; band 2: two cells touching
+  // only at a corner, so two polygons (4-connected); band 3: one cell.
+  EXPECT_EQ(count, (std::map<std::size_t, int>{{0, 1}, {1, 2}, {2, 2}, {3, 1}}));
+  EXPECT_EQ(area, (std::map<std::size_t, double>{{0, 200}, {1, 200}, {2, 200}, {3, 100}}));
   for (const auto& p : polygons) {
     if (p.band != 0) continue;
     const auto expected = geos::from_wkt(test::rectangle(0, 20, 20, 30));
