@@ -8,38 +8,51 @@
 
 namespace twinrisk::ops {
 
+namespace {
+constexpr double kSnap = 1e-12;  // of a cell's area
+}  // namespace
+
 double CoverageFractions::sum() const { return std::accumulate(values.begin(), values.end(), 0.0); }
 
 PolygonCoverage::PolygonCoverage(const GEOSGeometry* polygonal, const RasterGrid& grid) : m_grid(grid) {
+  struct Ring {
+    std::vector<geos::XY> points;
+    bool is_shell;
+  };
+  std::vector<Ring> rings;
   geos::Envelope envelope{std::numeric_limits<double>::infinity(), std::numeric_limits<double>::infinity(),
                           -std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
-  bool any = false;
   for (const GEOSGeometry* polygon : geos::polygon_views(polygonal)) {
-    const auto rings = geos::ring_views(polygon);
-    for (std::size_t i = 0; i < rings.size(); ++i) {
-      if (i == 0) {
-        // Holes lie inside the shell, so the shells' vertices bound the polygon.
-        for (const auto& p : geos::coordinates(rings[0])) {
-          envelope.min_x = std::min(envelope.min_x, p.x);
-          envelope.max_x = std::max(envelope.max_x, p.x);
-          envelope.min_y = std::min(envelope.min_y, p.y);
-          envelope.max_y = std::max(envelope.max_y, p.y);
-          any = true;
-        }
+    const auto views = geos::ring_views(polygon);
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      rings.push_back({geos::coordinates(views[i]), i == 0});
+      if (i > 0) continue;  // holes lie inside the shell, so the shells' vertices bound the polygon
+      for (const auto& p : rings.back().points) {
+        envelope.min_x = std::min(envelope.min_x, p.x);
+        envelope.max_x = std::max(envelope.max_x, p.x);
+        envelope.min_y = std::min(envelope.min_y, p.y);
+        envelope.max_y = std::max(envelope.max_y, p.y);
       }
-      add_ring(rings[i], i == 0);
     }
   }
+  if (rings.empty()) return;
+  m_window = cell_window(grid, envelope);
+  // Grid coordinates are kept relative to the window's first cell: small numbers round less, so
+  // pieces that should cancel along a row leave ~1e-15 instead of ~1e-12 (a 10k-cell raster).
+  m_origin_row = m_window.row;
+  m_origin_col = m_window.col;
+  for (const auto& ring : rings) add_ring(ring.points, ring.is_shell);
   std::sort(m_edges.begin(), m_edges.end(), [](const Edge& a, const Edge& b) { return a.v_min() < b.v_min(); });
-  if (any && !m_edges.empty()) m_window = cell_window(grid, envelope);
+  if (m_edges.empty()) m_window = {};
 }
 
-void PolygonCoverage::add_ring(const GEOSGeometry* ring, bool is_shell) {
-  const auto points = geos::coordinates(ring);
+void PolygonCoverage::add_ring(const std::vector<geos::XY>& points, bool is_shell) {
   if (points.size() < 4) return;  // not a ring with area
   std::vector<geos::XY> uv(points.size());
-  for (std::size_t i = 0; i < points.size(); ++i) uv[i] = {m_grid.u_of(points[i].x), m_grid.v_of(points[i].y)};
-  // Shoelace relative to the first vertex, which keeps the products small far from the grid's origin.
+  for (std::size_t i = 0; i < points.size(); ++i) {
+    uv[i] = {m_grid.u_of(points[i].x) - m_origin_col, m_grid.v_of(points[i].y) - m_origin_row};
+  }
+  // Shoelace relative to the first vertex, which keeps the products small.
   double twice_area = 0;
   for (std::size_t i = 1; i + 1 < uv.size(); ++i) {
     twice_area += (uv[i].x - uv[0].x) * (uv[i + 1].y - uv[0].y) - (uv[i + 1].x - uv[0].x) * (uv[i].y - uv[0].y);
@@ -174,8 +187,10 @@ void PolygonCoverage::fractions(const CellWindow& part, std::span<double> out) c
   const std::size_t cols = static_cast<std::size_t>(part.cols);
   thread_local std::vector<double> cover;
   cover.assign(static_cast<std::size_t>(part.rows) * (cols + 1), 0.0);
-  const Accumulator acc{part.row, part.row + part.rows, part.col, part.col + part.cols, cols, out.data(), cover.data()};
-  const double r0 = part.row, r1 = part.row + part.rows, c0 = part.col;
+  // In the edges' coordinates, relative to the window's first cell.
+  const int row0 = part.row - m_origin_row, col0 = part.col - m_origin_col;
+  const Accumulator acc{row0, row0 + part.rows, col0, col0 + part.cols, cols, out.data(), cover.data()};
+  const double r0 = row0, r1 = row0 + part.rows, c0 = col0;
   for (const Edge& e : m_edges) {
     if (e.v_min() >= r1) break;  // sorted by v_min: no later edge reaches the strip
     if (e.v_max() <= r0) continue;
@@ -189,7 +204,10 @@ void PolygonCoverage::fractions(const CellWindow& part, std::span<double> out) c
     const double* row_cover = cover.data() + r * (cols + 1);
     double carried = row_cover[cols];
     for (std::size_t c = cols; c-- > 0;) {
-      row_area[c] = std::clamp(row_area[c] + carried, 0.0, 1.0);
+      const double f = row_area[c] + carried;
+      // Rounding leaves ~1e-15 where pieces cancel; snapped, so an untouched cell is exactly 0
+      // (it must not count for max or for "cells touched") and an inside cell exactly 1.
+      row_area[c] = f < kSnap ? 0.0 : f > 1.0 - kSnap ? 1.0 : f;
       carried += row_cover[c];
     }
   }

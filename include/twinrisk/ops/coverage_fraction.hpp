@@ -43,7 +43,8 @@ class PolygonCoverage {
  public:
   // `polygonal`: a Polygon, MultiPolygon or a collection holding them (other members are ignored),
   // in the grid's CRS. Valid input is expected (overlapping parts would count twice; fractions are
-  // clamped to [0, 1]). Throws GeometryError when GEOS cannot read its coordinates.
+  // clamped to [0, 1]); fractions within 1e-12 of 0 or 1 are snapped to it, so a cell the polygon
+  // does not reach is exactly 0. Throws GeometryError when GEOS cannot read its coordinates.
   PolygonCoverage(const GEOSGeometry* polygonal, const RasterGrid& grid);
 
   // The grid cells the polygon's envelope touches (empty when it lies outside the raster).
@@ -64,10 +65,12 @@ class PolygonCoverage {
     double v_min() const { return v0 < v1 ? v0 : v1; }
     double v_max() const { return v0 < v1 ? v1 : v0; }
   };
-  void add_ring(const GEOSGeometry* ring, bool is_shell);
+  void add_ring(const std::vector<geos::XY>& points, bool is_shell);
 
   RasterGrid m_grid;
   CellWindow m_window;
+  int m_origin_row = 0;  // edges are in grid coordinates relative to this cell
+  int m_origin_col = 0;
   double m_area_cells = 0;
   std::vector<Edge> m_edges;  // sorted by v_min, so a strip scans only edges that can reach it
 };

@@ -141,6 +141,63 @@ TEST(Coverage, MatchesGeosIntersectionPerCell) {
   }
 }
 
+// A star across the north edge of a large raster far from its origin (EPSG:3035 coordinates):
+// where GEOS finds no area in a cell, the fraction is exactly 0. Rounding residue there (3.6e-15
+// before the fix) counted the cell for max: the zonal bench's max differed from exactextract's.
+TEST(Coverage, CellsThePolygonDoesNotReachAreExactlyZero) {
+  const RasterGrid grid = RasterGrid::from_geotransform({4000000, 10, 0, 3100000, 0, -10}, 10000, 10000, "test");
+  // Polygon 10200 of `twinrisk-zonal-bench generate --size 10000 --polygons 20000 --seed 1`, exact
+  // (ogr2ogr -f GeoJSON -lco SIGNIFICANT_FIGURES=17).
+  const std::string wkt =
+      "POLYGON((4076899.729753647 3101746.3632540475,4076985.102721742 3102046.6563356905,"
+      "4077152.79199289 3101738.4206874054,4077302.120964763 3102034.8285867944,"
+      "4077403.7720114137 3101753.48140753,4077610.1359470915 3101971.798962801,"
+      "4077763.0442293156 3101927.4058084376,4077824.2704323293 3101724.323866666,"
+      "4077957.6729993816 3101664.3720956543,4078030.2824877156 3101532.128383962,"
+      "4078060.0563461124 3101378.5406424766,4078057.23363611 3101224.4497777317,"
+      "4078608.8839016035 3101348.361726783,4078562.0589326136 3101140.649680247,"
+      "4078700.312138643 3100996.544154793,4078199.6781439446 3100773.37704654,"
+      "4078215.5616196925 3100654.08189653,4078604.0891195056 3100474.5829862133,"
+      "4078397.5344533445 3100357.412223224,4078403.264271344 3100197.4618658596,"
+      "4078296.469419117 3100081.459061966,4078059.5781437973 3100068.008132584,"
+      "4078195.1898795213 3099779.224113191,4078094.983431406 3099653.9844196043,"
+      "4078010.788882908 3099494.6322929543,4077736.68246823 3099649.088015787,"
+      "4077635.045608563 3099534.199220246,4077563.172748393 3099243.980651575,"
+      "4077335.3568437234 3099610.7087026276,4077214.433964108 3099408.5881682187,"
+      "4077060.0908814436 3099349.9840640402,4076897.692735468 3099334.764983262,"
+      "4076760.843656552 3099431.239178773,4076753.099873149 3099776.402203641,"
+      "4076527.349719315 3099634.052972849,4076391.837623918 3099694.7495386903,"
+      "4076150.8793532904 3099662.6123285005,4076046.8807879915 3099795.3386540106,"
+      "4076296.3382505383 3100144.7137944577,4076046.942410897 3100161.9245158047,"
+      "4076181.14239782 3100358.6624751016,4076094.904949937 3100465.7311826083,"
+      "4076016.768282929 3100588.196927603,4076083.2274127873 3100721.755314223,"
+      "4075963.612874769 3100868.471734374,4075726.087783471 3101080.7808263046,"
+      "4076053.061413148 3101138.321717865,4076058.164037407 3101295.97277855,"
+      "4076045.208818283 3101486.416573258,4076443.7633050717 3101346.1580940355,"
+      "4076280.725216636 3101703.508472076,4076389.8554307004 3101822.6083477666,"
+      "4076473.972266839 3102005.787696686,4076784.7046641856 3101691.1974397562,"
+      "4076899.729753647 3101746.3632540475))";
+  const auto polygon = geos::from_wkt(wkt);
+  const PolygonCoverage coverage(polygon.get(), grid);
+  const auto fractions = coverage.fractions();
+  ASSERT_EQ(fractions.window.row, 0);  // it does cross the north edge
+  int zeros = 0;
+  for (int r = fractions.window.row; r < fractions.window.row + fractions.window.rows; ++r) {
+    for (int c = fractions.window.col; c < fractions.window.col + fractions.window.cols; ++c) {
+      const double x0 = grid.x_min + c * grid.cell_width, y1 = grid.y_max - r * grid.cell_height;
+      const auto cell = geos::clip_by_rect(polygon.get(), {x0, y1 - grid.cell_height, x0 + grid.cell_width, y1});
+      const double expected = geos::area(cell.get()) / grid.cell_area();
+      if (expected == 0) {
+        EXPECT_EQ(fractions.at(r, c), 0.0) << "row " << r << ", col " << c;
+        ++zeros;
+      } else {
+        EXPECT_NEAR(fractions.at(r, c), expected, 1e-9) << "row " << r << ", col " << c;
+      }
+    }
+  }
+  EXPECT_GT(zeros, 1000);
+}
+
 TEST(Coverage, TriangleFractionsSumToItsAreaInCells) {
   // A thin sliver across many cells: Σ fractions · cell area = ½ |base × height|.
   const RasterGrid grid = RasterGrid::from_geotransform({0, 0.25, 0, 10, 0, -0.25}, 40, 40, "test");
