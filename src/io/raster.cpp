@@ -116,16 +116,15 @@ void RasterSource::read(const CellWindow& window, RasterWindow& out) const {
       throw InputError(fmt::format("cannot read the mask of band {}: {}", m_info.band, last_gdal_error("read error")),
                        context, "check the file with gdalinfo -checksum");
     }
-  } else {
-    std::fill(out.valid.begin(), out.valid.end(), 1);
   }
+  const bool has_mask = m_info.has_mask;
   const bool has_nodata = m_info.nodata.has_value();
   const double nodata = has_nodata ? *m_info.nodata : 0.0;
   const bool float32 = m_handles->float32;
   const float nodata32 = static_cast<float>(nodata);
   for (std::size_t i = 0; i < out.values.size(); ++i) {
     const double v = out.values[i];
-    bool ok = out.valid[i] != 0 && !std::isnan(v);
+    bool ok = (!has_mask || out.valid[i] != 0) && !std::isnan(v);
     if (ok && has_nodata) ok = float32 ? static_cast<float>(v) != nodata32 : v != nodata;
     out.valid[i] = ok ? 1 : 0;
   }

@@ -33,13 +33,6 @@ DepthBands::DepthBands(std::vector<double> edges, const std::string& parameter) 
 
 DepthBands DepthBands::standard() { return DepthBands({0.0, 0.5, 1.0, 2.0, std::numeric_limits<double>::infinity()}); }
 
-std::optional<std::size_t> DepthBands::band_of(double value) const {
-  // First edge greater than value; the band is the one before it.
-  const auto it = std::upper_bound(m_edges.begin(), m_edges.end(), value);
-  if (it == m_edges.begin() || it == m_edges.end()) return std::nullopt;
-  return static_cast<std::size_t>(it - m_edges.begin()) - 1;
-}
-
 std::string DepthBands::label(std::size_t band) const {
   const double upper = m_edges.at(band + 1);
   if (std::isinf(upper)) return fmt::format("{}+", m_edges[band]);

@@ -23,13 +23,14 @@ ZonalStats zonal_stats(const GEOSGeometry* polygonal, const io::RasterSource& ra
   std::optional<double> max_value;
 
   const int strip = raster.strip_rows(window.cols, max_strip_cells);
-  std::vector<double> fractions;
-  io::RasterWindow values;
+  // Per-thread buffers: a fresh vector per polygon would be zero-filled again for every polygon.
+  thread_local std::vector<double> fractions;
+  thread_local io::RasterWindow values;
   // Strips start on multiples of `strip` rows, so they line up with the band's blocks.
   for (int row = window.row / strip * strip; row < window.row + window.rows; row += strip) {
     const CellWindow part = intersect(window, {row, window.col, strip, window.cols});
     if (part.empty()) continue;
-    fractions.resize(part.size());
+    fractions.resize(part.size());  // overwritten by fractions()
     coverage.fractions(part, fractions);
     if (std::all_of(fractions.begin(), fractions.end(), [](double f) { return f == 0.0; })) continue;
     raster.read(part, values);

@@ -20,8 +20,15 @@ class DepthBands {
 
   std::size_t size() const { return m_edges.size() - 1; }
   const std::vector<double>& edges() const { return m_edges; }
-  // The band holding a flooded value, or nullopt when it falls in none.
-  std::optional<std::size_t> band_of(double value) const;
+  // The band holding a flooded value, or nullopt when it falls in none. Inline and linear: called
+  // once per flooded cell, and a handful of edges is scanned faster than binary-searched.
+  std::optional<std::size_t> band_of(double value) const {
+    if (!(value >= m_edges.front())) return std::nullopt;
+    for (std::size_t i = 1; i < m_edges.size(); ++i) {
+      if (value < m_edges[i]) return i - 1;
+    }
+    return std::nullopt;
+  }
   // "0-0.5", "0.5-1", "2+" (for an open last band).
   std::string label(std::size_t band) const;
 
