@@ -198,6 +198,17 @@ TEST(Coverage, CellsThePolygonDoesNotReachAreExactlyZero) {
   EXPECT_GT(zeros, 1000);
 }
 
+TEST(Coverage, DiamondLargerThanTheRasterCutsItsCorners) {
+  // 100 × 100 cells of 1 km, x and y −50..50 km; the diamond |x|/70 + |y|/100 ≤ 1 (km) leaves out
+  // of each corner the part above y = 100 − 100x/70 for x 35..50:
+  //   ∫₃₅⁵⁰ (100x/70 − 50) dx = [50x²/70 − 50x]₃₅⁵⁰ = 1125/7 km², four times: 4500/7.
+  const RasterGrid grid = RasterGrid::from_geotransform({-50000, 1000, 0, 50000, 0, -1000}, 100, 100, "test");
+  const PolygonCoverage coverage(
+      geos::from_wkt("POLYGON((0 -100000,70000 0,0 100000,-70000 0,0 -100000))").get(), grid);
+  EXPECT_NEAR(coverage.fractions().sum(), 10000 - 4500.0 / 7, 1e-8);
+  EXPECT_NEAR(coverage.area_cells(), 14000, 1e-8);  // ½ · 140 · 200 km²
+}
+
 TEST(Coverage, TriangleFractionsSumToItsAreaInCells) {
   // A thin sliver across many cells: Σ fractions · cell area = ½ |base × height|.
   const RasterGrid grid = RasterGrid::from_geotransform({0, 0.25, 0, 10, 0, -0.25}, 40, 40, "test");
