@@ -248,4 +248,64 @@ bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
   return checked_predicate(GEOSPreparedContains_r(context(), prepared, other), "contains") == 1;
 }
 
+// --- Coordinates and parts (issue 10 kernels).
+
+std::vector<XY> coordinates(const GEOSGeometry* line_or_ring) {
+  const GEOSCoordSequence* sequence = GEOSGeom_getCoordSeq_r(context(), line_or_ring);
+  if (!sequence) fail("coordinate sequence");
+  unsigned int size = 0;
+  if (!GEOSCoordSeq_getSize_r(context(), sequence, &size)) fail("coordinate sequence size");
+  std::vector<XY> out(size);
+  static_assert(sizeof(XY) == 2 * sizeof(double));
+  if (size > 0 && !GEOSCoordSeq_copyToBuffer_r(context(), sequence, &out.front().x, 0, 0)) fail("coordinate copy");
+  return out;
+}
+
+std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon) {
+  std::vector<const GEOSGeometry*> out;
+  if (type_id(polygon) != GEOS_POLYGON || is_empty(polygon)) return out;
+  const GEOSGeometry* shell = GEOSGetExteriorRing_r(context(), polygon);
+  if (!shell) fail("exterior ring");
+  out.push_back(shell);
+  const int holes = GEOSGetNumInteriorRings_r(context(), polygon);
+  if (holes < 0) fail("interior ring count");
+  for (int i = 0; i < holes; ++i) {
+    const GEOSGeometry* hole = GEOSGetInteriorRingN_r(context(), polygon, i);
+    if (!hole) fail("interior ring");
+    out.push_back(hole);
+  }
+  return out;
+}
+
+namespace {
+void collect_of_type(const GEOSGeometry* geometry, int wanted, std::vector<const GEOSGeometry*>& out) {
+  const int type = type_id(geometry);
+  if (type == wanted || (wanted == GEOS_LINESTRING && type == GEOS_LINEARRING)) {
+    if (!is_empty(geometry)) out.push_back(geometry);
+  } else if (type == GEOS_MULTIPOINT || type == GEOS_MULTILINESTRING || type == GEOS_MULTIPOLYGON ||
+             type == GEOS_GEOMETRYCOLLECTION) {
+    const int n = GEOSGetNumGeometries_r(context(), geometry);
+    for (int i = 0; i < n; ++i) collect_of_type(GEOSGetGeometryN_r(context(), geometry, i), wanted, out);
+  }
+}
+}  // namespace
+
+std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry) {
+  std::vector<const GEOSGeometry*> out;
+  collect_of_type(geometry, GEOS_LINESTRING, out);
+  return out;
+}
+
+std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry) {
+  std::vector<const GEOSGeometry*> out;
+  collect_of_type(geometry, GEOS_POINT, out);
+  return out;
+}
+
+double length(const GEOSGeometry* geometry) {
+  double value = 0;
+  if (!GEOSLength_r(context(), geometry, &value)) fail("length");
+  return value;
+}
+
 }  // namespace twinrisk::geos

@@ -71,4 +71,19 @@ bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other)
 bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 
+// --- Coordinates and parts, for kernels that walk vertices themselves (ops/coverage_fraction,
+// ops/measure, ops/raster_sampling). Appended for issue 10.
+struct XY {
+  double x = 0, y = 0;
+};
+// The vertices of a LineString or LinearRing, in order (Z and M dropped).
+std::vector<XY> coordinates(const GEOSGeometry* line_or_ring);
+// A polygon's rings without copying: the exterior first, then the holes; valid while it lives.
+std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon);
+// The LineStrings of any geometry (recursing into collections), without copying.
+std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
+// The Points of any geometry (recursing into collections), without copying.
+std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry);
+double length(const GEOSGeometry* geometry);
+
 }  // namespace twinrisk::geos
