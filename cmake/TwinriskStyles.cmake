@@ -9,6 +9,8 @@ file(GLOB TWINRISK_STYLE_FILES CONFIGURE_DEPENDS "${PROJECT_SOURCE_DIR}/styles/*
 list(SORT TWINRISK_STYLE_FILES)
 
 function(twinrisk_embed_style_sources target)
+  # The texts are read at configure time: an edited style must re-run it.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${TWINRISK_STYLE_FILES})
   set(entries "")
   foreach(yaml IN LISTS TWINRISK_STYLE_FILES)
     get_filename_component(layer "${yaml}" NAME_WE)

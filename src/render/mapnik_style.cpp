@@ -18,11 +18,16 @@ std::string dasharray(const std::vector<double>& dash_mm) {
   return out;
 }
 
-std::string line_symbolizer(const Symbol& s) {
+// A quarter of the polygon's mean width at most (see MapnikStyleOptions::px_per_map_unit).
+constexpr double kOutlineShareOfWidth = 0.25;
+
+std::string line_symbolizer(const Symbol& s, double px_per_map_unit = 0) {
   if (!s.stroke) return {};
+  std::string width = px(s.stroke_width_mm);
+  if (px_per_map_unit > 0) width = fmt::format("min({}, [_w] * {:.6g})", width, kOutlineShareOfWidth * px_per_map_unit);
   std::string out = fmt::format(
-      R"(<LineSymbolizer stroke="{}" stroke-width="{}" stroke-opacity="{}" stroke-linejoin="round" stroke-linecap="round")",
-      s.stroke->hex(), px(s.stroke_width_mm), s.stroke_opacity);
+      R"(<LineSymbolizer stroke="{}" stroke-width="{}" stroke-opacity="{}" stroke-linejoin="round" stroke-linecap="round" clip="true" simplify="0.1")",
+      s.stroke->hex(), width, s.stroke_opacity);
   if (!s.dash_mm.empty()) out += fmt::format(R"( stroke-dasharray="{}")", dasharray(s.dash_mm));
   return out + "/>";
 }
@@ -42,7 +47,7 @@ std::string symbolizers(const LayerStyle& style, const Symbol& s) {
     default: {
       std::string out;
       if (s.fill) {
-        out += fmt::format(R"(<PolygonSymbolizer fill="{}" fill-opacity="{}" gamma="1"/>)", s.fill->hex(), s.fill_opacity);
+        out += fmt::format(R"(<PolygonSymbolizer fill="{}" fill-opacity="{}" gamma="1" clip="true" simplify="0.1"/>)", s.fill->hex(), s.fill_opacity);
       }
       return out + line_symbolizer(s);
     }
@@ -58,7 +63,10 @@ std::string text_symbolizer(const LayerStyle& style, const MapnikStyleOptions& o
       placement = R"(placement="line" spacing="300" max-char-angle-delta="25" repeat-distance="200")";
       break;
     case GeometryFamily::point: placement = R"(placement="point" dy="-6")"; break;
-    default: placement = R"(placement="interior" wrap-width="70")"; break;
+    // Polygons are labelled at anchor points twinrisk computes per map (the centre of the largest
+    // circle in the part of the polygon that shows): Mapnik's "interior" placement uses the whole
+    // polygon, whose centre is often outside a zoomed frame.
+    default: placement = R"(placement="point" wrap-width="70")"; break;
   }
   return fmt::format(
       R"(<TextSymbolizer face-name="{}" size="{}" fill="{}" halo-fill="{}" halo-radius="{}" {} margin="3" )"
@@ -86,15 +94,12 @@ std::string mapnik_styles(const LayerStyle& style, const std::vector<ClassRule>&
     out += fmt::format(R"(<Style name="{}">)", xml_escape(outline_style_name(style)));
     for (std::size_t k = 0; k < style.overlays.size(); ++k) {
       out += fmt::format(R"(<Rule name="{}"><Filter>[_o{}] = 1</Filter>{}</Rule>)", xml_escape(style.overlays[k].label), k,
-                         line_symbolizer(style.overlays[k].symbol));
+                         line_symbolizer(style.overlays[k].symbol, style.geometry == GeometryFamily::polygon ? options.px_per_map_unit : 0));
     }
     out += "</Style>\n";
   }
   if (style.label) {
     out += fmt::format(R"(<Style name="{}"><Rule>)", xml_escape(label_style_name(style)));
-    if (options.label_min_area > 0 && style.geometry == GeometryFamily::polygon) {
-      out += fmt::format("<Filter>[_a] &gt;= {:.6g}</Filter>", options.label_min_area);
-    }
     out += text_symbolizer(style, options) + "</Rule></Style>\n";
   }
   if (style.borders) {

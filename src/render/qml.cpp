@@ -27,20 +27,33 @@ std::string dash_text(const std::vector<double>& dash_mm) {
   return out;
 }
 
-// A data-defined property block; empty `expression` gives the empty collection QGIS writes itself.
-std::string data_defined(std::string_view property, const std::string& expression) {
-  std::string props = R"(<Option name="properties"/>)";
-  if (!expression.empty()) {
-    props = fmt::format(
-        R"(<Option name="properties" type="Map"><Option name="{}" type="Map"><Option name="active" type="bool" value="true"/>)"
-        R"({}<Option name="type" type="int" value="3"/></Option></Option>)",
-        property, option("expression", expression));
+// A data-defined property block; no properties gives the empty collection QGIS writes itself.
+std::string data_defined(const std::vector<std::pair<std::string_view, std::string>>& properties) {
+  std::string props;
+  for (const auto& [property, expression] : properties) {
+    if (expression.empty()) continue;
+    props += fmt::format(R"(<Option name="{}" type="Map"><Option name="active" type="bool" value="true"/>)"
+                         R"({}<Option name="type" type="int" value="3"/></Option>)",
+                         property, option("expression", expression));
   }
+  props = props.empty() ? std::string(R"(<Option name="properties"/>)")
+                        : fmt::format(R"(<Option name="properties" type="Map">{}</Option>)", props);
   return fmt::format(R"(<data_defined_properties><Option type="Map">{}{}{}</Option></data_defined_properties>)",
                      option("name", ""), props, option("type", "collection"));
 }
 
-std::string line_layer(const Symbol& s, int pass, const std::string& colour_expression = {}) {
+std::string data_defined(std::string_view property, const std::string& expression) {
+  return data_defined({{property, expression}});
+}
+
+// As the Mapnik style does: an outline no wider than a quarter of the polygon's mean width
+// (2 × area / perimeter) on paper, so thin zones keep their fill visible at small scales.
+std::string capped_width_expression(double width_mm) {
+  return fmt::format("min({}, 0.25 * 2 * area($geometry) / perimeter($geometry) * 1000 / @map_scale)", width_mm);
+}
+
+std::string line_layer(const Symbol& s, int pass, const std::string& colour_expression = {},
+                       const std::string& width_expression = {}) {
   const auto stroke = s.stroke.value_or(Colour{0, 0, 0});
   std::string options;
   options += option("capstyle", "round");
@@ -53,7 +66,7 @@ std::string line_layer(const Symbol& s, int pass, const std::string& colour_expr
   options += option("line_width_unit", "MM");
   options += option("use_custom_dash", s.dash_mm.empty() ? "0" : "1");
   return fmt::format(R"(<layer class="SimpleLine" enabled="1" locked="0" pass="{}"><Option type="Map">{}</Option>{}</layer>)",
-                     pass, options, data_defined("outlineColor", colour_expression));
+                     pass, options, data_defined({{"outlineColor", colour_expression}, {"outlineWidth", width_expression}}));
 }
 
 std::string fill_layer(const Symbol& s, int pass, const std::string& colour_expression = {}) {
@@ -101,11 +114,12 @@ std::string symbol(const LayerStyle& style, const Symbol& s, int name, int pass,
       break;
     default:
       type = "fill";
-      layers = outline_only ? line_layer(s, pass) : fill_layer(s, pass, colour_expression);
+      layers = outline_only ? line_layer(s, pass, {}, capped_width_expression(s.stroke_width_mm))
+                            : fill_layer(s, pass, colour_expression);
       break;
   }
   return fmt::format(R"(<symbol type="{}" name="{}" alpha="1" clip_to_extent="1" force_rhr="0">{}{}</symbol>)", type,
-                     name, data_defined("", {}), layers);
+                     name, data_defined({}), layers);
 }
 
 std::string qgis_text(std::string_view s) {
@@ -219,7 +233,7 @@ std::string document(const LayerStyle& style, const std::vector<ClassRule>& rule
     for (const auto& rule : rules) add_rule(rule_filter(style, rule, rules), rule.label, symbol(style, rule.symbol, n, pass++, false));
   }
   for (const auto& overlay : style.overlays) {
-    add_rule(overlay.when.qgis_expression(), overlay.label, symbol(style, overlay.symbol, n, pass++, true));
+    add_rule(overlay.qgis_expression(), overlay.label, symbol(style, overlay.symbol, n, pass++, true));
   }
   return fmt::format(
       "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"

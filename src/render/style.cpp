@@ -271,6 +271,23 @@ std::string Condition::qgis_expression() const {
   return {};
 }
 
+bool Overlay::matches(const Layer& layer, const Feature& feature) const {
+  return std::all_of(when.begin(), when.end(), [&](const Condition& condition) {
+    const auto field = layer.field_index(condition.field);
+    return field && condition.matches(feature.values[*field]);
+  });
+}
+
+std::string Overlay::qgis_expression() const {
+  if (when.size() == 1) return when.front().qgis_expression();
+  std::string out;
+  for (const auto& condition : when) {
+    if (!out.empty()) out += " AND ";
+    out += fmt::format("({})", condition.qgis_expression());
+  }
+  return out;
+}
+
 bool value_less(const std::string& a, const std::string& b) {
   const auto na = as_number(a), nb = as_number(b);
   if (na && nb) return *na < *nb || (*na == *nb && a < b);
@@ -283,7 +300,9 @@ bool value_less(const std::string& a, const std::string& b) {
 std::vector<std::pair<std::string, SourceLine>> LayerStyle::fields() const {
   std::vector<std::pair<std::string, SourceLine>> out;
   if (!classes.field.empty()) out.emplace_back(classes.field, classes.field_where);
-  for (const auto& overlay : overlays) out.emplace_back(overlay.when.field, overlay.when.where);
+  for (const auto& overlay : overlays) {
+    for (const auto& condition : overlay.when) out.emplace_back(condition.field, condition.where);
+  }
   if (label) out.emplace_back(label->field, label->field_where);
   if (borders) out.emplace_back(borders->by, borders->by_where);
   return out;
@@ -299,7 +318,7 @@ LayerStyle parse_style(std::string_view yaml, const std::string& source) {
     if (error.mark.line >= 0) context.line = error.mark.line + 1;
     throw ConfigError("not a valid YAML document: " + error.msg, context);
   }
-  check_keys(root, {"layer", "title", "geometry", "draw_order", "symbol", "classes", "outlines", "label", "borders"},
+  check_keys(root, {"layer", "title", "geometry", "draw_order", "context", "symbol", "classes", "outlines", "label", "borders"},
              source, "a style");
   LayerStyle style;
   style.source = source;
@@ -307,6 +326,7 @@ LayerStyle parse_style(std::string_view yaml, const std::string& source) {
   style.layer = text(root["layer"], source, "layer");
   style.title = root["title"] ? text(root["title"], source, "title") : style.layer;
   if (root["geometry"]) style.geometry = geometry_of(root["geometry"], source);
+  if (root["context"]) style.context = boolean(root["context"], source, "context");
   if (root["draw_order"]) style.draw_order = static_cast<int>(number(root["draw_order"], source, "draw_order", 0, 1000));
 
   Symbol base;
@@ -364,7 +384,12 @@ LayerStyle parse_style(std::string_view yaml, const std::string& source) {
       Overlay overlay;
       if (!entry["label"] || !entry["when"]) throw ConfigError("an outline needs a label and a when", at(source, entry));
       overlay.label = text(entry["label"], source, "label");
-      overlay.when = read_condition(entry["when"], source);
+      if (entry["when"].IsSequence()) {
+        for (const auto& condition : entry["when"]) overlay.when.push_back(read_condition(condition, source));
+        if (overlay.when.empty()) throw ConfigError("when needs at least one condition", at(source, entry["when"]));
+      } else {
+        overlay.when.push_back(read_condition(entry["when"], source));
+      }
       overlay.symbol.fill.reset();
       overlay.symbol.stroke = Colour{0, 0, 0};
       read_symbol(entry, overlay.symbol, source);

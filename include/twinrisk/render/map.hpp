@@ -68,6 +68,9 @@ class MapScene {
 
   // The envelope of everything drawn.
   geos::Envelope extent() const;
+  // What an overview shows by default: the envelope of the layers that are not context layers
+  // (LayerStyle::context), or of everything when there are only context layers.
+  geos::Envelope focus() const;
   const std::string& crs_wkt() const;
   // The CRS's name as PROJ gives it ("ETRS89-extended / LAEA Europe").
   const std::string& crs_name() const;
@@ -114,7 +117,8 @@ struct AtlasColumn {
   std::string field;   // a column of AtlasOptions::rows
   std::string header;  // printed; default: the field name
   double factor = 1;   // e.g. 1e-6 for m² → km², 100 for a share → %
-  int decimals = -1;   // -1: as the value comes (text, integer) or 2 for reals
+  int decimals = -1;   // -1: integers as they are; reals with one number of decimals per page, enough
+                       // for 3 significant digits of the smallest value (2 to 6)
 };
 
 struct AtlasOptions {
@@ -136,6 +140,9 @@ struct AtlasInfo {
   std::size_t pages = 0;
   std::vector<PageInfo> page_info;
 };
+
+// A layer's attributes as a table (no geometry), e.g. zone_parts as the rows beside each zone.
+Table attribute_table(const Layer& layer);
 
 // Writes a multi-page PDF: one page per selected index feature, the map zoomed to it and its
 // table rows beside it. ConfigError when a field named in the options does not exist; InputError

@@ -4,7 +4,9 @@
 // and classes match exactly as in classify() and in the QML, whatever the field's type:
 //   _c   the feature's class: index into the rules, in draw order
 //   _o0, _o1 …  1 when the feature matches outline k
-//   _l   the label text          _a   the feature's area in map units², for the label threshold
+//   _l   the label text          _a   the feature's area in map units²
+//   _w   a polygon's mean width (2 × area / perimeter) in map units
+// Polygon labels are drawn from a layer of anchor points that the map computes per frame.
 
 #include <string>
 #include <vector>
@@ -18,9 +20,11 @@ namespace twinrisk::render {
 double mm_to_px(double mm);
 
 struct MapnikStyleOptions {
-  // Label only polygons of at least this area (map units²); 0 labels all.
-  double label_min_area = 0;
   std::string font = "DejaVu Sans";
+  // Per map: Mapnik pixels (points) per map unit. When set, a polygon's outline is never wider than
+  // a quarter of the polygon's mean width (_w = 2 × area / perimeter), so at small scales a thin
+  // zone keeps its fill colour visible inside its outline. 0: outlines as the style says.
+  double px_per_map_unit = 0;
 };
 
 // Style names: "<layer>/fill", "<layer>/outlines", "<layer>/labels", "<layer>/borders".

@@ -78,10 +78,14 @@ struct Classification {
 };
 
 // Outlines drawn over every fill of the layer (e.g. zones shared across a border), in file order.
+// `when` is one condition or a list that must all hold.
 struct Overlay {
   std::string label;
-  Condition when;
+  std::vector<Condition> when;
   Symbol symbol;
+
+  bool matches(const Layer& layer, const Feature& feature) const;
+  std::string qgis_expression() const;
 };
 
 struct LabelStyle {
@@ -115,6 +119,9 @@ struct LayerStyle {
   std::vector<Overlay> overlays;
   std::optional<LabelStyle> label;
   std::optional<BorderStyle> borders;
+  // A context layer (municipalities, rivers) is drawn but does not widen a map's default extent,
+  // so the map centres on the results rather than on every municipality loaded.
+  bool context = false;
   std::string source;  // the file it was read from
 
   // Every field the style reads.
