@@ -32,10 +32,6 @@ SourceLine where_of(const std::string& file, const YAML::Node& node) {
   return where;
 }
 
-std::string where_text(const SourceLine& where) {
-  return where.line ? fmt::format("{}:{}", where.file, *where.line) : where.file;
-}
-
 std::string text(const YAML::Node& node, const std::string& file, std::string_view what) {
   if (!node.IsScalar()) throw ConfigError(fmt::format("{} must be a single value", what), at(file, node));
   return node.Scalar();
@@ -62,7 +58,7 @@ bool boolean(const YAML::Node& node, const std::string& file, std::string_view w
 }
 
 Colour colour(const YAML::Node& node, const std::string& file, std::string_view what) {
-  return Colour::parse(text(node, file, what), where_text(where_of(file, node)));
+  return Colour::parse(text(node, file, what), at(file, node));
 }
 
 constexpr std::array<std::string_view, 7> kSymbolKeys = {
@@ -196,7 +192,7 @@ std::string qgis_quote(std::string_view s) {
 
 // ---------------------------------------------------------------- colours and palettes
 
-Colour Colour::parse(std::string_view text, const std::string& where) {
+Colour Colour::parse(std::string_view text, const ErrorContext& where) {
   auto hex_digit = [](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -205,11 +201,7 @@ Colour Colour::parse(std::string_view text, const std::string& where) {
   };
   const bool shape_ok = (text.size() == 7 || text.size() == 4) && text[0] == '#' &&
                         std::all_of(text.begin() + 1, text.end(), [&](char c) { return hex_digit(c) >= 0; });
-  if (!shape_ok) {
-    ErrorContext context;
-    context.file = where;
-    throw ConfigError(fmt::format("'{}' is not a colour", text), context, "write it as #rrggbb, e.g. #2c7fb8");
-  }
+  if (!shape_ok) throw ConfigError(fmt::format("'{}' is not a colour", text), where, "write it as #rrggbb, e.g. #2c7fb8");
   Colour c;
   if (text.size() == 7) {
     c.r = static_cast<std::uint8_t>(hex_digit(text[1]) * 16 + hex_digit(text[2]));

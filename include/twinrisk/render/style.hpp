@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "twinrisk/core/error.hpp"
 #include "twinrisk/core/layer.hpp"
 
 namespace twinrisk::render {
@@ -17,8 +18,8 @@ namespace twinrisk::render {
 struct Colour {
   std::uint8_t r = 0, g = 0, b = 0;
 
-  // "#rrggbb" (or "#rgb"); throws ConfigError naming `where` otherwise.
-  static Colour parse(std::string_view text, const std::string& where = {});
+  // "#rrggbb" (or "#rgb"); throws ConfigError at `where` otherwise.
+  static Colour parse(std::string_view text, const ErrorContext& where = {});
   std::string hex() const;                 // "#rrggbb"
   std::string qgis() const;                // "r,g,b,255"
   bool operator==(const Colour&) const = default;
