@@ -63,16 +63,30 @@ int main(int argc, char** argv) {
     NullProgress progress;
     Clock clock, total;
     const auto gpkg = run_dir / "twinrisk.gpkg";
-    const auto crs = io::probe_source(result_layer(gpkg, "zones"), false).crs_wkt;
+    const bool has_zones = fs::exists(gpkg);  // a pipeline without steps (St. Louis) maps its inputs only
+    const auto pipeline = pipeline::load_pipeline(pipeline_file);
+    std::string crs;
+    if (has_zones) {
+      crs = io::probe_source(result_layer(gpkg, "zones"), false).crs_wkt;
+    } else {
+      std::vector<io::LonLatExtent> extents;
+      for (const auto& definition : pipeline.layers) {
+        if (auto e = io::probe_source(definition, true).extent) extents.push_back(*e);
+      }
+      crs = io::resolve_analysis_crs(pipeline.analysis_crs, extents);
+    }
     std::vector<Layer> layers;
     io::LoadReport report;
-    for (const auto& definition : pipeline::load_pipeline(pipeline_file).layers) {
+    for (const auto& definition : pipeline.layers) {
       if (definition.role == Role::municipalities || definition.role == Role::rivers) {
         layers.push_back(io::load_layer(definition, crs, report, progress));
       }
     }
-    layers.push_back(io::load_layer(result_layer(gpkg, "zones"), crs, report, progress));
-    const Layer zone_parts = io::load_layer(result_layer(gpkg, "zone_parts"), crs, report, progress);
+    Layer zone_parts;
+    if (has_zones) {
+      layers.push_back(io::load_layer(result_layer(gpkg, "zones"), crs, report, progress));
+      zone_parts = io::load_layer(result_layer(gpkg, "zone_parts"), crs, report, progress);
+    }
     std::cout << fmt::format("load            {:6.2f} s\n", clock.lap());
 
     std::vector<render::StyledLayer> styled;
@@ -88,6 +102,10 @@ int main(int argc, char** argv) {
       const auto info = render::render_overview(scene, overview, out / fmt::format("overview.{}", ext));
       std::cout << fmt::format("overview.{:3}    {:6.2f} s  scale 1:{:.0f}, bar {} = {:.1f} px\n", ext, clock.lap(),
                                info.scale_denominator, info.scale_bar_label, info.scale_bar_px);
+    }
+    if (!has_zones) {
+      std::cout << fmt::format("total           {:6.2f} s (no zones: no atlas)\n", total.lap());
+      return 0;
     }
     const Layer& zones = layers.back();
     const Table rows = render::attribute_table(zone_parts);
