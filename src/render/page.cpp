@@ -436,33 +436,41 @@ void draw_north_arrow(cairo_t* cr, double cx, double cy, double height, double a
 double draw_table(cairo_t* cr, double x, double y, double width, double max_height,
                   const std::vector<std::string>& headers, const std::vector<std::vector<std::string>>& rows,
                   const std::vector<bool>& numeric, const MapTexts& texts) {
-  const Font head{6.8, true};
-  const Font body{6.8};
   const double top = y;
   const std::size_t n = headers.size();
   if (n == 0) return 0;
   // Column widths: every cell on one line, headers too when there is room; else headers wrap at
-  // word breaks first (the spare width goes to the columns that want it), and only then does
-  // everything shrink.
+  // word breaks first (the spare width goes to the columns that want it); a table still too wide
+  // gets a smaller type (down to 5.4 pt) before anything is cut inside a word.
   const double pad = 4;
+  Font head{6.8, true};
+  Font body{6.8};
   std::vector<double> narrow(n, 0.0), wide(n, 0.0);
-  for (std::size_t c = 0; c < n; ++c) {
-    double cells = 0;
-    for (const auto& row : rows) cells = std::max(cells, text_width(cr, row[c], body));
-    double longest_word = 0;
-    std::size_t start = 0;
-    const auto& h = headers[c];
-    while (start <= h.size()) {
-      auto end = h.find(' ', start);
-      if (end == std::string::npos) end = h.size();
-      longest_word = std::max(longest_word, text_width(cr, h.substr(start, end - start), head));
-      start = end + 1;
-    }
-    narrow[c] = std::max(cells, longest_word) + pad;
-    wide[c] = std::max(cells, text_width(cr, h, head)) + pad;
-  }
   double sum_narrow = 0, sum_wide = 0;
-  for (std::size_t c = 0; c < n; ++c) sum_narrow += narrow[c], sum_wide += wide[c];
+  auto pieces = [](const std::string& s, std::string_view separators) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start <= s.size()) {
+      const auto stop = std::min(s.find_first_of(separators, start), s.size());
+      out.push_back(s.substr(start, stop - start));
+      start = stop + 1;
+    }
+    return out;
+  };
+  for (double size = 6.8; size >= 5.39; size -= 0.7) {
+    head.size_pt = body.size_pt = size;
+    sum_narrow = sum_wide = 0;
+    for (std::size_t c = 0; c < n; ++c) {
+      double cells = 0, longest_word = 0, longest_line = 0;
+      for (const auto& row : rows) cells = std::max(cells, text_width(cr, row[c], body));
+      for (const auto& word : pieces(headers[c], " \n")) longest_word = std::max(longest_word, text_width(cr, word, head));
+      for (const auto& line : pieces(headers[c], "\n")) longest_line = std::max(longest_line, text_width(cr, line, head));
+      narrow[c] = std::max(cells, longest_word) + pad;
+      wide[c] = std::max(cells, longest_line) + pad;
+      sum_narrow += narrow[c], sum_wide += wide[c];
+    }
+    if (sum_narrow <= width) break;
+  }
   std::vector<double> widths = wide;
   if (sum_wide > width) {
     const double spare = width - sum_narrow;
