@@ -190,11 +190,12 @@ int main(int argc, char** argv) {
     render::AtlasOptions atlas;
     atlas.index = &zones;
     atlas.where_field = "cross_border";
-    atlas.title = translations.joined("map.atlas_title", {}, " · ");
+    // Two languages: the page heading in the first, the same line in the second as its subtitle.
+    atlas.title = translations.text(0, "map.atlas_title");
     atlas.index_key = "zone_id";
     atlas.rows = &rows;
     atlas.rows_key = "zone_id";
-    auto header = [&](const char* key) { return translations.joined(key, {}, " / "); };
+    auto header = [&](const char* key) { return translations.joined(key, {}, "\n"); };  // a line per language
     atlas.columns = {{"municipality_name", header("atlas.municipality")},
                      {"country", header("atlas.country")},
                      {"area_m2", header("atlas.area_ha"), 1e-4, 2},
@@ -203,6 +204,7 @@ int main(int argc, char** argv) {
     atlas.max_pages = pages;
     atlas.texts = overview.texts;
     atlas.texts.title.clear();
+    if (translations.size() > 1) atlas.texts.subtitle = translations.text(1, "map.atlas_title");
     const auto info = render::render_atlas(scene, atlas, out / "atlas.pdf");
     std::cout << fmt::format("atlas           {:6.2f} s  ({} pages)\n", clock.lap(), info.pages);
     if (with_report) {

@@ -235,11 +235,13 @@ AtlasInfo render_atlas(const MapScene& scene, const AtlasOptions& options, const
   }
   std::vector<std::pair<std::string, std::size_t>> title_fields;
   static const std::regex placeholder(R"(\{([A-Za-z_][A-Za-z0-9_]*)\})");
-  for (std::sregex_iterator it(options.title.begin(), options.title.end(), placeholder), end; it != end; ++it) {
-    const auto name = (*it)[1].str();
-    const auto i = index.field_index(name);
-    if (!i) missing_field("title", name, index.name, index.fields);
-    title_fields.emplace_back(name, *i);
+  for (const std::string* text : {&options.title, &options.texts.subtitle}) {
+    for (std::sregex_iterator it(text->begin(), text->end(), placeholder), end; it != end; ++it) {
+      const auto name = (*it)[1].str();
+      const auto i = index.field_index(name);
+      if (!i) missing_field(text == &options.title ? "title" : "texts.subtitle", name, index.name, index.fields);
+      title_fields.emplace_back(name, *i);
+    }
   }
   std::optional<std::size_t> index_key, rows_key;
   std::vector<std::size_t> columns;
@@ -284,7 +286,7 @@ AtlasInfo render_atlas(const MapScene& scene, const AtlasOptions& options, const
     const auto& feature = index.features[pages[p]];
     std::vector<std::pair<std::string, std::string>> values;
     for (const auto& [name, i] : title_fields) values.emplace_back(name, to_display_string(feature.values[i]));
-    const double body_top = draw_title(cr, detail::fill_in(options.title, values), options.texts.subtitle, inner);
+    const double body_top = draw_title(cr, detail::fill_in(options.title, values), detail::fill_in(options.texts.subtitle, values), inner);
     const std::string page_text = detail::fill_in(options.texts.page, {{"page", std::to_string(p + 1)}, {"pages", std::to_string(pages.size())}});
     const double footer_top = draw_footer(cr, scene, options.texts, page_text, canvas.width_pt(), canvas.height_pt());
     const Frame f = layout(canvas.width_pt(), body_top, footer_top, 0.36);

@@ -36,8 +36,10 @@ std::string symbolizers(const LayerStyle& style, const Symbol& s) {
   switch (style.geometry) {
     case GeometryFamily::line: return line_symbolizer(s);
     case GeometryFamily::point: {
+      // Every facility is drawn (allow-overlap), and each claims its place, so labels drawn later
+      // keep off the markers rather than covering them.
       std::string out = fmt::format(
-          R"(<MarkersSymbolizer marker-type="ellipse" placement="point" width="{0}" height="{0}" allow-overlap="true" ignore-placement="true")",
+          R"(<MarkersSymbolizer marker-type="ellipse" placement="point" width="{0}" height="{0}" allow-overlap="true" ignore-placement="false")",
           px(s.marker_size_mm));
       out += fmt::format(R"( fill="{}" fill-opacity="{}")", s.fill ? s.fill->hex() : "#000000", s.fill ? s.fill_opacity : 0);
       if (s.stroke) out += fmt::format(R"( stroke="{}" stroke-width="{}" stroke-opacity="{}")", s.stroke->hex(), px(s.stroke_width_mm), s.stroke_opacity);

@@ -124,7 +124,7 @@ struct AtlasColumn {
 struct AtlasOptions {
   const Layer* index = nullptr;  // one page per feature (in the scene's CRS)
   std::string where_field;       // only features where this field is set and not 0/"0"/"" (empty: all)
-  std::string title = "{zone_id}";  // page heading; {field} is the index feature's value
+  std::string title = "{zone_id}";  // page heading; {field} is the index feature's value (also in texts.subtitle)
   std::string index_key;         // index field matched with rows_key to pick a page's rows
   const Table* rows = nullptr;   // the table beside the map (optional)
   std::string rows_key;

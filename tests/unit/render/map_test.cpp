@@ -318,6 +318,38 @@ TEST_F(Region, AtlasHasOnePagePerSelectedFeatureAndItsLegendFollowsTheView) {
   EXPECT_NE(page2.find("Town 3"), std::string::npos) << page2;
 }
 
+TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
+  Layer facilities;
+  facilities.name = "critical_facilities";
+  facilities.crs_wkt = crs;
+  facilities.geometry = GeometryFamily::point;
+  facilities.fields = {{"category", FieldType::string}};
+  facilities.features.push_back(Feature{1, geos::from_wkt("POINT(4005000 3005000)"), {Value("hospital")}});
+  facilities.features.push_back(Feature{2, geos::from_wkt("POINT(4015000 3005000)"), {Value("school")}});
+  Layer rivers;
+  rivers.name = "rivers";
+  rivers.role = Role::rivers;
+  rivers.crs_wkt = crs;
+  rivers.geometry = GeometryFamily::line;
+  rivers.fields = {{"name", FieldType::string}};
+  rivers.features.push_back(Feature{1, geos::from_wkt("LINESTRING(4000000 3001000, 4020000 3019000)"), {Value("Maas")}});
+  MapScene scene({{&towns, *builtin_style("municipalities")}, {&rivers, *builtin_style("rivers")},
+                  {&facilities, *builtin_style("critical_facilities")}});
+  TempDir dir;
+  OverviewOptions options;
+  options.extent = geos::Envelope{4000000, 3000000, 4020000, 3020000};
+  const auto info = render_overview(scene, options, dir / "map.png");
+  for (const char* entry : {"Critical facilities in hazard zones: hospital", "Critical facilities in hazard zones: school", "Rivers"}) {
+    EXPECT_NE(std::find(info.legend.begin(), info.legend.end(), entry), info.legend.end()) << entry;
+  }
+  // The hospital's marker is the first Okabe-Ito colour (categories in sorted order), at its place.
+  const Image image(dir / "map.png");
+  const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
+  const int x = static_cast<int>(info.frame_px.x + (4005000 - info.extent.min_x) * px_per_unit);
+  const int y = static_cast<int>(info.frame_px.y + (info.extent.max_y - 3005000) * px_per_unit);
+  EXPECT_EQ(image.at(x, y).hex(), "#e69f00");
+}
+
 // ---------------------------------------------------------------- bad input
 
 TEST_F(Region, StyleNamingAMissingFieldIsAConfigError) {
