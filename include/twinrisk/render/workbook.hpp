@@ -1,0 +1,30 @@
+#pragma once
+// tables.xlsx: every result table as one sheet, written with libxlsxwriter.
+//   - numbers are number cells, text is text (a text starting with = + - @ stays text, never a
+//     formula), NULL is an empty cell;
+//   - the header row names each column as in the CSV, with its unit: "area_m2 (m²)";
+//   - the header row is frozen and has an autofilter; columns are as wide as their content.
+// Values equal the CSVs' (io::write_csv) with two exceptions libxlsxwriter imposes: a real keeps
+// 16 significant digits (Debian's libxlsxwriter prints with %.16G, the CSV the shortest exact
+// form), and an empty text is an empty cell like NULL. An integer beyond ±2^53 (what a spreadsheet
+// number holds exactly) is written as text.
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "twinrisk/core/layer.hpp"
+
+namespace twinrisk::render {
+
+// Writes `file`. OutputError when it cannot be written; ConfigError for no tables.
+void write_workbook(const std::filesystem::path& file, const std::vector<const Table*>& tables);
+
+// The unit a column name carries by the house naming rule (area_m2, length_m, share_*), or "".
+std::string unit_of(std::string_view column);
+// The sheet name for a table: Excel's rules (≤ 31 characters, no []:*?/\) and unique among `taken`
+// (case-insensitively), which it is added to.
+std::string sheet_name(std::string_view table, std::vector<std::string>& taken);
+
+}  // namespace twinrisk::render

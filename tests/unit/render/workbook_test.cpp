@@ -1,0 +1,102 @@
+// tables.xlsx reopened with openpyxl (Debian's python3-openpyxl) and compared with the CSVs that
+// io::write_csv writes for the same tables: the CSV is the reference.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include "../test_support.hpp"
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/io/writers.hpp"
+#include "twinrisk/render/workbook.hpp"
+
+namespace twinrisk::render {
+namespace {
+
+using test::TempDir;
+
+int check(const std::filesystem::path& xlsx, const std::vector<std::filesystem::path>& csvs) {
+  std::string command = "/usr/bin/python3 " TWINRISK_SOURCE_DIR "/tests/unit/render/check_workbook.py '" + xlsx.string() + "'";
+  for (const auto& csv : csvs) command += " '" + csv.string() + "'";
+  const int status = std::system(command.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+Table summary() {
+  Table t;
+  t.name = "municipality_summary";
+  t.columns = {{"municipality_id", FieldType::string}, {"name", FieldType::string}, {"zones", FieldType::integer},
+               {"hazard_area_m2", FieldType::real}, {"share_of_municipality", FieldType::real}};
+  t.rows = {
+      {Value("M1"), Value("Köln"), Value(std::int64_t{3}), Value(1234567.891), Value(0.1 + 0.2)},
+      {Value("M2"), Value("Łódź, \"old town\""), Value(std::int64_t{0}), Value(0.0), Value(1.0 / 3.0)},
+      {Value("M3"), Value(), Value(std::int64_t{-7}), Value(6.02214076e23), Value(5e-324)},
+      // Text that a spreadsheet would otherwise run as a formula (CSV injection), or mangle.
+      {Value("=1+2"), Value("+SUM(A1:A2)"), Value(std::int64_t{9007199254740993}), Value(-1e-9), Value(std::nan(""))},
+      {Value("-2"), Value("@cmd"), Value(std::int64_t{1}), Value(12.5), Value(0.5)},
+      {Value("\tTAB"), Value("\rCR"), Value(std::int64_t{2}), Value(3.0), Value(0.25)},
+      {Value("line\nbreak"), Value("0042"), Value(std::int64_t{3}), Value(1e15 + 0.5), Value(0.75)},
+      {Value("_x000D_ written literally"), Value("a\x01b"), Value(std::int64_t{4}), Value(-0.0), Value(1.0)},
+  };
+  return t;
+}
+
+TEST(Workbook, ReopensWithValuesEqualToTheCsvs) {
+  TempDir dir;
+  const Table a = summary();
+  Table b;
+  b.name = "zone_summary";
+  b.columns = {{"class", FieldType::string}, {"zones", FieldType::integer}, {"area_m2", FieldType::real}};
+  for (int i = 0; i < 300; ++i) b.rows.push_back({Value(std::to_string(i % 3 + 1)), Value(std::int64_t{i}), Value(i * 1000.125)});
+  Table empty;
+  empty.name = "coverage_issues";
+  empty.columns = {{"issue", FieldType::string}, {"length_m", FieldType::real}};
+  for (const Table* t : std::vector<const Table*>{&a, &b, &empty}) io::write_csv(dir / (t->name + ".csv"), *t);
+  write_workbook(dir / "tables.xlsx", {&a, &b, &empty});
+  const int status = check(dir / "tables.xlsx", {dir / "municipality_summary.csv", dir / "zone_summary.csv", dir / "coverage_issues.csv"});
+  if (status == 77) GTEST_SKIP() << "python3-openpyxl is not installed";
+  EXPECT_EQ(status, 0);
+}
+
+TEST(Workbook, CheckerFindsAWrongValue) {  // the comparison can fail
+  TempDir dir;
+  Table t = summary();
+  io::write_csv(dir / "municipality_summary.csv", t);
+  t.rows[0][3] = Value(1234567.892);
+  write_workbook(dir / "tables.xlsx", {&t});
+  const int status = check(dir / "tables.xlsx", {dir / "municipality_summary.csv"});
+  if (status == 77) GTEST_SKIP();
+  EXPECT_EQ(status, 1);
+}
+
+TEST(Workbook, UnitsComeFromColumnNames) {
+  EXPECT_EQ(unit_of("area_m2"), "m²");
+  EXPECT_EQ(unit_of("outside_area_m2"), "m²");
+  EXPECT_EQ(unit_of("length_m"), "m");
+  EXPECT_EQ(unit_of("area_km2"), "km²");
+  EXPECT_EQ(unit_of("share_of_zone"), "0–1");
+  EXPECT_EQ(unit_of("zones"), "");
+  EXPECT_EQ(unit_of("n_municipalities"), "");
+  EXPECT_EQ(unit_of("name"), "");  // not "…m"
+}
+
+TEST(Workbook, SheetNamesFollowExcelsRules) {
+  std::vector<std::string> taken;
+  EXPECT_EQ(sheet_name("zones", taken), "zones");
+  EXPECT_EQ(sheet_name("ZONES", taken), "ZONES~2");  // Excel compares case-insensitively
+  EXPECT_EQ(sheet_name("a/b:c", taken), "a_b_c");
+  const auto long_name = sheet_name("hq100_restoration_by_municipality_and_reach", taken);
+  EXPECT_EQ(long_name, "hq100_restoration_by_municipali");
+  EXPECT_EQ(sheet_name("hq100_restoration_by_municipality_and_river", taken), "hq100_restoration_by_municipa~2");
+  EXPECT_EQ(sheet_name("History", taken), "table");
+}
+
+TEST(Workbook, NoTablesIsAConfigErrorAndAnUnwritableFileAnOutputError) {
+  EXPECT_THROW(write_workbook("/tmp/never.xlsx", {}), ConfigError);
+  const Table t = summary();
+  EXPECT_THROW(write_workbook("/nonexistent-folder/tables.xlsx", {&t}), OutputError);
+}
+
+}  // namespace
+}  // namespace twinrisk::render
