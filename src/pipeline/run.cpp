@@ -16,6 +16,7 @@
 #include "twinrisk/core/version.hpp"
 #include "twinrisk/io/writers.hpp"
 #include "twinrisk/pipeline/plan.hpp"
+#include "twinrisk/render/workbook.hpp"
 
 namespace twinrisk::pipeline {
 
@@ -164,9 +165,16 @@ class Run {
       : m_pipeline(pipeline), m_plan(plan), m_writer(writer), m_progress(progress),
         m_stages(plan.steps.size() + 2) {}
 
-  RunSummary run(int threads) {
-    const auto started = Clock::now();
-    const auto started_at = utc_now();
+  RunSummary run(int threads, const std::string& lang) {
+    m_started = Clock::now();
+    m_started_at = utc_now();
+    m_threads = threads;
+    m_lang = lang;
+    const auto& started = m_started;
+    const auto& started_at = m_started_at;
+    for (const auto& definition : m_pipeline.layers) {
+      if (!definition.attribution.empty()) m_attributions.emplace_back(definition.name, definition.attribution);
+    }
     const auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
     m_crs_wkt = probed.crs_wkt;
     const auto load_start = Clock::now();
@@ -178,6 +186,7 @@ class Run {
     file_system_errors_as(ErrorKind::output, [&] {
       m_progress.stage(m_stages - 1, m_stages);
       m_progress.start("write", 1);
+      write_workbook();
       m_writer.commit(manifest(started_at, threads,
                                {{"load_seconds", load_seconds}, {"write_seconds", seconds_since(write_start)},
                                 {"total_seconds", seconds_since(started)}}));
@@ -330,12 +339,19 @@ class Run {
     Bound bound;
     bound.input.analysis_crs_wkt = m_crs_wkt;
     bound.input.values = step.values;
+    if (!m_lang.empty() && bound.input.values.contains("lang") && !step.arguments.contains("lang")) {
+      bound.input.values["lang"] = m_lang;
+    }
     bound.input.sink = &sink;
+    bound.input.attributions = m_attributions;
+    bound.input.run_record = manifest(m_started_at, m_threads, {{"total_seconds", seconds_since(m_started)}});
+    std::set<std::string> staged;
     bound.input.stage_file = [&](const std::string& name) {
       const std::string path = prefixed_file(step.prefix, name);
       const bool declared = std::any_of(step.outputs.begin(), step.outputs.end(),
                                         [&](const auto& out) { return out.name == path; });
       if (!declared) throw Error(ErrorKind::internal, fmt::format("file output '{}' is not declared", name));
+      staged.insert(path);
       return file_system_errors_as(ErrorKind::output, [&] { return m_writer.stage_file(path); });
     };
     StepOutput output;
@@ -355,7 +371,7 @@ class Run {
     }
     if (scratch) scratch->close();
     write_results(step, output);
-    record(step, output, seconds_since(step_start));
+    record(step, output, staged, seconds_since(step_start));
     keep_for_later(step, output, scratch.get(), index);
     for (const auto& name : step.last_use) {
       m_catalogue.remove(name);
@@ -376,10 +392,13 @@ class Run {
       }
       sink.finish();
     });
-    for (auto& layer : output.layers) layer.name = step.prefix + layer.name;
+    for (auto& layer : output.layers) {
+      layer.style = layer.style_name();
+      layer.name = step.prefix + layer.name;
+    }
   }
 
-  void record(const PlannedStep& step, const StepOutput& output, double seconds) {
+  void record(const PlannedStep& step, const StepOutput& output, const std::set<std::string>& staged, double seconds) {
     const auto& call = *step.call;
     nlohmann::json entry = {{"algorithm", call.algorithm}, {"parameters", step.arguments}, {"stats", output.stats},
                             {"wall_seconds", seconds}};
@@ -395,7 +414,7 @@ class Run {
     m_summary.steps.push_back(std::move(summary));
     for (const auto& out : step.outputs) {
       if (out.spec->kind == OutputKind::layer) m_outputs.push_back(m_writer.describe_layer(out.name));
-      if (out.spec->kind == OutputKind::file) m_outputs.push_back({{"file", out.name}});
+      if (out.spec->kind == OutputKind::file && staged.count(out.name)) m_outputs.push_back({{"file", out.name}});
     }
     for (const auto& table : output.tables) m_outputs.push_back(m_writer.describe_table(table));
   }
@@ -411,7 +430,8 @@ class Run {
       if (std::string name = layer.name; consumed(name)) m_catalogue.add(std::move(name), std::move(layer));
     }
     for (auto& table : output.tables) {
-      if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), std::move(table));
+      if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), Table(table));
+      m_workbook_tables.push_back(std::move(table));
     }
     if (!scratch) return;
     for (const auto& name : scratch->layer_names()) {
@@ -427,6 +447,25 @@ class Run {
       stored.origin.file = fmt::format("output of step {}", step.call->algorithm);
       m_stored.emplace(name, std::move(stored));
     }
+  }
+
+  // tables.xlsx: every table of the run, one sheet each, beside the CSVs of a folder output.
+  void write_workbook() {
+    if (m_workbook_tables.empty() || !m_writer.takes_files()) return;
+    std::vector<const Table*> tables;
+    for (const auto& table : m_workbook_tables) tables.push_back(&table);
+    const auto report = render::write_workbook(m_writer.stage_file(kWorkbook), tables);
+    m_workbook_tables.clear();
+    if (report.truncated_cells > 0) {
+      m_progress.message(fmt::format("tables.xlsx: {} texts longer than a spreadsheet cell holds (32,767 characters) "
+                                     "are cut; the CSVs have them whole",
+                                     report.truncated_cells));
+    }
+    if (report.omitted_rows > 0) {
+      m_progress.message(fmt::format("tables.xlsx: {} rows beyond a sheet's 1,048,575 are left out; the CSVs have them",
+                                     report.omitted_rows));
+    }
+    m_outputs.push_back({{"file", kWorkbook}, {"tables", tables.size()}});
   }
 
   fs::path scratch_path(std::size_t step) {
@@ -471,8 +510,16 @@ class Run {
     fs::path m_path;
   };
 
+  static constexpr const char* kWorkbook = "tables.xlsx";
+
   const Pipeline& m_pipeline;
   const Plan& m_plan;
+  Clock::time_point m_started;
+  std::string m_started_at;
+  int m_threads = 0;
+  std::string m_lang;
+  std::vector<std::pair<std::string, std::string>> m_attributions;
+  std::vector<Table> m_workbook_tables;
   io::ResultWriter& m_writer;
   Progress& m_progress;
   const std::size_t m_stages;  // load, each step, write
@@ -500,14 +547,16 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
     throw ConfigError("no output given", {}, "use -o FOLDER (or -o PG:\"dbname=…\"), or `output:` in the pipeline");
   }
   // The output is checked (and an existing one refused) before any input is read.
+  auto outputs = plan.outputs;
+  if (target.postgis.empty() && !outputs.tables.empty()) outputs.files.push_back("tables.xlsx");
   auto writer = file_system_errors_as(ErrorKind::output,
-                                      [&] { return io::open_result_writer(target, plan.outputs, options.overwrite); });
+                                      [&] { return io::open_result_writer(target, outputs, options.overwrite); });
   std::optional<tbb::global_control> thread_limit;
   if (options.threads > 0) {
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
   }
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
-  return Run(pipeline, plan, *writer, progress).run(threads);
+  return Run(pipeline, plan, *writer, progress).run(threads, options.lang);
 }
 
 }  // namespace twinrisk::pipeline

@@ -84,6 +84,10 @@ struct StepInput {
   std::function<std::filesystem::path(const std::string& name)> stage_file;
   nlohmann::json values = nlohmann::json::object();  // every value parameter, defaults filled in
   std::string analysis_crs_wkt;
+  // Credits for the maps and the report: each input layer's `attribution:`, by layer name.
+  std::vector<std::pair<std::string, std::string>> attributions;
+  // The run so far, as manifest.json will record it (inputs, earlier steps, versions, CRS).
+  nlohmann::json run_record = nlohmann::json::object();
 
   bool has(std::string_view name) const;
   const Layer& layer(std::string_view name) const;

@@ -52,6 +52,7 @@ struct RunOptions {
   std::string output;  // a folder or "PG:…"; empty: the pipeline's `output:`
   bool overwrite = false;
   int threads = 0;  // 0: every core
+  std::string lang;  // the language of steps that print words (map, report) unless a step says; empty: theirs
 };
 
 // The first rows of a table, for the summary printed after a run.
