@@ -524,6 +524,7 @@ struct LayerReader::Impl {
       }
     }
     schema.name = d.name;
+    schema.title = d.title;
     schema.role = d.role;
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;

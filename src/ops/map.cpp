@@ -42,6 +42,9 @@ std::vector<ParamSpec> drawing_parameters() {
       text("title", "The title printed on the map or report (empty: a translated default)", ""),
       text("lang", "Language of every printed word: en, de, fr, nl, pl, or two joined by + (de+fr) for both partners",
            "en"),
+      text("border_label", "Legend text of the line between countries (empty: \"National border\", translated); "
+                           "e.g. \"State line\" where states stand for countries",
+           ""),
   };
 }
 
@@ -84,7 +87,10 @@ Drawing drawing(const StepInput& input, const render::Translations& translations
                                    layer->name));
       continue;
     }
-    styled.push_back({layer, translations.localise(std::move(*style))});
+    auto localised = translations.localise(std::move(*style));
+    if (!layer->title.empty()) localised.title = layer->title;
+    if (localised.borders && !input.text("border_label").empty()) localised.borders->label = input.text("border_label");
+    styled.push_back({layer, std::move(localised)});
   }
   if (styled.empty()) {
     throw ConfigError("none of the map's layers has a style", {},

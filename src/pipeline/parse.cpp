@@ -65,14 +65,14 @@ io::LayerDefinition parse_layer_definition(const YAML::Node& node, const std::st
   if (!node.IsMap()) {
     throw ConfigError("a layer definition must be a mapping with source, role and fields", definition.origin);
   }
-  static const std::set<std::string> known = {"source", "layer", "role",  "fields",     "crs",
-                                              "where",  "sql",   "bbox", "attribution"};
+  static const std::set<std::string> known = {"source", "layer", "role", "fields",      "crs",
+                                              "where",  "sql",   "bbox", "attribution", "title"};
   for (const auto& entry : node) {
     const auto key = entry.first.as<std::string>();
     if (!known.count(key)) {
       throw ConfigError(
           fmt::format("unknown key '{}' in layer '{}' (keys: source, layer, role, fields, crs, where, sql, bbox, "
-                      "attribution)",
+                      "attribution, title)",
                       key, name),
           at(file, entry.first));
     }
@@ -84,6 +84,7 @@ io::LayerDefinition parse_layer_definition(const YAML::Node& node, const std::st
   if (node["where"]) definition.where = scalar(node["where"], file, "where");
   if (node["sql"]) definition.sql = scalar(node["sql"], file, "sql");
   if (node["attribution"]) definition.attribution = scalar(node["attribution"], file, "attribution");
+  if (node["title"]) definition.title = scalar(node["title"], file, "title");
   if (const auto bbox = node["bbox"]) {
     if (!bbox.IsSequence() || bbox.size() != 4) {
       throw ConfigError("bbox must be [min_x, min_y, max_x, max_y] in the source's CRS", at(file, bbox));

@@ -35,6 +35,7 @@ struct LayerDefinition {
   // database source filters on its spatial index).
   std::optional<std::array<double, 4>> bbox;
   std::string attribution;  // source and licence, printed on maps and in the report
+  std::string title;        // the legend heading on maps ("Counties"); empty: the style's
   ErrorContext origin;  // the file and line that defined it, for messages
 
   EntryKind kind() const { return role_spec(role).kind; }
