@@ -248,4 +248,85 @@ bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other) {
   return checked_predicate(GEOSPreparedContains_r(context(), prepared, other), "contains") == 1;
 }
 
+// ---- Lines, buffers and distances.
+
+double length(const GEOSGeometry* geometry) {
+  double value = 0;
+  if (!GEOSLength_r(context(), geometry, &value)) fail("length");
+  return value;
+}
+
+double distance(const GEOSGeometry* a, const GEOSGeometry* b) {
+  double value = 0;
+  if (!GEOSDistance_r(context(), a, b, &value)) fail("distance");
+  return value;
+}
+
+bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distance) {
+  return checked_predicate(GEOSDistanceWithin_r(context(), a, b, distance), "distance within") == 1;
+}
+
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
+}
+
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSDifference_r(context(), a, b), "difference");
+}
+
+GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments, CapStyle cap) {
+  return checked(GEOSBufferWithStyle_r(context(), geometry, width, quadrant_segments, static_cast<int>(cap),
+                                       GEOSBUF_JOIN_ROUND, 5.0),
+                 "buffer");
+}
+
+GeomPtr point(double x, double y) { return checked(GEOSGeom_createPointFromXY_r(context(), x, y), "create point"); }
+
+GeomPtr line_string(std::span<const XY> points) {
+  static_assert(sizeof(XY) == 2 * sizeof(double));
+  GEOSCoordSequence* sequence = GEOSCoordSeq_copyFromBuffer_r(
+      context(), reinterpret_cast<const double*>(points.data()), static_cast<unsigned>(points.size()), 0, 0);
+  if (!sequence) fail("create coordinates");
+  return checked(GEOSGeom_createLineString_r(context(), sequence), "create line");  // takes the sequence
+}
+
+std::vector<XY> coordinates(const GEOSGeometry* line) {
+  const GEOSCoordSequence* sequence = GEOSGeom_getCoordSeq_r(context(), line);
+  if (!sequence) fail("coordinates");
+  unsigned size = 0;
+  if (!GEOSCoordSeq_getSize_r(context(), sequence, &size)) fail("coordinates");
+  std::vector<XY> points(size);
+  if (size && !GEOSCoordSeq_copyToBuffer_r(context(), sequence, reinterpret_cast<double*>(points.data()), 0, 0)) {
+    fail("coordinates");
+  }
+  return points;
+}
+
+namespace {
+void collect_lines(const GEOSGeometry* geometry, std::vector<const GEOSGeometry*>& out) {
+  const int type = type_id(geometry);
+  if (type == GEOS_LINESTRING || type == GEOS_LINEARRING) {
+    if (!is_empty(geometry)) out.push_back(geometry);
+  } else if (type == GEOS_MULTILINESTRING || type == GEOS_GEOMETRYCOLLECTION) {
+    const int n = GEOSGetNumGeometries_r(context(), geometry);
+    for (int i = 0; i < n; ++i) collect_lines(GEOSGetGeometryN_r(context(), geometry, i), out);
+  }
+}
+}  // namespace
+
+std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry) {
+  std::vector<const GEOSGeometry*> out;
+  collect_lines(geometry, out);
+  return out;
+}
+
+std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon) {
+  std::vector<const GEOSGeometry*> rings;
+  if (is_empty(polygon)) return rings;
+  rings.push_back(GEOSGetExteriorRing_r(context(), polygon));
+  const int holes = GEOSGetNumInteriorRings_r(context(), polygon);
+  for (int i = 0; i < holes; ++i) rings.push_back(GEOSGetInteriorRingN_r(context(), polygon, i));
+  return rings;
+}
+
 }  // namespace twinrisk::geos

@@ -71,4 +71,30 @@ bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other)
 bool covers(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 bool contains(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
 
+// ---- Lines, buffers and distances (river reaches, corridors, basins, cooperation network).
+
+struct XY {
+  double x = 0, y = 0;
+};
+
+double length(const GEOSGeometry* geometry);
+double distance(const GEOSGeometry* a, const GEOSGeometry* b);
+// True when the two geometries are at most `distance` apart (GEOS stops at the first witness).
+bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distance);
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
+
+enum class CapStyle { round = GEOSBUF_CAP_ROUND, flat = GEOSBUF_CAP_FLAT, square = GEOSBUF_CAP_SQUARE };
+// Buffer with mitre-free round joins; `quadrant_segments` segments approximate a quarter circle.
+GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments = 8, CapStyle cap = CapStyle::round);
+
+GeomPtr point(double x, double y);
+GeomPtr line_string(std::span<const XY> points);
+// The coordinates of a LineString or LinearRing (2D).
+std::vector<XY> coordinates(const GEOSGeometry* line);
+// The LineStrings of any geometry (recursing into collections); polygons and points are dropped.
+std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
+// The rings of a polygon, exterior first: pointers into `polygon`.
+std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon);
+
 }  // namespace twinrisk::geos
