@@ -109,6 +109,8 @@ struct AlongSideCase {
   const char* side;          // the municipality holding the river
 };
 
+void PrintTo(const AlongSideCase& c, std::ostream* os) { *os << c.name; }
+
 class AlongSide : public ::testing::TestWithParam<AlongSideCase> {};
 
 TEST_P(AlongSide, SharedLengthIsTheSide) {
@@ -230,6 +232,27 @@ TEST(RiverReaches, ARiverInANarrowMunicipalityBordersItsNeighbours) {
   EXPECT_NEAR(border_length_in(result, m, "C"), 100, 1e-9);
 }
 
+TEST(RiverReaches, AStretchInAThirdMunicipalityIsNotTheBorderOfTwoOthers) {
+  // A | B meet at x = 100, except where the small C = [99,101] × [45,55] sits on the line (A and
+  // B are notched around it). The river runs at x = 100.5: in B, then 10 m through C, then in B.
+  // Rule 2: inside C it is not on the A–B border, though 1.5 m from A and 0.5 m from B; so A–B has
+  // two stretches of 45 m. C–A and C–B last 10 m inside C (C–B also 10 m in B at each end, running
+  // straight at C) with progress 10 < 2τ = 20: crossings. Hand: A–B = 90, C: river 10, border 0.
+  const auto layer = municipality_layer(
+      {{"A", "X", "POLYGON((0 0,100 0,100 45,99 45,99 55,100 55,100 100,0 100,0 0))"},
+       {"B", "Y", "POLYGON((100 0,200 0,200 100,100 100,100 55,101 55,101 45,100 45,100 0))"},
+       {"C", "Y", rectangle(99, 45, 101, 55)}});
+  const MunicipalityIndex m(layer);
+  const auto rivers = river_layer({{"r", line({{100.5, 0}, {100.5, 100}})}});
+  const auto result = river_reaches(rivers, m, with_tolerance(10));
+  const auto shared = shared_by_pair(result, m);
+  ASSERT_EQ(shared.size(), 1u);
+  EXPECT_NEAR(shared.at({"A", "B"}), 90, 1e-9);
+  EXPECT_NEAR(river_length_in(result, m, "C"), 10, 1e-9);
+  EXPECT_NEAR(border_length_in(result, m, "C"), 0, 1e-9);
+  EXPECT_NEAR(border_length_in(result, m, "B"), 90, 1e-9);
+}
+
 // ---- Crossing versus following.
 
 struct CrossingCase {
@@ -237,6 +260,8 @@ struct CrossingCase {
   double angle_deg;  // between the river and the border line x = 100
   bool border;       // hand: the band of width 2τ is crossed with progress 2τ·cot(angle) ≥ 2τ iff angle ≤ 45°
 };
+
+void PrintTo(const CrossingCase& c, std::ostream* os) { *os << c.name; }
 
 class Crossing : public ::testing::TestWithParam<CrossingCase> {};
 
@@ -276,6 +301,8 @@ struct MisfitCase {
   double expected_shared_m;
   const char* holder;  // municipality holding the river, "" = none
 };
+
+void PrintTo(const MisfitCase& c, std::ostream* os) { *os << c.name; }
 
 class Misfit : public ::testing::TestWithParam<MisfitCase> {};
 
