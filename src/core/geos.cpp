@@ -329,4 +329,8 @@ std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon) {
   return rings;
 }
 
+bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance) {
+  return checked_predicate(GEOSPreparedDistanceWithin_r(context(), prepared, other, distance), "distance within") == 1;
+}
+
 }  // namespace twinrisk::geos

@@ -97,4 +97,7 @@ std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
 // The rings of a polygon, exterior first: pointers into `polygon`.
 std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon);
 
+// Prepared form of distance_within: for testing one geometry against many.
+bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance);
+
 }  // namespace twinrisk::geos
