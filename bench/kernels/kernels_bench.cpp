@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
+#include <cmath>
 #include <iostream>
 #include <map>
 #include <set>
@@ -19,8 +21,15 @@
 #include "twinrisk/core/progress.hpp"
 #include "twinrisk/io/loader.hpp"
 #include "twinrisk/io/writers.hpp"
+#include "twinrisk/io/graphml.hpp"
+#include "twinrisk/ops/basins.hpp"
+#include "twinrisk/ops/cooperation_network.hpp"
+#include "twinrisk/ops/flow_direction.hpp"
 #include "twinrisk/ops/municipalities.hpp"
+#include "twinrisk/ops/restoration.hpp"
 #include "twinrisk/ops/river_reaches.hpp"
+#include "twinrisk/ops/shared_zones.hpp"
+#include "twinrisk/ops/touching_partners.hpp"
 
 namespace {
 
@@ -51,6 +60,7 @@ struct Options {
   std::string id_field = "id", name_field = "name", country_field = "country", river_id_field, river_name_field;
   std::vector<double> tolerances{500};
   bool pairs = false;
+  std::set<std::string> steps;  // all: reaches and upstream always, then restoration, basins, cooperation
   std::string out;       // write reaches per tolerance to this GeoPackage
   std::string line_file, line_layer;  // a reference line (e.g. a state line): distance profile of the rivers to it
 };
@@ -156,6 +166,135 @@ int run_reaches(const Options& o) {
   return 0;
 }
 
+// Square basins of `cell` metres over the municipalities' extent; each drains into its east
+// neighbour, the easternmost of a row is an outlet (one river system per row).
+Layer grid_basins(const Layer& municipalities, double cell) {
+  geos::Envelope e{1e300, 1e300, -1e300, -1e300};
+  for (const auto& f : municipalities.features) {
+    const auto b = geos::envelope(f.geometry.get());
+    e = {std::min(e.min_x, b.min_x), std::min(e.min_y, b.min_y), std::max(e.max_x, b.max_x), std::max(e.max_y, b.max_y)};
+  }
+  const auto columns = static_cast<std::size_t>(std::ceil((e.max_x - e.min_x) / cell));
+  const auto rows = static_cast<std::size_t>(std::ceil((e.max_y - e.min_y) / cell));
+  Layer basins;
+  basins.name = "basins";
+  basins.role = Role::basins;
+  basins.crs_wkt = municipalities.crs_wkt;
+  basins.fields = {{"id", FieldType::integer}, {"next_down", FieldType::integer}};
+  for (std::size_t r = 0; r < rows; ++r) {
+    for (std::size_t c = 0; c < columns; ++c) {
+      const double x0 = e.min_x + c * cell, y0 = e.min_y + r * cell;
+      const auto id = static_cast<std::int64_t>(r * columns + c + 1);
+      const std::int64_t next = c + 1 < columns ? id + 1 : 0;
+      const auto wkt = fmt::format("POLYGON(({0} {1},{2} {1},{2} {3},{0} {3},{0} {1}))", x0, y0, x0 + cell, y0 + cell);
+      basins.features.push_back({id, geos::from_wkt(wkt), {id, next}});
+    }
+  }
+  return basins;
+}
+
+// Wall time per step, and the process's CPU time (all threads) beside it: the machine is shared,
+// and CPU time tells what a step costs when others load the cores.
+struct Timer {
+  Clock::time_point start = Clock::now();
+  std::clock_t cpu_start = std::clock();
+  std::string lap() {
+    const auto now = Clock::now();
+    const std::clock_t cpu = std::clock();
+    const double wall = std::chrono::duration<double>(now - start).count();
+    const double used = static_cast<double>(cpu - cpu_start) / CLOCKS_PER_SEC;
+    start = now;
+    cpu_start = cpu;
+    return fmt::format("{:.3f} s (CPU {:.3f} s)", wall, used);
+  }
+};
+
+int run_all(const Options& o, double width_m, double basin_cell_m) {
+  Timer t;
+  const std::string crs = io::resolve_analysis_crs(o.crs.empty() ? "EPSG:3035" : o.crs, {});
+  const Layer municipalities = load(o.file, "municipalities", Role::municipalities, "", {{"id", "id"}, {"name", "name"}, {"country", "country"}}, crs);
+  const Layer rivers = load(o.file, "rivers", Role::rivers, "", {{"name", "name"}}, crs);
+  const Layer hazard = load(o.file, "hazard", Role::hazard, "", {{"class", "class"}}, crs);
+  std::size_t segments = 0;
+  for (const auto& f : rivers.features) {
+    for (const auto* line : geos::line_views(f.geometry.get())) segments += geos::coordinates(line).size() - 1;
+  }
+  fmt::print("load {}: {} municipalities, {} rivers ({} segments), {} hazard polygons\n", t.lap(),
+             municipalities.features.size(), rivers.features.size(), segments, hazard.features.size());
+  const ops::MunicipalityIndex index(municipalities);
+  fmt::print("municipality index {}\n", t.lap());
+
+  ops::RiverReachesOptions reach_options;
+  reach_options.tolerance_m = o.tolerances.front();
+  const auto reaches = ops::river_reaches(rivers, index, reach_options);
+  fmt::print("river-reaches (tolerance {} m) {}: {} reaches, {} border rows, {} municipalities with river; "
+             "river {:.0f} km, border {:.0f} km\n",
+             reach_options.tolerance_m, t.lap(), reaches.reaches.size(), reaches.border_reaches.size(),
+             reaches.by_municipality.size(), reaches.river_length_m / 1e3, reaches.border_length_m / 1e3);
+  auto wanted = [&](const char* step) { return o.steps.empty() || o.steps.count(step); };
+  const auto directions = ops::flow_from_vertex_order(rivers);
+  const auto river_pairs = ops::upstream_from_rivers(rivers, reaches, directions);
+  fmt::print("upstream from rivers {}: {} pairs\n", t.lap(), river_pairs.size());
+
+  ops::RestorationOptions restoration_options;
+  restoration_options.width_m = width_m;
+  if (wanted("restoration")) {
+  const auto corridors = ops::restoration(rivers, reaches, index, {}, restoration_options);
+  fmt::print("restoration (width {} m) {}: {} candidates, {:.1f} km², joint rows {}\n", width_m, t.lap(),
+             corridors.candidates.size(), corridors.corridor_area_m2 / 1e6, corridors.joint.size());
+  ops::RestorationInputs within_hazard;
+  within_hazard.hazard = &hazard;
+  const auto floodplain = ops::restoration(rivers, reaches, index, within_hazard, restoration_options);
+  fmt::print("restoration within hazard zones {}: {} candidates, {:.1f} km²\n", t.lap(), floodplain.candidates.size(),
+             [&] { double a = 0; for (const auto& c : floodplain.candidates) a += c.area_m2; return a / 1e6; }());
+  ops::RestorationInputs hazard_as_footprints;
+  hazard_as_footprints.footprints = {&hazard};
+  restoration_options.footprint_buffer_m = 20;
+  const auto outside_hazard = ops::restoration(rivers, reaches, index, hazard_as_footprints, restoration_options);
+  fmt::print("restoration minus footprints (the {} hazard polygons as stand-ins, buffered 20 m) {}: {:.1f} km²\n",
+             hazard.features.size(), t.lap(), [&] { double a = 0; for (const auto& c : outside_hazard.candidates) a += c.area_m2; return a / 1e6; }());
+  }
+  if (!wanted("basins") && !wanted("cooperation")) return 0;
+
+  const Layer basins = grid_basins(municipalities, basin_cell_m);
+  const auto network = ops::basin_network(basins);
+  fmt::print("basins: {} cells of {} km, topology {}\n", basins.features.size(), basin_cell_m / 1e3, t.lap());
+  const auto pieces = ops::basin_membership(basins, index);
+  fmt::print("basin membership {}: {} pieces\n", t.lap(), pieces.size());
+  const auto basin_pairs = ops::upstream_from_basins(network, pieces);
+  fmt::print("upstream from basins {}: {} pairs\n", t.lap(), basin_pairs.size());
+
+  StepInput input;
+  input.layers = {{"municipalities", &municipalities}, {"hazard", &hazard}};
+  input.values["min_area_m2"] = 0.0;
+  NullProgress progress;
+  const auto zones = ops::SharedZones().run(input, progress);
+  const auto shared_zones_s = t.lap();
+  const auto parts = ops::zone_parts_from_layer(zones.layers.at(1), index);
+  const auto touching = ops::touching_partners(parts);
+  const auto touching_s = t.lap();
+  std::map<std::int64_t, std::set<std::size_t>> members;
+  for (const auto& p : parts) members[p.zone].insert(p.municipality);
+  std::size_t all_pairs = 0;
+  for (const auto& [zone, m] : members) all_pairs += m.size() * (m.size() - 1) / 2;
+  fmt::print("shared-zones {} ({} parts); touching partners {}: {} touching pairs (all same-zone pairs: {})\n",
+             shared_zones_s, parts.size(), touching_s, touching.size(), all_pairs);
+  ops::CooperationInputs cooperation;
+  cooperation.shared_zones = touching;
+  cooperation.border_reaches = reaches.border_reaches;
+  cooperation.basin_areas = ops::basin_areas(pieces);
+  cooperation.upstream = basin_pairs;
+  const auto pairs = ops::cooperation_network(index, cooperation);
+  std::size_t suggested = 0;
+  for (const auto& p : pairs) suggested += p.suggested ? 1 : 0;
+  fmt::print("cooperation network {}: {} pairs, {} suggested\n", t.lap(), pairs.size(), suggested);
+  if (!o.out.empty()) {
+    io::write_graphml(o.out, ops::cooperation_graph(index, pairs));
+    fmt::print("GraphML {}: {}\n", t.lap(), o.out);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -179,9 +318,18 @@ int main(int argc, char** argv) {
   reaches->add_option("--out", o.out, "write the reaches of each tolerance to this GeoPackage");
   reaches->add_option("--reference-file", o.line_file, "a file with a reference line layer (e.g. the state line)");
   reaches->add_option("--reference-layer", o.line_layer);
+  double width_m = 30, basin_cell_m = 10000;
+  auto* all = app.add_subcommand("all", "every kernel on generated data (twinrisk-bench-gen), timed");
+  all->add_option("file", o.file)->required();
+  all->add_option("--tolerance", o.tolerances)->delimiter(',');
+  all->add_option("--width", width_m, "corridor width each side, m");
+  all->add_option("--basin-cell", basin_cell_m, "side of the synthetic square basins, m");
+  all->add_option("--graphml", o.out, "write cooperation.graphml here");
+  all->add_option("--steps", o.steps, "restoration, basins, cooperation (default: all)")->delimiter(',');
   try {
     app.parse(argc, argv);
     if (*reaches) return run_reaches(o);
+    if (*all) return run_all(o, width_m, basin_cell_m);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const std::exception& e) {

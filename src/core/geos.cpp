@@ -333,4 +333,10 @@ bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* o
   return checked_predicate(GEOSPreparedDistanceWithin_r(context(), prepared, other, distance), "distance within") == 1;
 }
 
+GeomPtr line_merge(const GEOSGeometry* lines) { return checked(GEOSLineMerge_r(context(), lines), "line merge"); }
+
+bool relate_pattern(const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern) {
+  return checked_predicate(GEOSRelatePattern_r(context(), a, b, pattern), "relate") == 1;
+}
+
 }  // namespace twinrisk::geos

@@ -64,7 +64,13 @@ std::vector<double> river_widths(const Layer& rivers, const RestorationOptions& 
   return widths;
 }
 
-// Polygons to remove, each with its envelope, and an index over them.
+geos::GeomPtr polygonal(geos::GeomPtr geometry) {
+  // Overlays of polygons may return lower-dimensional leftovers in a collection; keep the area.
+  if (geos::type_id(geometry.get()) == GEOS_POLYGON || geos::type_id(geometry.get()) == GEOS_MULTIPOLYGON) return geometry;
+  return geos::multipolygon(geos::polygons_of(geometry.get()));
+}
+
+// Polygons to remove (or keep to), and an index over them.
 struct Obstacles {
   std::vector<geos::GeomPtr> owned;
   std::vector<const GEOSGeometry*> geometry;
@@ -79,16 +85,23 @@ struct Obstacles {
     index = std::make_unique<SpatialIndex>(envelopes);
   }
 
-  // The union of the obstacles that intersect `piece`, or null.
-  geos::GeomPtr near(const GEOSGeometry* piece) const {
+  // The part of `piece` the obstacles cover: the union of piece ∩ obstacle over the obstacles
+  // that intersect it, or null for none. Intersecting first keeps the union small: a corridor
+  // piece is a thin strip, the obstacles (overlapping flood zones, building blocks) are not, and
+  // unioning whole obstacles before cutting took 5× longer at 20k municipalities.
+  geos::GeomPtr covered(const GEOSGeometry* piece) const {
     if (empty()) return nullptr;
     auto prepared = geos::prepare(piece);
     std::vector<geos::GeomPtr> hits;
     for (auto i : index->query(geos::envelope(piece))) {
-      if (geos::intersects(prepared.get(), geometry[i])) hits.push_back(geos::clone(geometry[i]));
+      if (!geos::intersects(prepared.get(), geometry[i])) continue;
+      auto prepared_obstacle = geos::prepare(geometry[i]);
+      if (geos::covers(prepared_obstacle.get(), piece)) return geos::clone(piece);
+      auto hit = polygonal(geos::intersection(piece, geometry[i]));
+      if (!geos::is_empty(hit.get())) hits.push_back(std::move(hit));
     }
     if (hits.empty()) return nullptr;
-    return geos::unary_union(std::move(hits));
+    return polygonal(geos::unary_union(std::move(hits)));
   }
 };
 
@@ -133,12 +146,6 @@ Obstacles hazard_zones(const Layer* hazard) {
   return out;
 }
 
-geos::GeomPtr polygonal(geos::GeomPtr geometry) {
-  // Overlays of polygons may return lower-dimensional leftovers in a collection; keep the area.
-  if (geos::type_id(geometry.get()) == GEOS_POLYGON || geos::type_id(geometry.get()) == GEOS_MULTIPOLYGON) return geometry;
-  return geos::multipolygon(geos::polygons_of(geometry.get()));
-}
-
 }  // namespace
 
 RestorationResult restoration(const Layer& rivers, const RiverReachesResult& reaches,
@@ -147,117 +154,151 @@ RestorationResult restoration(const Layer& rivers, const RiverReachesResult& rea
   check_options(options);
   const auto widths = river_widths(rivers, options);
 
-  // 1. Groups of reaches and their corridors.
-  std::map<std::pair<std::size_t, std::optional<Pair>>, Group> by_key;
-  for (const auto& reach : reaches.reaches) {
+  // 1. Groups of reaches: per river, the border reaches of each pair and the others.
+  std::map<std::pair<std::size_t, std::optional<Pair>>, std::size_t> group_of_key;
+  std::vector<Group> groups;
+  std::vector<std::size_t> group_of_reach(reaches.reaches.size(), SIZE_MAX);
+  for (std::size_t k = 0; k < reaches.reaches.size(); ++k) {
+    const auto& reach = reaches.reaches[k];
+    if (!reach.geometry || !(widths.at(reach.river) > 0)) continue;
     std::optional<Pair> border;
     if (reach.border) border = std::minmax(reach.border->side, reach.border->partner);
-    auto& group = by_key[{reach.river, border}];
-    group.river = reach.river;
-    group.border = border;
-    group.width = widths.at(reach.river);
-    if (reach.geometry) group.lines.push_back(reach.geometry.get());
+    const auto [it, inserted] = group_of_key.try_emplace({reach.river, border}, groups.size());
+    if (inserted) groups.push_back(Group{reach.river, border, {}, widths.at(reach.river)});
+    groups[it->second].lines.push_back(reach.geometry.get());
+    group_of_reach[k] = it->second;
   }
-  std::vector<Group> groups;
-  for (auto& [key, group] : by_key) {
-    if (group.width > 0 && !group.lines.empty()) groups.push_back(std::move(group));
-  }
-  struct Part {
-    std::size_t group = 0;
-    geos::GeomPtr geometry;
-  };
-  std::vector<std::vector<std::pair<std::size_t, Part>>> parts_of_group(groups.size());  // (municipality, part)
-  std::vector<double> outside(groups.size(), 0.0);
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, groups.size(), 1),
-      [&](const auto& range) {
-        for (std::size_t g = range.begin(); g != range.end(); ++g) {
-          std::vector<geos::GeomPtr> lines;
-          for (const auto* line : groups[g].lines) lines.push_back(geos::clone(line));
-          const auto all = geos::collection(std::move(lines), GEOS_MULTILINESTRING);
-          const auto corridor = geos::buffer(all.get(), groups[g].width, options.quadrant_segments, options.cap);
-          for (auto& part : cut_by_municipalities(corridor.get(), municipalities)) {
-            if (part.municipality) {
-              parts_of_group[g].emplace_back(*part.municipality, Part{g, std::move(part.geometry)});
-            } else {
-              outside[g] += part.area_m2;
-            }
-          }
-        }
-      },
-      tbb::simple_partitioner());
+  // Each group's whole corridor, for its area only (the outside area of the result).
+  std::vector<double> group_area(groups.size(), 0.0);
+  tbb::parallel_for(std::size_t{0}, groups.size(), [&](std::size_t g) {
+    std::vector<geos::GeomPtr> lines;
+    for (const auto* line : groups[g].lines) lines.push_back(geos::clone(line));
+    const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());
+    group_area[g] = geos::area(geos::buffer(merged.get(), groups[g].width, options.quadrant_segments, options.cap).get());
+  });
 
-  // 2. Per municipality: each m² once, then exclusions and hazard.
-  std::map<std::size_t, std::vector<Part>> by_municipality;
-  for (auto& parts : parts_of_group) {
-    for (auto& [m, part] : parts) by_municipality[m].push_back(std::move(part));
+  // 2. Per municipality row, from the reaches whose corridor can reach it: the corridor of each
+  // group inside the row, each m² once, minus exclusions, within hazard zones. Working row by row
+  // keeps every overlay local: a river-long corridor cut by hundreds of municipalities in one piece
+  // spent its time clipping the whole outline once per municipality (1.9 s of CPU at 20k
+  // municipalities, against 0.5 s row by row).
+  std::vector<geos::Envelope> reach_boxes;
+  std::vector<std::size_t> indexed;  // reach of each box
+  for (std::size_t k = 0; k < reaches.reaches.size(); ++k) {
+    if (group_of_reach[k] == SIZE_MAX) continue;
+    const double w = groups[group_of_reach[k]].width;
+    const auto e = geos::envelope(reaches.reaches[k].geometry.get());
+    reach_boxes.push_back({e.min_x - w, e.min_y - w, e.max_x + w, e.max_y + w});
+    indexed.push_back(k);
+  }
+  const SpatialIndex reach_index(reach_boxes);
+  std::vector<char> near_river(municipalities.rows(), 0);
+  for (const auto& box : reach_boxes) {
+    for (auto r : municipalities.index().query(box)) near_river[r] = 1;
+  }
+  std::vector<std::size_t> rows;
+  for (std::size_t r = 0; r < near_river.size(); ++r) {
+    if (near_river[r]) rows.push_back(r);
   }
   const Obstacles removed = exclusions(inputs, options.footprint_buffer_m, options.quadrant_segments);
   const Obstacles hazard = hazard_zones(inputs.hazard);
-  std::vector<std::pair<std::size_t, std::vector<Part>>> work(std::make_move_iterator(by_municipality.begin()),
-                                                             std::make_move_iterator(by_municipality.end()));
-  by_municipality.clear();
   struct Outcome {
     std::vector<RestorationCandidate> candidates;
     double corridor = 0, excluded = 0;
   };
-  std::vector<Outcome> outcomes(work.size());
+  std::vector<Outcome> outcomes(rows.size());
+  std::vector<std::vector<double>> inside_of_group(rows.size());
+  const auto& features = municipalities.layer().features;
   tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, work.size(), 1),
+      tbb::blocked_range<std::size_t>(0, rows.size(), 1),
       [&](const auto& range) {
         for (std::size_t w = range.begin(); w != range.end(); ++w) {
-          auto& [m, parts] = work[w];
-          std::stable_sort(parts.begin(), parts.end(),
-                           [&](const Part& x, const Part& y) { return groups[x.group].key() < groups[y.group].key(); });
-          std::vector<const GEOSGeometry*> taken;
-          for (auto& part : parts) {
-            geos::GeomPtr piece = std::move(part.geometry);
-            if (!taken.empty()) {
-              auto prepared = geos::prepare(piece.get());
-              std::vector<geos::GeomPtr> earlier;
-              for (const auto* t : taken) {
-                if (geos::intersects(prepared.get(), t)) earlier.push_back(geos::clone(t));
-              }
-              prepared.reset();
-              if (!earlier.empty()) piece = polygonal(geos::difference(piece.get(), geos::unary_union(std::move(earlier)).get()));
+          const auto row = rows[w];
+          const auto* polygon = features[row].geometry.get();
+          if (!polygon || geos::is_empty(polygon)) continue;
+          const auto row_box = municipalities.envelope(row);
+          // The reaches near this row, by group, in the priority order of the header.
+          std::map<std::size_t, std::vector<const GEOSGeometry*>> lines_of;
+          for (auto i : reach_index.query(row_box)) lines_of[group_of_reach[indexed[i]]].push_back(reaches.reaches[indexed[i]].geometry.get());
+          std::vector<std::size_t> order;
+          for (const auto& [g, lines] : lines_of) order.push_back(g);
+          std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return groups[x].key() < groups[y].key(); });
+          // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap.
+          auto prepared_row = geos::prepare(polygon);
+          std::vector<std::size_t> earlier_rows;
+          for (auto r : municipalities.index().query(row_box)) {
+            const auto* other = features[r].geometry.get();
+            if (r < row && other && geos::intersects(prepared_row.get(), other) &&
+                geos::relate_pattern(polygon, other, "T********")) {
+              earlier_rows.push_back(r);
             }
+          }
+          std::vector<geos::GeomPtr> taken;
+          inside_of_group[w].assign(groups.size(), 0.0);
+          for (auto g : order) {
+            std::vector<geos::GeomPtr> lines;
+            for (const auto* line : lines_of[g]) lines.push_back(geos::clone(line));
+            // Reaches that meet end to end are sewn back into one line first: buffering the many
+            // short pieces as they are made GEOS fall back to snap-rounding noding, 15× slower.
+            const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());
+            const auto corridor = geos::buffer(merged.get(), groups[g].width, options.quadrant_segments, options.cap);
+            if (!geos::intersects(prepared_row.get(), corridor.get())) continue;
+            auto piece = polygonal(geos::intersection(corridor.get(), polygon));
+            if (geos::area(piece.get()) <= 0) continue;
+            inside_of_group[w][g] = geos::area(piece.get());  // for the outside area, before overlaps
+            std::vector<geos::GeomPtr> claimed;
+            for (auto r : earlier_rows) claimed.push_back(geos::clone(features[r].geometry.get()));
+            for (const auto& t : taken) {
+              if (geos::intersects(piece.get(), t.get())) claimed.push_back(geos::clone(t.get()));
+            }
+            if (!claimed.empty()) piece = polygonal(geos::difference(piece.get(), geos::unary_union(std::move(claimed)).get()));
             const double corridor_area = geos::area(piece.get());
             if (corridor_area <= 0) continue;
             outcomes[w].corridor += corridor_area;
-            taken.push_back(piece.get());
             geos::GeomPtr candidate = geos::clone(piece.get());
-            if (auto obstacle = removed.near(candidate.get())) {
+            taken.push_back(std::move(piece));
+            if (auto obstacle = removed.covered(candidate.get())) {
               candidate = polygonal(geos::difference(candidate.get(), obstacle.get()));
             }
             if (inputs.hazard) {
-              auto zones = hazard.near(candidate.get());
-              candidate = zones ? polygonal(geos::intersection(candidate.get(), zones.get())) : geos::empty_multipolygon();
+              auto zones = hazard.covered(candidate.get());
+              candidate = zones ? std::move(zones) : geos::empty_multipolygon();
             }
             const double area = geos::area(candidate.get());
             outcomes[w].excluded += corridor_area - area;
-            // `taken` points into the piece, so the piece lives on in `part`.
-            part.geometry = std::move(piece);
             if (area > 0) {
-              outcomes[w].candidates.push_back({m, groups[part.group].river, groups[part.group].border, std::move(candidate), area});
+              outcomes[w].candidates.push_back(
+                  {municipalities.group(row), groups[g].river, groups[g].border, std::move(candidate), area});
             }
           }
         }
       },
       tbb::simple_partitioner());
+  std::vector<double> outside = group_area;
+  for (const auto& inside : inside_of_group) {
+    for (std::size_t g = 0; g < inside.size(); ++g) outside[g] -= inside[g];
+  }
 
+  // Candidates by municipality (group order), each row's in the order above.
+  std::vector<std::size_t> by_group(rows.size());
+  for (std::size_t w = 0; w < rows.size(); ++w) by_group[w] = w;
+  std::stable_sort(by_group.begin(), by_group.end(),
+                   [&](auto x, auto y) { return municipalities.group(rows[x]) < municipalities.group(rows[y]); });
   // 3. Tables.
   RestorationResult result;
-  result.outside_area_m2 = std::accumulate(outside.begin(), outside.end(), 0.0);
+  for (double o : outside) result.outside_area_m2 += std::max(0.0, o);
   std::map<std::tuple<std::size_t, std::size_t, std::size_t>, JointRestoration> joint;
-  for (std::size_t w = 0; w < work.size(); ++w) {
+  std::map<std::size_t, MunicipalityRestoration> totals;
+  for (auto w : by_group) {
     auto& outcome = outcomes[w];
     result.corridor_area_m2 += outcome.corridor;
     result.excluded_area_m2 += outcome.excluded;
-    MunicipalityRestoration totals{work[w].first, 0.0, 0.0};
     for (auto& candidate : outcome.candidates) {
-      totals.area_m2 += candidate.area_m2;
+      auto& t = totals[candidate.municipality];
+      t.municipality = candidate.municipality;
+      t.area_m2 += candidate.area_m2;
       if (candidate.border) {
-        totals.shared_area_m2 += candidate.area_m2;
+        t.shared_area_m2 += candidate.area_m2;
         const auto [a, b] = *candidate.border;
         if (candidate.municipality == a || candidate.municipality == b) {
           auto& row = joint[{a, b, candidate.river}];
@@ -269,7 +310,9 @@ RestorationResult restoration(const Layer& rivers, const RiverReachesResult& rea
       }
       result.candidates.push_back(std::move(candidate));
     }
-    if (totals.area_m2 > 0) result.by_municipality.push_back(totals);
+  }
+  for (auto& [group, t] : totals) {
+    if (t.area_m2 > 0) result.by_municipality.push_back(t);
   }
   for (auto& [key, row] : joint) result.joint.push_back(row);
   return result;

@@ -100,4 +100,10 @@ std::vector<const GEOSGeometry*> ring_views(const GEOSGeometry* polygon);
 // Prepared form of distance_within: for testing one geometry against many.
 bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance);
 
+// Sews lines that meet end to end into as few LineStrings as possible (GEOSLineMerge).
+GeomPtr line_merge(const GEOSGeometry* lines);
+
+// DE-9IM pattern test (GEOSRelatePattern), e.g. "T********": the interiors intersect.
+bool relate_pattern(const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern);
+
 }  // namespace twinrisk::geos

@@ -8,8 +8,10 @@
 // width: width_m is the distance from the centre line on *each* side, so a straight reach of length
 // L gives 2 · width_m · L plus its two caps (round by default, with quadrant_segments segments per
 // quarter circle, so each round cap is the half 2q-gon of area q · w² · sin(π / 2q); flat caps add
-// nothing). Each corridor is cut by the municipalities (cut_by_municipalities: an overlap counts
-// once, in the first municipality); area in no municipality is dropped (outside_area_m2).
+// nothing). Each corridor is cut by the municipalities, where they overlap counting the overlap
+// once, in the row first in the layer (as shared-zones does); area in no municipality is dropped
+// (outside_area_m2). The work runs municipality by municipality, from the reaches whose corridor
+// can reach it, so every overlay stays local however long the river.
 //
 // Each square metre once. Corridors overlap where rivers meet and where a border group's buffer
 // runs into the next group's. Within a municipality, a corridor piece keeps only what no piece
@@ -82,7 +84,8 @@ struct RestorationResult {
   std::vector<JointRestoration> joint;  // by (a, b, river)
   double corridor_area_m2 = 0;   // corridors in municipalities, each m² once, before exclusions
   double excluded_area_m2 = 0;   // removed as footprint or water, or outside the hazard zones
-  double outside_area_m2 = 0;    // corridor area in no municipality (overlaps between groups included)
+  double outside_area_m2 = 0;    // corridor area in no municipality, summed over groups (so where two
+                                 // groups' corridors overlap outside, counted for each)
 };
 
 // Throws ConfigError for a negative width_m, footprint_buffer_m or width_by_order entry (naming the

@@ -131,6 +131,20 @@ TEST(Restoration, ClippedPerMunicipality) {
   EXPECT_TRUE(result.joint.empty());
 }
 
+TEST(Restoration, OverlappingMunicipalitiesCountTheOverlapOnce) {
+  // A = [0,60] and B = [40,100] (x) overlap on [40,60]; the corridor [10,90] × [45,55] (800 m²)
+  // goes to A up to x = 60 (500 m², the overlap included: A is first) and to B beyond (300 m²).
+  const auto layer = municipality_layer({{"A", "X", rectangle(0, 0, 60, 100)}, {"B", "Y", rectangle(40, 0, 100, 100)}});
+  const MunicipalityIndex m(layer);
+  const auto rivers = river_layer({{"r", line({{10, 50}, {90, 50}})}});
+  const auto result = restoration(rivers, reaches_of(rivers, m, 0), m, {}, flat(5));
+  const auto got = area_by_municipality(result, m);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_NEAR(got.at("A"), 500, 1e-9);
+  EXPECT_NEAR(got.at("B"), 300, 1e-9);
+  EXPECT_NEAR(result.corridor_area_m2, 800, 1e-9);
+}
+
 TEST(Restoration, JointRestorationOnABorderReach) {
   // The river runs along the A | B line 1 m inside B (x = 101, y 0…100): a border reach. Its
   // corridor [96,106] × [0,100] is 400 m² on A's side and 600 m² on B's; both shared.
