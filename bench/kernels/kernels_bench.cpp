@@ -261,8 +261,10 @@ int run_all(const Options& o, double width_m, double basin_cell_m) {
   fmt::print("basins: {} cells of {} km, topology {}\n", basins.features.size(), basin_cell_m / 1e3, t.lap());
   const auto pieces = ops::basin_membership(basins, index);
   fmt::print("basin membership {}: {} pieces\n", t.lap(), pieces.size());
-  const auto basin_pairs = ops::upstream_from_basins(network, pieces);
-  fmt::print("upstream from basins {}: {} pairs\n", t.lap(), basin_pairs.size());
+  const auto all_basin_pairs = ops::upstream_from_basins(network, pieces);
+  fmt::print("upstream from basins {}: {} pairs\n", t.lap(), all_basin_pairs.size());
+  const auto basin_pairs = ops::upstream_from_basins(network, pieces, 0, 3);
+  fmt::print("upstream from basins, at most 3 between {}: {} pairs\n", t.lap(), basin_pairs.size());
 
   StepInput input;
   input.layers = {{"municipalities", &municipalities}, {"hazard", &hazard}};

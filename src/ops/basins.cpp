@@ -5,6 +5,7 @@
 #include <tbb/partitioner.h>
 
 #include <algorithm>
+#include <limits>
 #include <deque>
 #include <map>
 #include <numeric>
@@ -117,7 +118,9 @@ std::vector<BasinPiece> basin_membership(const Layer& basins, const Municipality
 }
 
 std::vector<UpstreamPair> upstream_from_basins(const BasinNetwork& network, const std::vector<BasinPiece>& pieces,
-                                               double min_area_m2) {
+                                               double min_area_m2, std::optional<std::int64_t> max_between) {
+  if (max_between && *max_between < 0) throw ConfigError(fmt::format("max_between is {}; it must be 0 or more", *max_between));
+  const std::int64_t max_depth = max_between ? *max_between + 1 : std::numeric_limits<std::int64_t>::max();
   const std::size_t n = network.id.size();
   std::vector<std::vector<std::size_t>> members(n);  // groups with area in each basin
   std::map<std::size_t, std::vector<std::size_t>> basins_of;  // group → basins, in group order
@@ -134,7 +137,7 @@ std::vector<UpstreamPair> upstream_from_basins(const BasinNetwork& network, cons
     std::unordered_map<std::size_t, std::int64_t> depth;
     for (auto a : own) {
       std::int64_t d = 1;
-      for (auto b = network.next_down[a]; b; b = network.next_down[*b], ++d) {
+      for (auto b = network.next_down[a]; b && d <= max_depth; b = network.next_down[*b], ++d) {
         const auto [it, inserted] = depth.try_emplace(*b, d);
         if (!inserted) {
           if (it->second <= d) break;  // the rest of this chain is already as near
@@ -158,8 +161,11 @@ std::vector<UpstreamPair> upstream_from_basins(const BasinNetwork& network, cons
 }
 
 std::vector<UpstreamPair> upstream_from_rivers(const Layer& rivers, const RiverReachesResult& reaches,
-                                               const FlowDirections& directions, double snap_m) {
+                                               const FlowDirections& directions, double snap_m,
+                                               std::optional<std::int64_t> max_between) {
   if (!(snap_m >= 0)) throw ConfigError(fmt::format("snap_m is {}; it must be 0 or more", snap_m));
+  if (max_between && *max_between < 0) throw ConfigError(fmt::format("max_between is {}; it must be 0 or more", *max_between));
+  const std::int64_t max_cost = max_between ? *max_between : std::numeric_limits<std::int64_t>::max();
   // 1. The lines, their direction and their reaches in position order.
   struct Line {
     Polyline polyline;
@@ -273,6 +279,7 @@ std::vector<UpstreamPair> upstream_from_rivers(const Layer& rivers, const RiverR
       const auto [u, c] = queue.front();
       queue.pop_front();
       if (c > cost[u]) continue;  // a cheaper way here was found after this entry was queued
+      if (c > max_cost) continue;  // every hand-over from here has more than max_between before it
       for (auto v : next[u]) {
         const bool hand_over = handed(riparian[u], riparian[v]);
         if (hand_over) {

@@ -23,6 +23,9 @@ void check_weights(const CooperationWeights& w) {
                                     std::pair{"min_score", w.min_score}}) {
     if (!(value >= 0)) throw ConfigError(fmt::format("weight {} is {}; weights must be 0 or more", name, value));
   }
+  if (w.max_upstream_between && *w.max_upstream_between < 0) {
+    throw ConfigError(fmt::format("max_upstream_between is {}; it must be 0 or more", *w.max_upstream_between));
+  }
 }
 
 std::set<Key> twinned_pairs(const MunicipalityIndex& municipalities,
@@ -92,6 +95,7 @@ std::vector<CooperationPair> cooperation_network(const MunicipalityIndex& munici
   }
   for (const auto& u : inputs.upstream) {
     if (u.upstream == u.downstream) continue;
+    if (weights.max_upstream_between && u.between > *weights.max_upstream_between) continue;
     auto& p = pair_of(u.upstream, u.downstream);
     const bool a_up = u.upstream == p.a;
     const Upstream direction = a_up ? Upstream::a_to_b : Upstream::b_to_a;

@@ -67,13 +67,18 @@ struct UpstreamPair {
 };
 
 // Pairs by (upstream, downstream) in layer order. Pieces smaller than min_area_m2 do not count as
-// having area in a basin (slivers where municipal and basin outlines disagree).
+// having area in a basin (slivers where municipal and basin outlines disagree). The relation grows
+// with the square of a main stem's length (every municipality on it is upstream of every one
+// below): max_between keeps only pairs with at most that many basins between (6.3 million pairs
+// on 20k generated municipalities with 10 km basins draining in rows of 71; 0.85 million with 3).
 std::vector<UpstreamPair> upstream_from_basins(const BasinNetwork& network, const std::vector<BasinPiece>& pieces,
-                                               double min_area_m2 = 0);
+                                               double min_area_m2 = 0, std::optional<std::int64_t> max_between = {});
 
 // The river relation (header: Upstream rule (rivers)). `directions` as from flow_direction.hpp,
-// for the same rivers layer river_reaches ran on. Throws ConfigError for snap_m < 0.
+// for the same rivers layer river_reaches ran on; max_between as above, in municipalities. Throws
+// ConfigError for snap_m < 0 or max_between < 0.
 std::vector<UpstreamPair> upstream_from_rivers(const Layer& rivers, const RiverReachesResult& reaches,
-                                               const FlowDirections& directions, double snap_m = 1.0);
+                                               const FlowDirections& directions, double snap_m = 1.0,
+                                               std::optional<std::int64_t> max_between = {});
 
 }  // namespace twinrisk::ops

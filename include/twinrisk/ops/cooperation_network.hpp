@@ -8,13 +8,18 @@
 //   shared_river_m: the length of river along their border (river-reaches' border_reaches);
 //   shared_basin_area_m2: over the basins where both have area, the smaller of the two areas;
 //   upstream: which is upstream of the other (basins or rivers); upstream_dependence =
-//     1 / (1 + between) for the nearer direction (1: a drains straight into b), 0 when neither.
+//     1 / (1 + between) for the nearer direction (1: a drains straight into b), 0 when neither;
+//     links with more than max_upstream_between between them are left out (default 3), so a long
+//     main stem does not join every municipality on it to every one below.
 // Score (documented, weights are parameters):
 //   score = w_hazard · shared_hazard_area_m2 / 10⁶ + w_river · shared_river_m / 10³
 //         + w_basin · shared_basin_area_m2 / 10⁶ + w_upstream · upstream_dependence
-// — by default one point per km² of touching hazard zones, per km of border river, per 10 km² of
-// shared basin, and per direct upstream link. A pair is suggested when it is not twinned and its
-// score is at least min_score (default 1).
+// — by default one point per km² of touching hazard zones and per km of border river, one per
+// 100 km² of shared basin and half a point for a direct upstream link. Basins and upstream links
+// are context: on 20k generated municipalities with 10 km basins, 0.1 point per km² of basin made
+// 334,732 of 850,314 pairs "suggested" (every pair of neighbours in a basin); with these defaults a
+// pair needs shared hazard or a shared river to reach min_score. A pair is suggested when it is not
+// twinned and its score is at least min_score (default 1).
 
 #include <cstddef>
 #include <cstdint>
@@ -50,9 +55,10 @@ struct CooperationInputs {
 struct CooperationWeights {
   double hazard_per_km2 = 1.0;
   double river_per_km = 1.0;
-  double basin_per_km2 = 0.1;
-  double upstream = 1.0;
+  double basin_per_km2 = 0.01;
+  double upstream = 0.5;
   double min_score = 1.0;  // suggested from this score
+  std::optional<std::int64_t> max_upstream_between = 3;  // nullopt: every upstream link counts
 };
 
 enum class Upstream { none, a_to_b, b_to_a, both };

@@ -88,6 +88,18 @@ TEST(Basins, ChainWithABranchUpstreamSetsByHand) {
   EXPECT_EQ(pairs, expected);
 }
 
+TEST(Basins, MaxBetweenDropsDistantPairs) {
+  const auto basins = chain_with_branch();
+  const auto layer = chain_municipalities();
+  const MunicipalityIndex m(layer);
+  const auto pieces = basin_membership(basins, m);
+  // Hand, from the full relation above: P → R and P → U have 2 between, S → R and S → U 1.
+  const auto network = basin_network(basins);
+  EXPECT_EQ(upstream_from_basins(network, pieces, 0, 1).size(), 12u);
+  EXPECT_EQ(upstream_from_basins(network, pieces, 0, 0).size(), 10u);
+  EXPECT_EQ(upstream_from_basins(network, pieces, 0, 2).size(), 14u);
+}
+
 TEST(Basins, MembershipAreasAndShares) {
   const auto basins = chain_with_branch();
   const auto layer = chain_municipalities();
@@ -192,6 +204,12 @@ TEST(Basins, UpstreamFromADirectedRiverNetwork) {
   const std::map<std::pair<std::string, std::string>, std::int64_t> expected = {
       {{"A", "B"}, 0}, {{"A", "C"}, 1}, {{"B", "C"}, 0}, {{"D", "B"}, 0}, {{"D", "C"}, 1}};
   EXPECT_EQ(river_pairs(n, flow_from_vertex_order(n.rivers)), expected);
+  // With no municipality between: A → C and D → C (one between: B) go.
+  const MunicipalityIndex m(n.municipalities);
+  RiverReachesOptions options;
+  options.tolerance_m = 5;
+  const auto reaches = river_reaches(n.rivers, m, options);
+  EXPECT_EQ(upstream_from_rivers(n.rivers, reaches, flow_from_vertex_order(n.rivers), 1.0, 0).size(), 3u);
 }
 
 TEST(Basins, UpstreamFollowsTheFlowDirection) {

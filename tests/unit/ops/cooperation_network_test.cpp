@@ -146,6 +146,20 @@ TEST(CooperationNetwork, TwinnedPairsAreNotSuggestedAndAnyInputMayBeAbsent) {
   EXPECT_TRUE(cooperation_network(f.m, {}).empty());
 }
 
+TEST(CooperationNetwork, DistantUpstreamLinksAreLeftOut) {
+  const Fixture f;
+  CooperationInputs in;
+  in.upstream = {{f.g("A"), f.g("C"), 3}, {f.g("D"), f.g("C"), 4}};
+  // Default max_upstream_between 3: A → C counts (dependence 1/4), D → C does not.
+  const auto pairs = cooperation_network(f.m, in);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(f.m.id(pairs[0].a) + f.m.id(pairs[0].b), "AC");
+  EXPECT_NEAR(pairs[0].upstream_dependence, 0.25, 1e-12);
+  CooperationWeights all;
+  all.max_upstream_between.reset();
+  EXPECT_EQ(cooperation_network(f.m, in, all).size(), 2u);
+}
+
 TEST(CooperationNetwork, UnknownTwinningIdsAreAnErrorNamingThem) {
   const Fixture f;
   CooperationInputs in;
@@ -204,12 +218,12 @@ TEST(CooperationGraph, GraphMLParsesWithItsKeysNodesAndEdges) {
   EXPECT_STREQ(CPLGetXMLValue(children(nodes[0], "data")[0], nullptr, ""), "Saint-Louis & <Co> \"1\"");
   EXPECT_STREQ(CPLGetXMLValue(edges[0], "source", ""), "A");
   EXPECT_STREQ(CPLGetXMLValue(edges[0], "target", ""), "B");
-  // The score, key e8, of the first edge. Default weights: 3 km² + 4.5 km + 0.1 · 2 km² + 0.5 = 8.2.
+  // The score, key e8, of the first edge. Default weights: 3 km² + 4.5 km + 0.01 · 2 km² + 0.5 · 0.5 = 7.77.
   int scores = 0;
   for (const auto* data : children(edges[0], "data")) {
     if (std::string(CPLGetXMLValue(data, "key", "")) != "e8") continue;
     ++scores;
-    EXPECT_NEAR(std::atof(CPLGetXMLValue(data, nullptr, "")), 8.2, 1e-12);
+    EXPECT_NEAR(std::atof(CPLGetXMLValue(data, nullptr, "")), 7.77, 1e-12);
   }
   EXPECT_EQ(scores, 1);
 }
@@ -235,7 +249,7 @@ TEST(CooperationGraph, NetworkxReadsIt) {
   std::ifstream in(report);
   std::string line;
   std::getline(in, line);
-  EXPECT_EQ(line, "3 3 X 8.2 1 a>b int");
+  EXPECT_EQ(line, "3 3 X 7.77 1 a>b int");
 }
 
 TEST(CooperationGraph, EdgeToAMissingNodeIsRefused) {
