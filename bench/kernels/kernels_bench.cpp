@@ -7,10 +7,12 @@
 //   twinrisk-kernels all FILE [--tolerance 500] [--width 30]   (generated data: every kernel)
 
 #include <CLI/CLI.hpp>
+#include <tbb/global_control.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <chrono>
+#include <memory>
 #include <ctime>
 #include <cmath>
 #include <iostream>
@@ -242,6 +244,8 @@ int run_all(const Options& o, double width_m, double basin_cell_m) {
   const auto corridors = ops::restoration(rivers, reaches, index, {}, restoration_options);
   fmt::print("restoration (width {} m) {}: {} candidates, {:.1f} km², joint rows {}\n", width_m, t.lap(),
              corridors.candidates.size(), corridors.corridor_area_m2 / 1e6, corridors.joint.size());
+  fmt::print("  exact totals: reaches {:.17g} m, border {:.17g} m, corridor {:.17g} m²\n", reaches.river_length_m,
+             reaches.border_length_m, corridors.corridor_area_m2);
   ops::RestorationInputs within_hazard;
   within_hazard.hazard = &hazard;
   const auto floodplain = ops::restoration(rivers, reaches, index, within_hazard, restoration_options);
@@ -328,8 +332,12 @@ int main(int argc, char** argv) {
   all->add_option("--basin-cell", basin_cell_m, "side of the synthetic square basins, m");
   all->add_option("--graphml", o.out, "write cooperation.graphml here");
   all->add_option("--steps", o.steps, "restoration, basins, cooperation (default: all)")->delimiter(',');
+  std::size_t threads = 0;
+  app.add_option("--threads", threads, "worker threads (default: every core)");
   try {
     app.parse(argc, argv);
+    std::unique_ptr<tbb::global_control> limit;
+    if (threads) limit = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism, threads);
     if (*reaches) return run_reaches(o);
     if (*all) return run_all(o, width_m, basin_cell_m);
   } catch (const CLI::ParseError& e) {
