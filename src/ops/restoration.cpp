@@ -146,6 +146,92 @@ Obstacles hazard_zones(const Layer* hazard) {
   return out;
 }
 
+struct Outcome {
+  std::vector<RestorationCandidate> candidates;
+  double corridor = 0, excluded = 0;
+  std::vector<double> inside_of_group;  // corridor area of each group in the row, before overlaps
+};
+
+// Everything restore_row reads, shared by all rows.
+struct RowContext {
+  const MunicipalityIndex& municipalities;
+  const RiverReachesResult& reaches;
+  const std::vector<Group>& groups;
+  const std::vector<std::size_t>& group_of_reach;
+  const SpatialIndex& reach_index;
+  const std::vector<std::size_t>& indexed;  // reach of each reach_index entry
+  const Obstacles& removed;
+  const Obstacles& hazard;
+  bool hazard_given = false;
+  const RestorationOptions& options;
+};
+
+// What one municipality row gets: for each group whose reaches come near, the group's corridor
+// inside the row, less what earlier (overlapping) rows and earlier groups took, less exclusions,
+// within hazard zones.
+Outcome restore_row(std::size_t row, const RowContext& c) {
+  Outcome outcome;
+  outcome.inside_of_group.assign(c.groups.size(), 0.0);
+  const auto& features = c.municipalities.layer().features;
+  const auto* polygon = features[row].geometry.get();
+  if (!polygon || geos::is_empty(polygon)) return outcome;
+  const auto row_box = c.municipalities.envelope(row);
+  // The reaches near this row, by group, in the priority order of the header.
+  std::map<std::size_t, std::vector<const GEOSGeometry*>> lines_of;
+  for (auto i : c.reach_index.query(row_box)) {
+    const auto k = c.indexed[i];
+    lines_of[c.group_of_reach[k]].push_back(c.reaches.reaches[k].geometry.get());
+  }
+  std::vector<std::size_t> order;
+  for (const auto& [g, lines] : lines_of) order.push_back(g);
+  std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return c.groups[x].key() < c.groups[y].key(); });
+  // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap.
+  auto prepared_row = geos::prepare(polygon);
+  std::vector<std::size_t> earlier_rows;
+  for (auto r : c.municipalities.index().query(row_box)) {
+    const auto* other = features[r].geometry.get();
+    if (r < row && other && geos::intersects(prepared_row.get(), other) && geos::relate_pattern(polygon, other, "T********")) {
+      earlier_rows.push_back(r);
+    }
+  }
+  std::vector<geos::GeomPtr> taken;
+  for (auto g : order) {
+    const auto& group = c.groups[g];
+    std::vector<geos::GeomPtr> lines;
+    for (const auto* line : lines_of[g]) lines.push_back(geos::clone(line));
+    // Reaches that meet end to end are sewn back into one line first: buffering the many short
+    // pieces as they are made GEOS fall back to snap-rounding noding, 15× slower.
+    const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());
+    const auto corridor = geos::buffer(merged.get(), group.width, c.options.quadrant_segments, c.options.cap);
+    if (!geos::intersects(prepared_row.get(), corridor.get())) continue;
+    auto piece = polygonal(geos::intersection(corridor.get(), polygon));
+    if (geos::area(piece.get()) <= 0) continue;
+    outcome.inside_of_group[g] = geos::area(piece.get());  // for the outside area, before overlaps
+    std::vector<geos::GeomPtr> claimed;
+    for (auto r : earlier_rows) claimed.push_back(geos::clone(features[r].geometry.get()));
+    for (const auto& t : taken) {
+      if (geos::intersects(piece.get(), t.get())) claimed.push_back(geos::clone(t.get()));
+    }
+    if (!claimed.empty()) piece = polygonal(geos::difference(piece.get(), geos::unary_union(std::move(claimed)).get()));
+    const double corridor_area = geos::area(piece.get());
+    if (corridor_area <= 0) continue;
+    outcome.corridor += corridor_area;
+    geos::GeomPtr candidate = geos::clone(piece.get());
+    taken.push_back(std::move(piece));
+    if (auto obstacle = c.removed.covered(candidate.get())) {
+      candidate = polygonal(geos::difference(candidate.get(), obstacle.get()));
+    }
+    if (c.hazard_given) {
+      auto zones = c.hazard.covered(candidate.get());
+      candidate = zones ? std::move(zones) : geos::empty_multipolygon();
+    }
+    const double area = geos::area(candidate.get());
+    outcome.excluded += corridor_area - area;
+    if (area > 0) outcome.candidates.push_back({c.municipalities.group(row), group.river, group.border, std::move(candidate), area});
+  }
+  return outcome;
+}
+
 }  // namespace
 
 RestorationResult restoration(const Layer& rivers, const RiverReachesResult& reaches,
@@ -202,81 +288,20 @@ RestorationResult restoration(const Layer& rivers, const RiverReachesResult& rea
   }
   const Obstacles removed = exclusions(inputs, options.footprint_buffer_m, options.quadrant_segments);
   const Obstacles hazard = hazard_zones(inputs.hazard);
-  struct Outcome {
-    std::vector<RestorationCandidate> candidates;
-    double corridor = 0, excluded = 0;
-  };
+  const RowContext context{municipalities, reaches, groups, group_of_reach, reach_index, indexed,
+                           removed,        hazard,  inputs.hazard != nullptr, options};
   std::vector<Outcome> outcomes(rows.size());
-  std::vector<std::vector<double>> inside_of_group(rows.size());
-  const auto& features = municipalities.layer().features;
   tbb::parallel_for(
       tbb::blocked_range<std::size_t>(0, rows.size(), 1),
       [&](const auto& range) {
         for (std::size_t w = range.begin(); w != range.end(); ++w) {
-          const auto row = rows[w];
-          const auto* polygon = features[row].geometry.get();
-          if (!polygon || geos::is_empty(polygon)) continue;
-          const auto row_box = municipalities.envelope(row);
-          // The reaches near this row, by group, in the priority order of the header.
-          std::map<std::size_t, std::vector<const GEOSGeometry*>> lines_of;
-          for (auto i : reach_index.query(row_box)) lines_of[group_of_reach[indexed[i]]].push_back(reaches.reaches[indexed[i]].geometry.get());
-          std::vector<std::size_t> order;
-          for (const auto& [g, lines] : lines_of) order.push_back(g);
-          std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return groups[x].key() < groups[y].key(); });
-          // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap.
-          auto prepared_row = geos::prepare(polygon);
-          std::vector<std::size_t> earlier_rows;
-          for (auto r : municipalities.index().query(row_box)) {
-            const auto* other = features[r].geometry.get();
-            if (r < row && other && geos::intersects(prepared_row.get(), other) &&
-                geos::relate_pattern(polygon, other, "T********")) {
-              earlier_rows.push_back(r);
-            }
-          }
-          std::vector<geos::GeomPtr> taken;
-          inside_of_group[w].assign(groups.size(), 0.0);
-          for (auto g : order) {
-            std::vector<geos::GeomPtr> lines;
-            for (const auto* line : lines_of[g]) lines.push_back(geos::clone(line));
-            // Reaches that meet end to end are sewn back into one line first: buffering the many
-            // short pieces as they are made GEOS fall back to snap-rounding noding, 15× slower.
-            const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());
-            const auto corridor = geos::buffer(merged.get(), groups[g].width, options.quadrant_segments, options.cap);
-            if (!geos::intersects(prepared_row.get(), corridor.get())) continue;
-            auto piece = polygonal(geos::intersection(corridor.get(), polygon));
-            if (geos::area(piece.get()) <= 0) continue;
-            inside_of_group[w][g] = geos::area(piece.get());  // for the outside area, before overlaps
-            std::vector<geos::GeomPtr> claimed;
-            for (auto r : earlier_rows) claimed.push_back(geos::clone(features[r].geometry.get()));
-            for (const auto& t : taken) {
-              if (geos::intersects(piece.get(), t.get())) claimed.push_back(geos::clone(t.get()));
-            }
-            if (!claimed.empty()) piece = polygonal(geos::difference(piece.get(), geos::unary_union(std::move(claimed)).get()));
-            const double corridor_area = geos::area(piece.get());
-            if (corridor_area <= 0) continue;
-            outcomes[w].corridor += corridor_area;
-            geos::GeomPtr candidate = geos::clone(piece.get());
-            taken.push_back(std::move(piece));
-            if (auto obstacle = removed.covered(candidate.get())) {
-              candidate = polygonal(geos::difference(candidate.get(), obstacle.get()));
-            }
-            if (inputs.hazard) {
-              auto zones = hazard.covered(candidate.get());
-              candidate = zones ? std::move(zones) : geos::empty_multipolygon();
-            }
-            const double area = geos::area(candidate.get());
-            outcomes[w].excluded += corridor_area - area;
-            if (area > 0) {
-              outcomes[w].candidates.push_back(
-                  {municipalities.group(row), groups[g].river, groups[g].border, std::move(candidate), area});
-            }
-          }
+          outcomes[w] = restore_row(rows[w], context);
         }
       },
       tbb::simple_partitioner());
   std::vector<double> outside = group_area;
-  for (const auto& inside : inside_of_group) {
-    for (std::size_t g = 0; g < inside.size(); ++g) outside[g] -= inside[g];
+  for (const auto& outcome : outcomes) {
+    for (std::size_t g = 0; g < outcome.inside_of_group.size(); ++g) outside[g] -= outcome.inside_of_group[g];
   }
 
   // Candidates by municipality (group order), each row's in the order above.
