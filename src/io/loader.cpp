@@ -528,6 +528,7 @@ struct LayerReader::Impl {
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
+    schema.fid_column = source.GetFIDColumn();
     const auto expected = open.feature_count(false);
     source.ResetReading();
     progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
