@@ -12,6 +12,8 @@ namespace twinrisk::cli {
 namespace {
 
 constexpr std::size_t kMaxCellBytes = 40;
+// Characters per table line: a terminal's width, and about what QGIS's log shows without wrapping.
+constexpr std::size_t kMaxLineWidth = 96;
 
 // Fixed decimals, the same for a whole column so that its decimal points line up: 2 for measures
 // (names end in a unit: area_m2, length_m), 6 for shares and fractions (every value within ±1),
@@ -67,18 +69,35 @@ void print_table(const pipeline::TablePreview& preview) {
     }
   }
   // Columns are two spaces apart, numbers right-aligned, so names with spaces or commas stay readable.
-  auto line = [&](const auto& texts, auto right) {
-    std::string out = "  ";
-    for (std::size_t c = 0; c < texts.size(); ++c) out += padded(texts[c], widths[c], right(c)) + (c + 1 < texts.size() ? "  " : "");
+  auto numeric = [&](std::size_t c) { return table.columns[c].type != FieldType::string; };
+  auto line = [&](const std::vector<std::size_t>& columns, auto text_of) {
+    std::string out = " ";
+    for (const auto c : columns) {
+      out += ' ';
+      out += padded(text_of(c), widths[c], numeric(c));
+      out += ' ';
+    }
     while (!out.empty() && out.back() == ' ') out.pop_back();
     std::cout << out << '\n';
   };
-  auto numeric = [&](std::size_t c) { return table.columns[c].type != FieldType::string; };
+  // A table wider than a line is printed in blocks of columns, each led by the first column (as R
+  // prints a wide data frame), so that neither a terminal nor QGIS's log wraps its rows.
+  std::vector<std::vector<std::size_t>> blocks(1, {0});
+  std::size_t used = 2 + widths[0];
+  for (std::size_t c = 1; c < widths.size(); ++c) {
+    if (used + 2 + widths[c] > kMaxLineWidth && blocks.back().size() > 1) {
+      blocks.push_back({0});
+      used = 2 + widths[0];
+    }
+    blocks.back().push_back(c);
+    used += 2 + widths[c];
+  }
   std::cout << "\n  " << table.name << ":\n";
-  std::vector<std::string> names;
-  for (const auto& column : table.columns) names.push_back(column.name);
-  line(names, numeric);
-  for (const auto& row : cells) line(row, numeric);
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    if (b > 0) std::cout << '\n';
+    line(blocks[b], [&](std::size_t c) { return table.columns[c].name; });
+    for (const auto& row : cells) line(blocks[b], [&](std::size_t c) { return row[c]; });
+  }
   if (preview.total_rows > shown) std::cout << fmt::format("  … {} more rows\n", preview.total_rows - shown);
 }
 
