@@ -170,7 +170,7 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         # Destinations last, as in QGIS's own dialogs.
         common = sorted(self._common, key=lambda spec: spec.get('type') == 'folder')
         for spec in common:
-            parameter = self._parameter_for(spec, common=True)
+            parameter = self._parameter_for(spec)
             if spec['name'] in ADVANCED:
                 parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
             self.addParameter(parameter)
@@ -183,7 +183,7 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         return spec.get('label') or spec['name']
 
     def _parameters_for(self, spec):
-        parameter = self._parameter_for(spec, common=False)
+        parameter = self._parameter_for(spec)
         parameters = [parameter]
         for field in spec.get('field_parameters', []):
             parameters.append(self._field_parameter_for(spec, field))
@@ -199,7 +199,7 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         parameter.setHelp(field.get('help', ''))
         return parameter
 
-    def _parameter_for(self, spec, common):
+    def _parameter_for(self, spec):
         kind = spec.get('type')
         name = spec['name']
         label = self._label(spec)
@@ -211,8 +211,10 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
             optional = False
         elif kind == 'string':
             optional = not default
+        elif kind == 'crs':
+            optional = default is None or default in CRS_WORDS
         else:
-            optional = bool(spec.get('optional', False)) or (common and default is not None)
+            optional = bool(spec.get('optional', False))
 
         if kind in ('layer', 'table'):
             geometry = GEOMETRY_FILTERS.get(spec.get('geometry', 'none' if kind == 'table' else 'any'),

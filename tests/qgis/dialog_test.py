@@ -11,6 +11,9 @@ Usage: dialog_test.py REPO_ROOT WORK_DIR CASE [SCREENSHOT_DIR]
   log          shared-zones on the demo run through the dialog's own feedback: each progress step
                logged once, the summary tables aligned with fixed decimals, the layers and the CSV
                tables (as typed table layers) loaded into the project
+  every-type-dialog  the dialog of a registry algorithm declaring every parameter type
+               (TWINRISK_TEST_BINARY describes it): it builds, fits like native:intersection's, and
+               a table's field pickers follow the table
   screenshots  the dialogs (and the log after a run) as PNGs in SCREENSHOT_DIR, for people to look at
 The QGIS GUI runs offscreen (or under Xvfb for screenshots) with a stand-in for the desktop's iface.
 """
@@ -267,6 +270,30 @@ if CASE in ('log', 'screenshots'):
     if types.get('area_m2') != 'Real' or types.get('zones') != 'Integer':
         fail(f'zone_summary columns not typed: {types}')
     print(f'log: each progress step once, summary aligned; loaded {sorted(loaded)}')
+
+if CASE == 'every-type-dialog' or (CASE == 'screenshots' and os.environ.get('TWINRISK_TEST_BINARY')):
+    from processing.core.ProcessingConfig import ProcessingConfig
+    ProcessingConfig.setSettingValue('TWINRISK_BINARY', os.environ['TWINRISK_TEST_BINARY'])
+    QgsApplication.processingRegistry().providerById('twinrisk').refreshAlgorithms()
+    twinning = QgsVectorLayer(os.path.join(REPO, 'tests', 'data', 'twinning.csv'), 'twinning', 'ogr')
+    QgsProject.instance().addMapLayer(twinning)
+    native_width = panel_min_width(processing.createAlgorithmDialog('native:intersection'))
+    dialog = processing.createAlgorithmDialog('twinrisk:every-type')
+    if dialog is None:
+        fail('no dialog for twinrisk:every-type')
+    width = panel_min_width(dialog)
+    wrappers = dialog.mainWidget().wrappers
+    wrappers['pairs'].setParameterValue(twinning.id(), dialog.mainWidget().processing_context)
+    app.processEvents()
+    if SHOTS:
+        dialog.resize(900, 900)
+        screenshot(dialog, 'every-type.png')
+    if width > native_width:
+        fail(f'every-type: the parameter panel needs {width} px, native:intersection {native_width} px')
+    picked = (wrappers['pairs_a_field'].parameterValue(), wrappers['pairs_b_field'].parameterValue())
+    if picked != ('a', 'b'):
+        fail(f'the twinning table\'s fields a and b were not picked: {picked}')
+    print(f'every-type-dialog: panel needs {width} px (native {native_width}); table fields picked {picked}')
 
 sys.stdout.flush()
 # exitQgis() after dialogs and layers have lived can crash in 3.22's teardown; every check has run.

@@ -15,6 +15,9 @@ Usage: pyqgis_test.py REPO_ROOT CLI_OUTPUT_DIR WORK_DIR CASE
   intersection-native  twinrisk:intersection with overlay_fields_prefix equals native:intersection
                 on the demo: the same fields, the same pieces, the same areas
   unmapped-warning  a hazard layer with fields run without a class field warns which field is empty
+  every-type    the provider on a registry declaring every parameter type and output kind
+                (TWINRISK_TEST_BINARY describes it and records a run): QGIS parameter and output
+                classes, the command line, the layer definitions of a list, the results
 The twinrisk binary is found the provider's own way (PATH first).
 """
 import os
@@ -314,6 +317,113 @@ elif CASE == 'unmapped-warning':
     if any('is empty' in w for w in quiet.warnings):
         fail(f'a warning although every field is mapped: {quiet.warnings}')
     print(f'unmapped-warning: {warning}')
+
+elif CASE == 'every-type':
+    from qgis.core import (QgsProcessing, QgsProcessingOutputFile, QgsProcessingOutputFolder, QgsProcessingOutputHtml,
+                           QgsProcessingOutputVectorLayer, QgsProcessingParameterBoolean, QgsProcessingParameterCrs,
+                           QgsProcessingParameterEnum, QgsProcessingParameterFeatureSource,
+                           QgsProcessingParameterField, QgsProcessingParameterFolderDestination,
+                           QgsProcessingParameterMultipleLayers, QgsProcessingParameterNumber,
+                           QgsProcessingParameterRasterLayer, QgsProcessingParameterString)
+    fake = os.environ['TWINRISK_TEST_BINARY']
+    argv_dir = os.path.join(os.path.dirname(fake), 'argv')
+    ProcessingConfig.setSettingValue('TWINRISK_BINARY', fake)
+    provider = QgsApplication.processingRegistry().providerById('twinrisk')
+    provider.refreshAlgorithms()
+    algorithm = QgsApplication.processingRegistry().createAlgorithmById('twinrisk:every-type')
+    if algorithm is None:
+        fail(f'twinrisk:every-type not offered ({[a.id() for a in provider.algorithms()]})')
+    expected = {
+        'zones': (QgsProcessingParameterFeatureSource, False), 'zones_class_field': (QgsProcessingParameterField, True),
+        'assets': (QgsProcessingParameterMultipleLayers, False),
+        'assets_category_field': (QgsProcessingParameterString, True),
+        'pairs': (QgsProcessingParameterFeatureSource, True), 'pairs_a_field': (QgsProcessingParameterField, False),
+        'pairs_b_field': (QgsProcessingParameterField, False), 'dem': (QgsProcessingParameterRasterLayer, False),
+        'keep': (QgsProcessingParameterField, True), 'buffer_m': (QgsProcessingParameterNumber, False),
+        'count': (QgsProcessingParameterNumber, False), 'strict': (QgsProcessingParameterBoolean, False),
+        'method': (QgsProcessingParameterEnum, False), 'label_crs': (QgsProcessingParameterCrs, False),
+        'title': (QgsProcessingParameterString, False), 'analysis_crs': (QgsProcessingParameterCrs, True),
+        'output_crs': (QgsProcessingParameterCrs, True), 'overwrite': (QgsProcessingParameterBoolean, False),
+        'threads': (QgsProcessingParameterNumber, False), 'output': (QgsProcessingParameterFolderDestination, False),
+    }
+    definitions = {d.name(): d for d in algorithm.parameterDefinitions()}
+    if sorted(definitions) != sorted(expected):
+        fail(f'parameters {sorted(definitions)}, expected {sorted(expected)}')
+    for name, (kind, optional) in expected.items():
+        definition = definitions[name]
+        is_optional = bool(definition.flags() & definition.FlagOptional)
+        if not isinstance(definition, kind) or is_optional != optional:
+            fail(f'{name}: {type(definition).__name__} (optional {is_optional}), expected {kind.__name__} ({optional})')
+    checks = [
+        (definitions['zones_class_field'].parentLayerParameterName(), 'zones'),
+        (definitions['pairs_a_field'].parentLayerParameterName(), 'pairs'),
+        (definitions['pairs'].dataTypes(), [QgsProcessing.TypeVector]),
+        (definitions['assets'].layerType(), QgsProcessing.TypeVectorAnyGeometry),
+        ((definitions['keep'].parentLayerParameterName(), definitions['keep'].allowMultiple()), ('zones', True)),
+        ((definitions['buffer_m'].minimum(), definitions['buffer_m'].defaultValue()), (0.0, 10.0)),
+        (definitions['count'].dataType(), QgsProcessingParameterNumber.Integer),
+        ((definitions['method'].options(), definitions['method'].defaultValue()), (['mean', 'max'], 1)),
+        (definitions['label_crs'].defaultValue(), 'EPSG:4326'),
+        (definitions['title'].defaultValue(), 'Risk'),
+    ]
+    for got, want in checks:
+        if got != want:
+            fail(f'{got!r}, expected {want!r}')
+    outputs = {o.name(): type(o) for o in algorithm.outputDefinitions()}
+    want_outputs = {'exposed': QgsProcessingOutputVectorLayer, 'by_zone': QgsProcessingOutputVectorLayer,
+                    'maps_overview_png': QgsProcessingOutputFile, 'report_index_html': QgsProcessingOutputHtml,
+                    'manifest': QgsProcessingOutputFile, 'output': QgsProcessingOutputFolder}
+    if outputs != want_outputs:
+        fail(f'outputs {outputs}')
+
+    assets = [demo_layer('ne_admin1'), demo_layer('meuse_river')]
+    for layer in assets:
+        QgsProject.instance().addMapLayer(layer)
+    twinning = os.path.join(REPO, 'tests', 'data', 'twinning.csv')
+    dem = os.path.join(REPO, 'layers', 'demo', 'meuse_dem_idw40m.tif')
+    out = os.path.join(WORK, 'every')
+    results, ok, context, feedback = run({
+        'zones': f'{DEMO}|layername=meuse_flood_freq_zones', 'zones_class_field': 'ffreq',
+        'assets': [layer.id() for layer in assets], 'assets_category_field': 'name',
+        'pairs': twinning, 'pairs_a_field': 'a', 'pairs_b_field': 'note', 'dem': dem, 'keep': ['ffreq'],
+        'buffer_m': 2.5, 'method': 0, 'output_crs': 'EPSG:3035', 'output': out}, alg='twinrisk:every-type')
+    if not ok:
+        fail(f'run failed: {feedback.errors}')
+    with open(os.path.join(argv_dir, 'argv')) as recorded:
+        argv = recorded.read().split('\n')[:-1]
+    definitions_given = [a for i, a in enumerate(argv) if i > 0 and argv[i - 1] == '--assets']
+    want = ['--progress', 'json', 'every-type',
+            '--zones', DEMO, '--zones-layer', 'meuse_flood_freq_zones', '--zones-field', 'class=ffreq',
+            '--assets', definitions_given[0] if definitions_given else '?',
+            '--assets', definitions_given[1] if len(definitions_given) > 1 else '?',
+            '--pairs', twinning, '--pairs-layer', 'twinning', '--pairs-field', 'b=note',
+            '--dem', dem, '--keep', 'ffreq', '--buffer-m', '2.5', '--count', '3', '--strict', 'false',
+            '--method', 'mean', '--label-crs', 'EPSG:4326', '--title', 'Risk']
+    if argv[:len(want)] != want:
+        fail(f'command line\n  {argv[:len(want)]}\nexpected\n  {want}')
+    rest = argv[len(want):]
+    for pair in (['--output-crs', 'EPSG:3035'], ['--output', out], ['--threads', '0']):
+        if not any(rest[i:i + 2] == pair for i in range(len(rest))):
+            fail(f'{pair} not in {rest}')
+    for path, layer_name in zip(definitions_given, ('ne_admin1', 'meuse_river')):
+        with open(os.path.join(argv_dir, os.path.basename(path))) as definition:
+            text = definition.read()
+        for line in (f'source: "{DEMO}"', 'role: infrastructure', f'layer: "{layer_name}"',
+                     'fields: {category: "name"}'):
+            if line not in text.splitlines():
+                fail(f'{os.path.basename(path)} lacks {line!r}:\n{text}')
+    want_results = {'exposed': f'{out}/twinrisk.gpkg|layername=exposed', 'by_zone': f'{out}/tables/by_zone.csv',
+                    'maps_overview_png': f'{out}/maps/overview.png', 'report_index_html': f'{out}/report/index.html',
+                    'manifest': f'{out}/manifest.json', 'output': out}
+    if results != want_results:
+        fail(f'results {results}')
+    table_uri = f'{out}/tables/by_zone.csv|option:AUTODETECT_TYPE=YES'
+    if table_uri not in context.layersToLoadOnCompletion():
+        fail(f'the table is not queued for loading: {list(context.layersToLoadOnCompletion())}')
+    table = QgsVectorLayer(table_uri, 'by_zone', 'ogr')
+    if table.isSpatial() or table.featureCount() != 2 or table.fields().field('exposed').typeName() != 'Integer':
+        fail('the queued table does not load as a typed table')
+    print(f'every-type: {len(definitions)} parameters, {len(outputs)} outputs; command line and results as expected')
 
 else:
     fail('unknown case')

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ctest driver for the QGIS provider: Debian's QGIS 3.22, headless, with a throwaway profile.
-# Usage: qgis_test.sh TWINRISK REPO_ROOT CASE
+# Usage: qgis_test.sh TWINRISK REPO_ROOT CASE [EVERY_TYPE_REGISTRY]
 #   list            qgis_process lists every registry algorithm, no plugin errors on stderr
 #   run-equals-cli  qgis_process run twinrisk:shared-zones on the demo == the CLI run (areas ≤ 1e-9)
 #   wrong-parameter a nonexistent field fails with twinrisk's message; a negative min_area_m2 is
@@ -9,11 +9,14 @@
 #   intersection-native | unmapped-warning   PyQGIS checks in pyqgis_test.py
 #   dialogs | auto-field | log   the algorithm dialogs, in dialog_test.py
 #   existing-output-process  qgis_process refuses an output folder holding results, in QGIS's words
+#   every-type | every-type-dialog  a registry declaring every parameter type and output kind
+#                   (EVERY_TYPE_REGISTRY prints it): the QGIS parameters and outputs, the command line a run
+#                   passes (to a stand-in twinrisk), its results; its dialog
 #   install         scripts/install-qgis-plugin --profiles-path P NAME, then the QGIS desktop started
 #                   (under Xvfb) with --profiles-path P --profile NAME has the plugin and its algorithms
 # Exits 77 (ctest SKIP_RETURN_CODE) when QGIS is not installed: ./scripts/setup-qgis installs it.
 set -uo pipefail
-tw=$(realpath "$1") root=$(realpath "$2") case=$3
+tw=$(realpath "$1") root=$(realpath "$2") case=$3 every_type=${4:-}
 qp=/usr/bin/qgis_process.bin py=/usr/bin/python3
 if [ ! -x "$qp" ] || ! "$py" -c "import qgis.core" 2>/dev/null; then
   echo "SKIP: QGIS is not installed (./scripts/setup-qgis)"; exit 77
@@ -98,6 +101,36 @@ wrong-parameter)
 memory-layer|selection|cancel|existing-output|output-crs|auto-crs-name|intersection-native|unmapped-warning)
   cli_demo "$tmp/cli"
   "$py" "$here/pyqgis_test.py" "$root" "$tmp/cli" "$tmp" "$case" >"$tmp/out" 2>"$tmp/err" || fail "pyqgis_test.py $case"
+  grep -v DeprecationWarning "$tmp/err" | grep -qi "error\|Traceback" && fail "errors on stderr"
+  cat "$tmp/out"
+  ;;
+every-type|every-type-dialog)
+  # A stand-in twinrisk: describes the every-type registry; a run records its arguments (and the
+  # layer definition files it is given) and writes the outputs the provider returns.
+  mkdir -p "$tmp/argv"
+  cat > "$tmp/fake-twinrisk" <<SH
+#!/bin/sh
+[ "\$1" = algorithms ] && exec "$every_type"
+printf '%s\n' "\$@" > "$tmp/argv/argv"
+out=; prev=
+for a in "\$@"; do
+  case \$a in *.yaml) cp "\$a" "$tmp/argv/" ;; esac
+  [ "\$prev" = --output ] && out=\$a
+  prev=\$a
+done
+mkdir -p "\$out/tables" "\$out/maps" "\$out/report"
+printf 'zone,exposed\n1,4\n2,0\n' > "\$out/tables/by_zone.csv"
+: > "\$out/maps/overview.png"; : > "\$out/report/index.html"
+echo "Outputs:"
+SH
+  chmod +x "$tmp/fake-twinrisk"
+  if [ "$case" = every-type ]; then
+    TWINRISK_TEST_BINARY=$tmp/fake-twinrisk "$py" "$here/pyqgis_test.py" "$root" - "$tmp" "$case" >"$tmp/out" 2>"$tmp/err" \
+      || fail "pyqgis_test.py $case"
+  else
+    TWINRISK_TEST_BINARY=$tmp/fake-twinrisk "$py" "$here/dialog_test.py" "$root" "$tmp" "$case" >"$tmp/out" 2>"$tmp/err" \
+      || fail "dialog_test.py $case"
+  fi
   grep -v DeprecationWarning "$tmp/err" | grep -qi "error\|Traceback" && fail "errors on stderr"
   cat "$tmp/out"
   ;;
