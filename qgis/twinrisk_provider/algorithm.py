@@ -136,7 +136,7 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
 
     def helpUrl(self):  # noqa: N802
         folder = os.path.join(QgsProcessingUtils.tempFolder(), 'twinrisk-help')
-        return 'file://' + helptext.write_help_page(folder, self._description, self._all_common())
+        return 'file://' + helptext.write_help_page(folder, self._description, self._common)
 
     def icon(self):
         return QIcon(self.svgIconPath())
@@ -150,9 +150,6 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         return TwinriskDialog(self, parent)
 
     # --- parameters --------------------------------------------------------------------------
-    def _all_common(self):
-        return list(self._common)
-
     def role_field_parameters(self):
         """{layer parameter: [(field parameter, role field)]} for the field pickers that follow a layer."""
         out = {}
