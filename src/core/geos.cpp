@@ -106,6 +106,14 @@ GeomPtr clone(const GEOSGeometry* geometry) {
   return checked(GEOSGeom_clone_r(context(), geometry), "clone");
 }
 
+GeomPtr transform_xy(const GEOSGeometry* geometry, const std::function<bool(double& x, double& y)>& transform) {
+  auto callback = [](double* x, double* y, void* user) {
+    return (*static_cast<const std::function<bool(double&, double&)>*>(user))(*x, *y) ? 1 : 0;
+  };
+  return checked(GEOSGeom_transformXY_r(context(), geometry, callback, const_cast<void*>(static_cast<const void*>(&transform))),
+                 "transform");
+}
+
 GeomPtr empty_multipolygon() {
   return checked(GEOSGeom_createEmptyCollection_r(context(), GEOS_MULTIPOLYGON), "create empty");
 }

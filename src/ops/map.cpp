@@ -17,34 +17,34 @@ namespace {
 
 namespace fs = std::filesystem;
 
-ParamSpec text(std::string name, std::string description, std::string default_value) {
-  ParamSpec spec;
-  spec.name = std::move(name);
-  spec.type = ParamType::string;
-  spec.description = std::move(description);
-  spec.default_value = std::move(default_value);
-  return spec;
-}
-
 // What both steps draw: base layers in their input roles and any result layers.
 std::vector<ParamSpec> drawing_parameters() {
   return {
       ParamSpec::layer("municipalities", Role::municipalities,
                        "Municipalities drawn as the base map, with names and national borders")
+          .labelled("Municipalities layer")
           .optional(),
-      ParamSpec::layer("rivers", Role::rivers, "Rivers drawn over the base map").optional(),
+      ParamSpec::layer("rivers", Role::rivers, "Rivers drawn over the base map").labelled("Rivers layer").optional(),
       ParamSpec::layer("layers", Role::features,
                        "Result layers to draw (zones, zone_parts, exposed assets, …), each with the style of the "
                        "output it is")
+          .labelled("Result layers")
           .list()
           .optional(),
-      text("style_dir", "A folder of styles (<layer>.yaml) used instead of the built-in ones of the same name", ""),
-      text("title", "The title printed on the map or report (empty: a translated default)", ""),
-      text("lang", "Language of every printed word: en, de, fr, nl, pl, or two joined by + (de+fr) for both partners",
-           "en"),
-      text("border_label", "Legend text of the line between countries (empty: \"National border\", translated); "
-                           "e.g. \"State line\" where states stand for countries",
-           ""),
+      ParamSpec::text("style_dir", "A folder of styles (<layer>.yaml) used instead of the built-in ones of the same name",
+                      "")
+          .labelled("Style folder"),
+      ParamSpec::text("title", "The title printed on the map or report (empty: a translated default)", "")
+          .labelled("Title"),
+      ParamSpec::text("lang",
+                      "Language of every printed word: en, de, fr, nl, pl, or two joined by + (de+fr) for both partners",
+                      "en")
+          .labelled("Language"),
+      ParamSpec::text("border_label",
+                      "Legend text of the line between countries (empty: \"National border\", translated); "
+                      "e.g. \"State line\" where states stand for countries",
+                      "")
+          .labelled("National border legend text"),
   };
 }
 
@@ -251,14 +251,17 @@ MapStep::MapStep()
             auto parts = ParamSpec::layer("parts", Role::features,
                                           "Zone parts (shared-zones' zone_parts) listed beside each atlas map; not "
                                           "drawn, so the overview shows the zones by class")
+                             .labelled("Zone parts")
                              .optional();
             parts.geometry = GeometryFamily::polygon;
             parameters.push_back(parts);
             parameters.push_back(ParamSpec::number("dpi", "Resolution of overview.png", 150)
+                                     .labelled("PNG resolution (dpi)")
                                      .with_unit("dpi")
                                      .with_range(10, 1200));
             ParamSpec atlas;
             atlas.name = "atlas";
+            atlas.label = "Atlas pages";
             atlas.type = ParamType::enumeration;
             atlas.description = "Atlas pages: one per cross-border zone, one per pair of municipalities sharing "
                                 "zones, or none";
@@ -267,6 +270,7 @@ MapStep::MapStep()
             parameters.push_back(atlas);
             ParamSpec pages;
             pages.name = "max_pages";
+            pages.label = "Maximum atlas pages (0 = all)";
             pages.type = ParamType::integer;
             pages.description = "At most this many atlas pages (0: every one)";
             pages.default_value = 0;
@@ -274,11 +278,14 @@ MapStep::MapStep()
             parameters.push_back(pages);
             return parameters;
           }(),
-          {{"maps/overview.png", OutputKind::file, GeometryFamily::none, "The overview map as PNG", {}},
-           {"maps/overview.pdf", OutputKind::file, GeometryFamily::none, "The overview map as PDF (vector)", {}},
-           {"maps/overview.svg", OutputKind::file, GeometryFamily::none, "The overview map as SVG", {}},
+          {{"maps/overview.png", OutputKind::file, GeometryFamily::none, "The overview map as PNG", {},
+            "Overview map (PNG)"},
+           {"maps/overview.pdf", OutputKind::file, GeometryFamily::none, "The overview map as PDF (vector)", {},
+            "Overview map (PDF)"},
+           {"maps/overview.svg", OutputKind::file, GeometryFamily::none, "The overview map as SVG", {},
+            "Overview map (SVG)"},
            {"maps/atlas.pdf", OutputKind::file, GeometryFamily::none,
-            "One page per cross-border zone (or municipality pair) with its partners' table", {}}}) {}
+            "One page per cross-border zone (or municipality pair) with its partners' table", {}, "Atlas (PDF)"}}) {}
 
 std::string_view MapStep::help() const {
   return "Draws an overview of the study region — municipalities with names, national borders, rivers, hazard zones "
@@ -287,6 +294,11 @@ std::string_view MapStep::help() const {
          "and SVG. The atlas has one page per cross-border zone (or per pair of municipalities sharing zones), the map "
          "zoomed to it beside the table of its parts. Layers are drawn with styles/<output>.yaml (the same colours as "
          "the QGIS styles in the GeoPackage) or the style_dir's.";
+}
+
+std::vector<std::string> MapStep::tags() const {
+  return {"map", "overview", "atlas", "print", "layout", "legend", "png", "pdf", "svg", "cross-border", "border",
+          "municipalities", "flood", "hazard"};
 }
 
 StepOutput MapStep::run(const StepInput& input, Progress& progress) const {
@@ -324,18 +336,24 @@ ReportStep::ReportStep()
             auto parameters = drawing_parameters();
             parameters.push_back(
                 ParamSpec::table("tables", Role::table, "Result tables shown in the report (the first rows of each)")
+                    .labelled("Result tables")
                     .list()
                     .optional());
             return parameters;
           }(),
           {{"report/index.html", OutputKind::file, GeometryFamily::none,
-            "The report as one self-contained HTML page (maps embedded)", {}},
-           {"report/report.pdf", OutputKind::file, GeometryFamily::none, "The report as PDF", {}}}) {}
+            "The report as one self-contained HTML page (maps embedded)", {}, "Report (HTML)"},
+           {"report/report.pdf", OutputKind::file, GeometryFamily::none, "The report as PDF", {}, "Report (PDF)"}}) {}
 
 std::string_view ReportStep::help() const {
   return "Writes a report two councils can read: the overview map, the tables, the method, the data sources and "
          "their licences, and what the run did (inputs, repairs, versions) — as one self-contained HTML page and as "
          "PDF. With lang: de+fr every heading and sentence is printed in both languages, one per partner council.";
+}
+
+std::vector<std::string> ReportStep::tags() const {
+  return {"report", "html", "pdf", "council", "tables", "method", "sources", "licences", "translation", "bilingual",
+          "cross-border", "municipalities"};
 }
 
 StepOutput ReportStep::run(const StepInput& input, Progress& progress) const {

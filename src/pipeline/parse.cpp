@@ -167,12 +167,13 @@ Pipeline parse_pipeline(const YAML::Node& root, const fs::path& file) {
   if (!root.IsMap()) throw ConfigError("a pipeline must be a mapping with layers and steps", at(file, root));
   for (const auto& entry : root) {
     const auto key = entry.first.as<std::string>();
-    if (key != "analysis_crs" && key != "layers" && key != "steps" && key != "output") {
-      throw ConfigError(fmt::format("unknown key '{}' (keys: analysis_crs, layers, steps, output)", key),
+    if (key != "analysis_crs" && key != "output_crs" && key != "layers" && key != "steps" && key != "output") {
+      throw ConfigError(fmt::format("unknown key '{}' (keys: analysis_crs, output_crs, layers, steps, output)", key),
                         at(file, entry.first));
     }
   }
   if (root["analysis_crs"]) pipeline.analysis_crs = scalar(root["analysis_crs"], file, "analysis_crs");
+  if (root["output_crs"]) pipeline.output_crs = scalar(root["output_crs"], file, "output_crs");
   if (const auto output = root["output"]) pipeline.output = parse_output(output, file);
   const auto layers = root["layers"];
   if (!layers || !layers.IsMap()) throw ConfigError("a pipeline needs a 'layers' mapping", at(file, root));

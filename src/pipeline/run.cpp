@@ -14,6 +14,7 @@
 #include "twinrisk/core/catalogue.hpp"
 #include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/version.hpp"
+#include "twinrisk/io/reproject.hpp"
 #include "twinrisk/io/writers.hpp"
 #include "twinrisk/pipeline/plan.hpp"
 #include "twinrisk/render/workbook.hpp"
@@ -70,6 +71,7 @@ class SharedProgress final : public Progress {
 struct Probed {
   std::vector<io::SourceInfo> infos;  // one per plan.loads entry
   std::string crs_wkt;
+  std::string output_crs_wkt;
 };
 
 // Opens every source before loading any, so all data problems are reported together. Sources
@@ -109,6 +111,11 @@ Probed probe(const Pipeline& pipeline, const Plan& plan, Progress& progress) {
     if (info.extent) extents.push_back(*info.extent);
   }
   probed.crs_wkt = io::resolve_analysis_crs(pipeline.analysis_crs, extents);
+  std::string input_crs_wkt;
+  for (std::size_t i = 0; i < plan.loads.size() && input_crs_wkt.empty(); ++i) {
+    if (plan.loads[i].definition.kind() == EntryKind::vector) input_crs_wkt = probed.infos[i].crs_wkt;
+  }
+  probed.output_crs_wkt = io::resolve_output_crs(pipeline.output_crs, probed.crs_wkt, input_crs_wkt);
   if (!io::is_equal_area(probed.crs_wkt)) {
     progress.message(fmt::format("analysis_crs {} is not an equal-area projection: areas carry its scale distortion",
                                  pipeline.analysis_crs));
@@ -177,6 +184,10 @@ class Run {
     }
     const auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
     m_crs_wkt = probed.crs_wkt;
+    m_output_crs_wkt = probed.output_crs_wkt;
+    if (m_output_crs_wkt != m_crs_wkt) {
+      m_reprojecting = std::make_unique<io::ReprojectingSink>(m_writer.layers(), m_crs_wkt, m_output_crs_wkt);
+    }
     const auto load_start = Clock::now();
     file_system_errors_as(ErrorKind::input, [&] { load(probed); });
     const double load_seconds = seconds_since(load_start);
@@ -246,6 +257,9 @@ class Run {
       }
     }
   }
+
+  // Where result layers go: the writer, in the output CRS.
+  FeatureSink& output_layers() { return m_reprojecting ? *m_reprojecting : m_writer.layers(); }
 
   const LoadItem* streamed_input(const std::string& key) const {
     for (const auto& item : m_plan.loads) {
@@ -331,9 +345,9 @@ class Run {
     std::unique_ptr<TeeSink> tee;
     if (keeps_streamed) {
       scratch = std::make_unique<io::GeoPackageWriter>(scratch_path(index));
-      tee = std::make_unique<TeeSink>(m_writer.layers(), *scratch);
+      tee = std::make_unique<TeeSink>(output_layers(), *scratch);
     }
-    RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : m_writer.layers(), step.prefix);
+    RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : output_layers(), step.prefix);
     AsyncSink sink(renamed);
 
     Bound bound;
@@ -382,7 +396,7 @@ class Run {
   // In-memory layers go to the writer on a thread of their own while the tables are written here.
   void write_results(const PlannedStep& step, StepOutput& output) {
     file_system_errors_as(ErrorKind::output, [&] {
-      RenamingSink renamed(m_writer.layers(), step.prefix);
+      RenamingSink renamed(output_layers(), step.prefix);
       AsyncSink sink(renamed);
       for (const auto& layer : output.layers) sink.write_layer(layer);
       if (!m_writer.tables_alongside_layers()) sink.finish();
@@ -481,6 +495,7 @@ class Run {
         {"pipeline", m_pipeline.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_pipeline.file.string())},
         {"analysis_crs",
          {{"requested", m_pipeline.analysis_crs}, {"equal_area", io::is_equal_area(m_crs_wkt)}, {"wkt", m_crs_wkt}}},
+        {"output_crs", {{"requested", m_pipeline.output_crs}, {"wkt", m_output_crs_wkt}}},
         {"threads", threads},
         {"output", m_writer.location()},
         {"inputs", m_inputs},
@@ -524,6 +539,8 @@ class Run {
   Progress& m_progress;
   const std::size_t m_stages;  // load, each step, write
   std::string m_crs_wkt;
+  std::string m_output_crs_wkt;
+  std::unique_ptr<io::ReprojectingSink> m_reprojecting;  // when the output CRS is not the analysis CRS
   Catalogue m_catalogue;
   std::map<std::string, io::LayerDefinition> m_stored;  // streamed results a later step reads
   ScratchFolder m_scratch;

@@ -5,6 +5,7 @@
 #include <geos_c.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,6 +37,9 @@ std::vector<unsigned char> to_wkb(const GEOSGeometry* geometry);
 std::string to_wkt(const GEOSGeometry* geometry, int decimals = -1);
 
 GeomPtr clone(const GEOSGeometry* geometry);
+// A copy with each coordinate's x and y passed through `transform`, which returns false for a
+// coordinate it cannot transform (then GeometryError).
+GeomPtr transform_xy(const GEOSGeometry* geometry, const std::function<bool(double& x, double& y)>& transform);
 GeomPtr empty_multipolygon();
 GeomPtr multipolygon(std::vector<GeomPtr> polygons);
 // A collection of the given GEOS type (GEOS_GEOMETRYCOLLECTION, GEOS_MULTILINESTRING, …) taking ownership.

@@ -15,6 +15,7 @@ class MapStep final : public Algorithm {
   std::string_view id() const override { return "map"; }
   std::string_view title() const override { return "Overview map and atlas"; }
   std::string_view group() const override { return "Maps and reports"; }
+  std::vector<std::string> tags() const override;
   std::string_view help() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
@@ -26,6 +27,7 @@ class ReportStep final : public Algorithm {
   std::string_view id() const override { return "report"; }
   std::string_view title() const override { return "Report for the partner councils"; }
   std::string_view group() const override { return "Maps and reports"; }
+  std::vector<std::string> tags() const override;
   std::string_view help() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };

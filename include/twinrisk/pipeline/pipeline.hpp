@@ -31,6 +31,8 @@ struct StepCall {
 struct Pipeline {
   std::filesystem::path file;  // empty when built from the command line
   std::string analysis_crs = "auto";
+  // CRS of the result layers: analysis, input (the first input layer's) or any CRS PROJ accepts.
+  std::string output_crs = "analysis";
   std::vector<io::LayerDefinition> layers;
   std::vector<StepCall> steps;
   std::optional<io::OutputTarget> output;  // `output:`; the command line's -o takes precedence
