@@ -28,29 +28,35 @@ std::vector<ParamSpec> basins_parameters() {
   auto reaches = ParamSpec::layer("reaches", Role::features,
                                   "Without basins: the reaches of river-reaches (fields municipality_id, border, "
                                   "partner_municipality_id, in_gap, flow), whose directed network gives the relation")
+                     .labelled("River reaches layer")
                      .optional();
   reaches.geometry = GeometryFamily::line;
   return {
       ParamSpec::layer("municipalities", Role::municipalities,
-                       "Administrative units (polygons) with fields id, name and country"),
+                       "Administrative units (polygons) with fields id, name and country")
+          .labelled("Municipalities layer"),
       ParamSpec::layer("basins", Role::basins,
                        "Basin polygons with fields id and next_down (the basin drained into; 0 or empty: an outlet), "
                        "e.g. HydroBASINS: id: HYBAS_ID, next_down: NEXT_DOWN")
+          .labelled("Basins layer")
           .optional(),
       std::move(reaches),
       ParamSpec::number("min_area_m2",
                         "A municipality's piece of a basin smaller than this does not make it a member for the "
                         "upstream relation (slivers where outlines disagree)",
                         0.0)
+          .labelled("Minimum basin piece area (m²)")
           .with_unit("m2")
           .with_range(0.0, std::nullopt),
       steps::integer_param("max_between",
                            "Upstream pairs with more basins (from reaches: municipalities) between them are left out; "
                            "the full relation grows with the square of a main stem's length",
-                           10, 0.0, 1e9),
+                           10, 0.0, 1e9)
+          .labelled("Maximum steps between a pair"),
       ParamSpec::number("snap_m",
                         "From reaches: a reach's downstream end within this distance of another reach flows into it",
                         1.0)
+          .labelled("Reach snapping distance (m)")
           .with_unit("m")
           .with_range(0.0, 10000.0),
   };
@@ -58,12 +64,16 @@ std::vector<ParamSpec> basins_parameters() {
 
 std::vector<OutputSpec> basins_outputs() {
   return {
-      {"basin_membership", OutputKind::layer, GeometryFamily::polygon,
-       "Each basin cut by municipality, with areas and shares; area in no municipality has an empty municipality_id",
-       kMembershipFields},
-      {"upstream_downstream", OutputKind::table, GeometryFamily::none,
-       "Directed pairs: upstream_id drains into downstream_id (basins_between, or municipalities_between from reaches)",
-       kUpstreamFields},
+      OutputSpec{"basin_membership", OutputKind::layer, GeometryFamily::polygon,
+                 "Each basin cut by municipality, with areas and shares; area in no municipality has an empty "
+                 "municipality_id",
+                 kMembershipFields}
+          .labelled("Basin pieces by municipality"),
+      OutputSpec{"upstream_downstream", OutputKind::table, GeometryFamily::none,
+                 "Directed pairs: upstream_id drains into downstream_id (basins_between, or municipalities_between "
+                 "from reaches)",
+                 kUpstreamFields}
+          .labelled("Upstream/downstream pairs"),
   };
 }
 
@@ -84,6 +94,11 @@ std::string_view Basins::help() const {
          "(municipalities_between: the hand-overs before that one); a river forming the A | B border makes neither "
          "upstream of the other. A next_down naming no basin, a cycle, a duplicate or missing id is an error naming "
          "the basin.";
+}
+
+std::vector<std::string> Basins::tags() const {
+  return {"basin", "basins", "catchment", "watershed", "HydroBASINS", "upstream", "downstream", "drainage",
+          "river", "municipal", "municipalities", "cross-border"};
 }
 
 StepOutput Basins::run(const StepInput& input, Progress& progress) const {

@@ -23,8 +23,10 @@ const std::vector<FieldDef> kPairFields = {
     {"suggested", FieldType::integer},      {"cross_national", FieldType::integer},
 };
 
-ParamSpec weight(std::string name, std::string description, double default_value, std::string unit) {
+ParamSpec weight(std::string name, std::string label, std::string description, double default_value,
+                 std::string unit) {
   return ParamSpec::number(std::move(name), std::move(description), default_value)
+      .labelled(std::move(label))
       .with_unit(std::move(unit))
       .with_range(0.0, std::nullopt);
 }
@@ -33,52 +35,67 @@ std::vector<ParamSpec> cooperation_parameters() {
   auto zone_parts = ParamSpec::layer("zone_parts", Role::features,
                                      "Zone parts of shared-zones (zone_id, municipality_id, area_m2): pairs whose parts "
                                      "of a zone touch share hazard")
+                        .labelled("Zone parts layer")
                         .optional();
   zone_parts.geometry = GeometryFamily::polygon;
   auto membership = ParamSpec::layer("basin_membership", Role::features,
                                      "Basin pieces of basins (basin_id, municipality_id, area_m2): shared basin area")
+                        .labelled("Basin pieces layer")
                         .optional();
   membership.geometry = GeometryFamily::polygon;
   return {
       ParamSpec::layer("municipalities", Role::municipalities,
-                       "Administrative units (polygons) with fields id, name and country"),
+                       "Administrative units (polygons) with fields id, name and country")
+          .labelled("Municipalities layer"),
       std::move(zone_parts),
       ParamSpec::table("border_reaches", Role::table,
                        "border_reaches of river-reaches (municipality_a, municipality_b, river_id, shared_length_m)")
+          .labelled("Border reaches table")
           .optional(),
       std::move(membership),
       ParamSpec::table("upstream_downstream", Role::table,
                        "upstream_downstream of basins (upstream_id, downstream_id, basins_between or "
                        "municipalities_between)")
+          .labelled("Upstream/downstream table")
           .optional(),
       ParamSpec::table("twinning", Role::twinning, "Existing cooperation pairs: municipality ids in fields a and b")
+          .labelled("Twinning pairs table")
           .optional(),
       ParamSpec::number("touching_tolerance_m",
                         "Zone parts of two municipalities at most this far apart touch (0: they share a point; "
                         "raise it where a gap between national datasets separates them)",
                         0.0)
+          .labelled("Touching tolerance (m)")
           .with_unit("m")
           .with_range(0.0, 100000.0),
-      weight("hazard_weight", "Score per km2 of touching hazard zones (both parts' areas)", 1.0, "1/km2"),
-      weight("river_weight", "Score per km of border river", 1.0, "1/km"),
-      weight("basin_weight", "Score per km2 of shared basin (the smaller of the two areas, per basin)", 0.01, "1/km2"),
-      weight("upstream_weight", "Score of a direct upstream link (upstream_dependence 1; 1/(1+between) beyond)", 0.5, ""),
-      weight("min_score", "A pair not twinned is suggested from this score", 1.0, ""),
+      weight("hazard_weight", "Hazard weight (per km²)",
+             "Score per km2 of touching hazard zones (both parts' areas)", 1.0, "1/km2"),
+      weight("river_weight", "River weight (per km)", "Score per km of border river", 1.0, "1/km"),
+      weight("basin_weight", "Basin weight (per km²)",
+             "Score per km2 of shared basin (the smaller of the two areas, per basin)", 0.01, "1/km2"),
+      weight("upstream_weight", "Upstream link weight",
+             "Score of a direct upstream link (upstream_dependence 1; 1/(1+between) beyond)", 0.5, ""),
+      weight("min_score", "Minimum score to suggest", "A pair not twinned is suggested from this score", 1.0, ""),
       steps::integer_param("max_upstream_between",
-                           "Upstream links with more basins or municipalities between them are left out", 3, 0.0, 1e9),
+                           "Upstream links with more basins or municipalities between them are left out", 3, 0.0, 1e9)
+          .labelled("Maximum steps in an upstream link"),
   };
 }
 
 std::vector<OutputSpec> cooperation_outputs() {
   return {
-      {"cooperation_edges", OutputKind::layer, GeometryFamily::line,
-       "A line between points on the surface of the two municipalities of each pair", kPairFields},
-      {"cooperation_pairs", OutputKind::table, GeometryFamily::none,
-       "Municipality pairs by score: shared hazard, border river, basin, upstream link, twinned, suggested",
-       kPairFields},
-      {"cooperation.graphml", OutputKind::file, GeometryFamily::none,
-       "The network for Gephi, networkx or igraph: municipalities as nodes (id, name, country, x, y), pairs as edges",
-       {}},
+      OutputSpec{"cooperation_edges", OutputKind::layer, GeometryFamily::line,
+                 "A line between points on the surface of the two municipalities of each pair", kPairFields}
+          .labelled("Cooperation edges"),
+      OutputSpec{"cooperation_pairs", OutputKind::table, GeometryFamily::none,
+                 "Municipality pairs by score: shared hazard, border river, basin, upstream link, twinned, "
+                 "suggested",
+                 kPairFields}
+          .labelled("Cooperation pairs"),
+      OutputSpec{"cooperation.graphml", OutputKind::file, GeometryFamily::none,
+                 "The network for Gephi, networkx or igraph: municipalities as nodes (id, name, country, x, y), "
+                 "pairs as edges"}
+          .labelled("Cooperation network (GraphML)"),
   };
 }
 
@@ -182,6 +199,11 @@ std::string_view CooperationNetwork::help() const {
          "upstream_weight x upstream_dependence. Pairs in twinning are twinned; a pair that is not and scores at "
          "least min_score is suggested. Writes the pairs as a table, as lines between points on the surface of the "
          "two municipalities, and as cooperation.graphml for network tools.";
+}
+
+std::vector<std::string> CooperationNetwork::tags() const {
+  return {"cooperation", "network", "twinning", "partners", "pairs", "graph", "GraphML", "score", "shared risk",
+          "upstream", "border river", "cross-border", "municipalities"};
 }
 
 StepOutput CooperationNetwork::run(const StepInput& input, Progress& progress) const {

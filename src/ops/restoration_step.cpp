@@ -36,51 +36,65 @@ const std::vector<FieldDef> kJointFields = {
 std::vector<ParamSpec> restoration_parameters() {
   auto reaches = ParamSpec::layer("reaches", Role::features,
                                   "The reaches of river-reaches (fields river_id, order, municipality_id, border, "
-                                  "partner_municipality_id, in_gap)");
+                                  "partner_municipality_id, in_gap)")
+                     .labelled("River reaches layer");
   reaches.geometry = GeometryFamily::line;
   auto footprints = ParamSpec::layer("footprints", Role::features,
                                      "Built-up areas and infrastructure to leave out (points, lines or polygons; "
                                      "read in batches, only those near a corridor are kept)")
+                        .labelled("Footprint layers")
                         .list()
                         .optional();
   footprints.streamable = true;
-  auto water = ParamSpec::layer("water", Role::features, "Existing water surfaces to leave out (polygons)").list().optional();
+  auto water = ParamSpec::layer("water", Role::features, "Existing water surfaces to leave out (polygons)")
+                   .labelled("Water surface layers")
+                   .list()
+                   .optional();
   water.geometry = GeometryFamily::polygon;
   return {
       std::move(reaches),
       ParamSpec::layer("municipalities", Role::municipalities,
-                       "Administrative units (polygons) with fields id, name and country"),
+                       "Administrative units (polygons) with fields id, name and country")
+          .labelled("Municipalities layer"),
       ParamSpec::number("width_m",
                         "Corridor width on each side of the river's centre line, for rivers whose order the width "
                         "table does not list",
                         30.0)
+          .labelled("Corridor width (m)")
           .with_unit("m")
           .with_range(0.0, 10000.0),
       ParamSpec::table("width_by_order", Role::table,
                        "Width by stream order: a table with columns order and width_m (metres on each side)")
+          .labelled("Width by stream order table")
           .optional(),
       std::move(footprints),
       ParamSpec::number("footprint_buffer_m", "Distance kept clear around every footprint (0: points and lines "
                                               "exclude nothing, polygons exclude themselves)",
                         0.0)
+          .labelled("Footprint buffer (m)")
           .with_unit("m")
           .with_range(0.0, 10000.0),
       std::move(water),
       ParamSpec::layer("hazard", Role::hazard,
                        "When given, corridors are kept only inside these polygons (floodplain reconnection)")
+          .labelled("Limit to hazard zones")
           .optional(),
   };
 }
 
 std::vector<OutputSpec> restoration_outputs() {
   return {
-      {"restoration_candidates", OutputKind::layer, GeometryFamily::polygon,
-       "Corridor areas per municipality and river, minus footprints and water; shared = along a border reach",
-       kCandidateFields},
-      {"restoration_by_municipality", OutputKind::table, GeometryFamily::none,
-       "Per municipality: candidate area, and the part along border reaches", kByMunicipalityFields},
-      {"joint_restoration", OutputKind::table, GeometryFamily::none,
-       "Per municipality pair and border river: the restorable area on each side", kJointFields},
+      OutputSpec{"restoration_candidates", OutputKind::layer, GeometryFamily::polygon,
+                 "Corridor areas per municipality and river, minus footprints and water; shared = along a border "
+                 "reach",
+                 kCandidateFields}
+          .labelled("Restoration candidates"),
+      OutputSpec{"restoration_by_municipality", OutputKind::table, GeometryFamily::none,
+                 "Per municipality: candidate area, and the part along border reaches", kByMunicipalityFields}
+          .labelled("Restoration by municipality"),
+      OutputSpec{"joint_restoration", OutputKind::table, GeometryFamily::none,
+                 "Per municipality pair and border river: the restorable area on each side", kJointFields}
+          .labelled("Joint restoration by pair"),
   };
 }
 
@@ -183,6 +197,11 @@ std::string_view Restoration::help() const {
          "metre is counted once: border reaches first. A candidate is shared when it lies along a border reach; "
          "joint_restoration gives, per municipality pair and river, the shared area on each side. Areas are square "
          "metres in the analysis CRS.";
+}
+
+std::vector<std::string> Restoration::tags() const {
+  return {"restoration", "riparian", "corridor", "buffer", "river", "floodplain", "nature-based", "difference",
+          "footprint", "municipal", "border river", "joint"};
 }
 
 StepOutput Restoration::run(const StepInput& input, Progress& progress) const {

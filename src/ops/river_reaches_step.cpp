@@ -47,25 +47,33 @@ const std::vector<FieldDef> kByMunicipalityFields = {
 std::vector<ParamSpec> river_reaches_parameters() {
   return {
       ParamSpec::layer("rivers", Role::rivers,
-                       "River lines with optional fields id, name, order (stream order) and flow (direction)"),
+                       "River lines with optional fields id, name, order (stream order) and flow (direction)")
+          .labelled("Rivers layer"),
       ParamSpec::layer("municipalities", Role::municipalities,
-                       "Administrative units (polygons) with fields id, name and country"),
+                       "Administrative units (polygons) with fields id, name and country")
+          .labelled("Municipalities layer"),
       ParamSpec::number("tolerance_m",
                         "How far apart a river and two municipalities' outlines may lie for the river to count as "
                         "their border: national datasets disagree by 0.2-2 km",
                         500.0)
+          .labelled("Border tolerance (m)")
           .with_unit("m")
           .with_range(0.0, 100000.0),
       steps::enum_param("measure",
                         "Lengths on the ellipsoid (geodesics, as QGIS measures) or in the plane of the analysis CRS",
-                        {"ellipsoidal", "planar"}),
+                        {"ellipsoidal", "planar"})
+          .labelled("Length measure"),
       steps::enum_param("flow",
                         "Which way the rivers flow: along their vertex order, by their flow field (1/forward, "
                         "-1/reverse, 0/unknown), or from the DEM (higher end upstream)",
-                        {"vertex_order", "field", "dem"}),
-      ParamSpec::raster("dem", "Elevation raster for flow: dem (band 1, any CRS)").optional(),
+                        {"vertex_order", "field", "dem"})
+          .labelled("Flow direction from"),
+      ParamSpec::raster("dem", "Elevation raster for flow: dem (band 1, any CRS)")
+          .labelled("Elevation raster (DEM)")
+          .optional(),
       ParamSpec::number("min_drop_m",
                         "flow: dem: a line whose ends differ by no more than this has an unknown direction", 0.0)
+          .labelled("Minimum elevation drop (m)")
           .with_unit("m")
           .with_range(0.0, std::nullopt),
   };
@@ -73,12 +81,16 @@ std::vector<ParamSpec> river_reaches_parameters() {
 
 std::vector<OutputSpec> river_reaches_outputs() {
   return {
-      {"reaches", OutputKind::layer, GeometryFamily::line,
-       "Rivers split at municipal boundaries; border reaches name the municipality across the border", kReachFields},
-      {"border_reaches", OutputKind::table, GeometryFamily::none,
-       "Per municipality pair and river: the river length along their border", kBorderFields},
-      {"reaches_by_municipality", OutputKind::table, GeometryFamily::none,
-       "Per municipality: river length inside it, and how much of that is border", kByMunicipalityFields},
+      OutputSpec{"reaches", OutputKind::layer, GeometryFamily::line,
+                 "Rivers split at municipal boundaries; border reaches name the municipality across the border",
+                 kReachFields}
+          .labelled("River reaches"),
+      OutputSpec{"border_reaches", OutputKind::table, GeometryFamily::none,
+                 "Per municipality pair and river: the river length along their border", kBorderFields}
+          .labelled("Border reaches by pair"),
+      OutputSpec{"reaches_by_municipality", OutputKind::table, GeometryFamily::none,
+                 "Per municipality: river length inside it, and how much of that is border", kByMunicipalityFields}
+          .labelled("River length by municipality"),
   };
 }
 
@@ -170,6 +182,11 @@ std::string_view RiverReaches::help() const {
          "it. Lengths are metres on the ellipsoid (or in the plane with measure: planar). Each reach is drawn "
          "downstream where the flow direction is known (flow 'downstream'), else in the river's vertex order "
          "(flow 'unknown').";
+}
+
+std::vector<std::string> RiverReaches::tags() const {
+  return {"river", "rivers", "reaches", "border", "border river", "cross-border", "boundary", "split", "length",
+          "municipal", "municipalities", "flow", "tolerance"};
 }
 
 StepOutput RiverReaches::run(const StepInput& input, Progress& progress) const {

@@ -91,6 +91,7 @@ class Basins final : public Algorithm {
   std::string_view title() const override { return "Shared basins and upstream/downstream municipalities"; }
   std::string_view group() const override { return "Rivers and basins"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 

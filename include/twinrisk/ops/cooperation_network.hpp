@@ -108,6 +108,7 @@ class CooperationNetwork final : public Algorithm {
   std::string_view title() const override { return "Cooperation network of municipalities sharing risk"; }
   std::string_view group() const override { return "Rivers and basins"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 

@@ -105,6 +105,7 @@ class Restoration final : public Algorithm {
   std::string_view title() const override { return "Riparian restoration corridors"; }
   std::string_view group() const override { return "Rivers and basins"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 

@@ -126,6 +126,7 @@ class RiverReaches final : public Algorithm {
   std::string_view title() const override { return "River reaches and border reaches"; }
   std::string_view group() const override { return "Rivers and basins"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 
