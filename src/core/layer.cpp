@@ -21,7 +21,7 @@ const std::vector<RoleSpec>& role_specs() {
   static const std::vector<RoleSpec> specs = {
       {Role::municipalities, "municipalities", K::vector, G::polygon, {"id"}, {"name", "country"}},
       {Role::basins, "basins", K::vector, G::polygon, {"id"}, {"next_down"}},
-      {Role::rivers, "rivers", K::vector, G::line, {}, {"name", "order"}},
+      {Role::rivers, "rivers", K::vector, G::line, {}, {"id", "name", "order", "flow"}},
       {Role::hazard, "hazard", K::vector, G::polygon, {}, {"class"}},
       {Role::infrastructure, "infrastructure", K::vector, G::any, {}, {"category"}},
       {Role::twinning, "twinning", K::table, G::none, {"a", "b"}, {}},

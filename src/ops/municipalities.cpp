@@ -4,7 +4,8 @@
 #include <tbb/parallel_for.h>
 
 #include <cmath>
-#include <map>
+
+#include "twinrisk/ops/zone_cut.hpp"
 
 namespace twinrisk::ops {
 
@@ -83,58 +84,12 @@ geos::GeomPtr MunicipalityIndex::point_on_surface(std::size_t group) const {
 std::vector<MunicipalityPart> cut_by_municipalities(const GEOSGeometry* polygon, const MunicipalityIndex& municipalities) {
   std::vector<MunicipalityPart> parts;
   if (!polygon || geos::is_empty(polygon)) return parts;
-  const auto& features = municipalities.layer().features;
-  const auto polygon_envelope = geos::envelope(polygon);
-  auto prepared_polygon = geos::prepare(polygon);
-  std::vector<std::size_t> candidates;
-  std::vector<geos::PreparedPtr> prepared;
-  std::vector<geos::GeomPtr> lines;
-  lines.push_back(geos::boundary(polygon));
-  bool covered_by_first = false;
-  for (auto r : municipalities.index().query(polygon_envelope)) {
-    const auto* municipality = features[r].geometry.get();
-    if (!geos::intersects(prepared_polygon.get(), municipality)) continue;
-    auto prepared_municipality = geos::prepare(municipality);
-    if (candidates.empty() && geos::covers(prepared_municipality.get(), polygon)) covered_by_first = true;
-    candidates.push_back(r);
-    prepared.push_back(std::move(prepared_municipality));
-    lines.push_back(geos::clip_by_rect(geos::boundary(municipality).get(), polygon_envelope));
+  // shared-zones' cut, so a basin or corridor is cut exactly as a zone is.
+  auto cut = cut_by_municipalities(polygon, geos::area(polygon), municipalities.layer().features,
+                                   municipalities.index(), municipalities.group_of());
+  for (auto& part : cut.parts) {
+    if (part.area_m2 > 0) parts.push_back({part.municipality, std::move(part.geometry), part.area_m2});
   }
-  if (covered_by_first && candidates.size() == 1) {
-    const double area = geos::area(polygon);
-    if (area > 0) parts.push_back({municipalities.group(candidates.front()), geos::clone(polygon), area});
-    return parts;
-  }
-  std::map<std::size_t, std::vector<geos::GeomPtr>> faces_of;  // by group
-  std::vector<geos::GeomPtr> outside;
-  if (candidates.empty()) {
-    outside.push_back(geos::clone(polygon));
-  } else {
-    const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
-    std::vector<geos::Envelope> envelopes;
-    envelopes.reserve(candidates.size());
-    for (auto r : candidates) envelopes.push_back(municipalities.envelope(r));
-    const SpatialIndex candidate_index(envelopes);
-    for (auto& face : geos::polygonize(noded.get())) {
-      const auto inside = geos::point_on_surface(face.get());
-      if (!geos::contains(prepared_polygon.get(), inside.get())) continue;  // a hole, or outside the polygon
-      std::optional<std::size_t> owner;  // candidates are in layer order: the first container wins
-      for (auto c : candidate_index.query(geos::envelope(inside.get()))) {
-        if (geos::contains(prepared[c].get(), inside.get())) {
-          owner = municipalities.group(candidates[c]);
-          break;
-        }
-      }
-      (owner ? faces_of[*owner] : outside).push_back(std::move(face));
-    }
-  }
-  auto add_part = [&](std::optional<std::size_t> municipality, std::vector<geos::GeomPtr> faces) {
-    auto geometry = geos::coverage_union(std::move(faces));
-    const double area = geos::area(geometry.get());
-    if (area > 0) parts.push_back({municipality, std::move(geometry), area});
-  };
-  for (auto& [group, faces] : faces_of) add_part(group, std::move(faces));
-  if (!outside.empty()) add_part(std::nullopt, std::move(outside));
   return parts;
 }
 

@@ -1,6 +1,10 @@
+#include "twinrisk/ops/basins.hpp"
 #include "twinrisk/ops/builtin.hpp"
+#include "twinrisk/ops/cooperation_network.hpp"
 #include "twinrisk/ops/intersection.hpp"
 #include "twinrisk/ops/map.hpp"
+#include "twinrisk/ops/restoration.hpp"
+#include "twinrisk/ops/river_reaches.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
 namespace twinrisk::ops {
@@ -8,6 +12,10 @@ namespace twinrisk::ops {
 void register_builtin_algorithms(Registry& registry) {
   registry.add(std::make_unique<SharedZones>());
   registry.add(std::make_unique<Intersection>());
+  registry.add(std::make_unique<RiverReaches>());
+  registry.add(std::make_unique<Basins>());
+  registry.add(std::make_unique<Restoration>());
+  registry.add(std::make_unique<CooperationNetwork>());
   registry.add(std::make_unique<MapStep>());
   registry.add(std::make_unique<ReportStep>());
 }

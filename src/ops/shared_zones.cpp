@@ -1,17 +1,12 @@
 #include "twinrisk/ops/shared_zones.hpp"
 
 #include <fmt/format.h>
-#include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
 
-#include <algorithm>
-#include <iterator>
 #include <map>
-#include <numeric>
 #include <set>
-#include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/ops/touching_partners.hpp"
 #include "twinrisk/ops/zone_cut.hpp"
 
 namespace twinrisk::ops {
@@ -60,19 +55,6 @@ std::string join(const Strings& values) {
   return fmt::format("{}", fmt::join(values, ";"));
 }
 
-// `joined` (= join(members), members sorted and unique) without `own`, cut out of the text instead
-// of joined again: every member of a river-long zone has a row listing the thousands of others.
-std::string without_member(const std::string& joined, const std::vector<std::string_view>& members,
-                           std::string_view own) {
-  const auto found = std::lower_bound(members.begin(), members.end(), own);
-  if (found == members.end() || *found != own) return joined;
-  if (members.size() == 1) return {};
-  std::size_t start = 0;
-  for (auto it = members.begin(); it != found; ++it) start += it->size() + 1;
-  if (start == 0) return joined.substr(own.size() + 1);
-  return joined.substr(0, start - 1) + joined.substr(start + own.size());
-}
-
 }  // namespace
 
 namespace {
@@ -106,7 +88,8 @@ std::vector<OutputSpec> shared_zones_outputs() {
                  "Per hazard class: zones, areas, cross-border totals", kZoneSummaryFields}
           .labelled("Summary by hazard class"),
       OutputSpec{"municipality_summary", OutputKind::table, GeometryFamily::none,
-                 "Per municipality and class: hazard area, share, zones and partner municipalities",
+                 "Per municipality and class: hazard area, share, zones, and the partner municipalities whose "
+                 "parts of its zones touch its own",
                  kMunicipalitySummaryFields}
           .labelled("Summary by municipality"),
   };
@@ -156,10 +139,9 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   struct MunicipalityTotals {
     double area = 0;
     std::int64_t zones = 0, cross_border = 0;
-    std::vector<std::size_t> zone_list;
   };
-  std::vector<std::vector<std::string_view>> zone_member_ids(zones.size());
-  std::vector<std::string> zone_member_text(zones.size());
+  // Municipality parts for touching_partners; their geometries now belong to part_layer.
+  std::vector<ZonePart> touching_parts;
   std::map<std::pair<std::size_t, Value>, MunicipalityTotals> municipality_totals;
   std::int64_t sliver_count = 0, overlap_count = 0;
   double sliver_area = 0, overlap_area = 0;
@@ -198,8 +180,6 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
       ids.insert(id_text[*part->municipality]);
       if (const auto& country = country_text[*part->municipality]; !country.empty()) countries.insert(country);
     }
-    zone_member_ids[z].assign(ids.begin(), ids.end());
-    zone_member_text[z] = join(ids);
     const bool cross_border = ids.size() >= 2;
     const bool cross_national = countries.size() >= 2;
 
@@ -215,7 +195,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
         totals.area += part->area_m2;
         ++totals.zones;
         if (cross_border) ++totals.cross_border;
-        totals.zone_list.push_back(z);
+        touching_parts.push_back({zone_id, m, feature.geometry.get(), part->area_m2});
       } else {
         feature.values = {zone_id, class_text, std::string(), std::string(), std::string(), part->area_m2,
                           part->area_m2 / zone.area_m2, Value()};
@@ -243,7 +223,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                       static_cast<std::int64_t>(countries.size()),
                       std::int64_t{cross_border},
                       std::int64_t{cross_national},
-                      zone_member_text[z],
+                      join(ids),
                       join(countries),
                       outside_area,
                       dropped_area};
@@ -260,41 +240,28 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                                  totals.cross_border_area, totals.cross_national, totals.cross_national_area,
                                  totals.outside_area});
   }
-  // Rows are independent, and partner lists of a river-long zone are long: build them in parallel.
-  std::vector<const std::pair<const std::pair<std::size_t, Value>, MunicipalityTotals>*> entries;
-  for (const auto& entry : municipality_totals) entries.push_back(&entry);
+  // Partners are the municipalities whose part of a shared zone touches this one's: a river-long
+  // zone lies in thousands of municipalities, each a neighbour of a few (whole-zone membership is
+  // zones.municipalities).
+  std::map<std::pair<std::size_t, Value>, std::set<std::string_view>> partners_of;
+  for (const auto& pair : touching_partners(touching_parts)) {
+    const auto& class_value = zones[static_cast<std::size_t>(pair.zone - 1)].class_value;
+    partners_of[{pair.a, class_value}].insert(id_text[pair.b]);
+    partners_of[{pair.b, class_value}].insert(id_text[pair.a]);
+  }
   Table municipality_summary{"municipality_summary", kMunicipalitySummaryFields, {}};
-  municipality_summary.rows.resize(entries.size());
-  tbb::parallel_for(std::size_t{0}, entries.size(), [&](std::size_t r) {
-    const auto& [key, totals] = *entries[r];
+  for (const auto& [key, totals] : municipality_totals) {
     const auto m = key.first;
-    const std::string_view own = id_text[m];
-    std::string partner_text;
-    std::int64_t partner_count = 0;
-    if (totals.zone_list.size() == 1) {
-      const auto z = totals.zone_list.front();
-      partner_text = without_member(zone_member_text[z], zone_member_ids[z], own);
-      const auto& members = zone_member_ids[z];
-      partner_count = static_cast<std::int64_t>(members.size()) -
-                      (std::binary_search(members.begin(), members.end(), own) ? 1 : 0);
-    } else {
-      std::vector<std::string_view> partners;
-      for (auto z : totals.zone_list) {
-        for (auto id : zone_member_ids[z]) {
-          if (id != own) partners.push_back(id);
-        }
-      }
-      std::sort(partners.begin(), partners.end());
-      partners.erase(std::unique(partners.begin(), partners.end()), partners.end());
-      partner_text = join(partners);
-      partner_count = static_cast<std::int64_t>(partners.size());
-    }
+    const auto partners = partners_of.find(key);
+    const std::set<std::string_view> none;
+    const auto& partner_ids = partners == partners_of.end() ? none : partners->second;
     const double municipality_area_m2 = municipality_area[m];
-    municipality_summary.rows[r] = {id_text[m], name_text[m], country_text[m], class_output(key.second),
-                                    totals.area,
-                                    municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(),
-                                    totals.zones, totals.cross_border, std::move(partner_text), partner_count};
-  });
+    municipality_summary.rows.push_back({id_text[m], name_text[m], country_text[m], class_output(key.second),
+                                         totals.area,
+                                         municipality_area_m2 > 0 ? Value(totals.area / municipality_area_m2) : Value(),
+                                         totals.zones, totals.cross_border, join(partner_ids),
+                                         static_cast<std::int64_t>(partner_ids.size())});
+  }
 
   StepOutput output;
   std::int64_t cross_border_zones = 0, cross_national_zones = 0;

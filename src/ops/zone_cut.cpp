@@ -106,10 +106,8 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
 
 }  // namespace
 
-ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const Layer& municipalities,
-                              const MunicipalityTable& table) {
-  const auto& group_of = table.group_of;
-  const auto& index = table.index;
+ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const std::vector<Feature>& municipalities,
+                              const SpatialIndex& index, const std::vector<std::size_t>& group_of) {
   ZoneCut cut;
   const auto zone_envelope = geos::envelope(zone);
   auto prepared_zone = geos::prepare(zone);
@@ -119,7 +117,7 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const La
   lines.push_back(geos::boundary(zone));
   bool covered_by_one = false;
   for (auto m : index.query(zone_envelope)) {
-    const auto* municipality = municipalities.features[m].geometry.get();
+    const auto* municipality = municipalities[m].geometry.get();
     if (!geos::intersects(prepared_zone.get(), municipality)) continue;
     auto prepared_municipality = geos::prepare(municipality);
     if (candidates.empty() && geos::covers(prepared_municipality.get(), zone)) covered_by_one = true;
@@ -139,7 +137,7 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const La
   } else {
     const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
     std::vector<geos::Envelope> candidate_envelopes;
-    for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities.features[m].geometry.get()));
+    for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities[m].geometry.get()));
     const SpatialIndex candidate_index(candidate_envelopes);
     for (auto& face : geos::polygonize(noded.get())) {
       const auto inside = geos::point_on_surface(face.get());
@@ -224,7 +222,8 @@ ZonesAndCuts dissolve_and_cut(const Layer& hazard, const Layer& municipalities, 
           const auto c = schedule[i];
           dissolved[c] = dissolve(units, components[c]);
           for (const auto& zone : dissolved[c]) {
-            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2, municipalities, table));
+            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2,
+                                                              municipalities.features, table.index, table.group_of));
           }
           progress.advance(components[c].size());
         }

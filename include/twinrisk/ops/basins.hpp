@@ -29,6 +29,7 @@
 
 #include "twinrisk/core/geos.hpp"
 #include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/registry.hpp"
 #include "twinrisk/ops/flow_direction.hpp"
 #include "twinrisk/ops/municipalities.hpp"
 #include "twinrisk/ops/river_reaches.hpp"
@@ -80,5 +81,18 @@ std::vector<UpstreamPair> upstream_from_basins(const BasinNetwork& network, cons
 std::vector<UpstreamPair> upstream_from_rivers(const Layer& rivers, const RiverReachesResult& reaches,
                                                const FlowDirections& directions, double snap_m = 1.0,
                                                std::optional<std::int64_t> max_between = {});
+
+// The step: basin_membership and upstream_downstream, from a basin layer or, without one, from the
+// reaches of river-reaches (their flow field says which way each one runs).
+class Basins final : public Algorithm {
+ public:
+  Basins();
+  std::string_view id() const override { return "basins"; }
+  std::string_view title() const override { return "Shared basins and upstream/downstream municipalities"; }
+  std::string_view group() const override { return "Rivers and basins"; }
+  std::string_view help() const override;
+  std::vector<std::string> tags() const override;
+  StepOutput run(const StepInput& input, Progress& progress) const override;
+};
 
 }  // namespace twinrisk::ops

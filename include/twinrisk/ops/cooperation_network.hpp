@@ -30,6 +30,7 @@
 
 #include "twinrisk/core/geos.hpp"
 #include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/registry.hpp"
 #include "twinrisk/io/graphml.hpp"
 #include "twinrisk/ops/basins.hpp"
 #include "twinrisk/ops/municipalities.hpp"
@@ -97,5 +98,18 @@ std::vector<ZonePart> zone_parts_from_layer(const Layer& zone_parts, const Munic
 std::vector<BasinArea> basin_areas(const std::vector<BasinPiece>& pieces);
 
 std::string_view to_string(Upstream upstream);
+
+// The step: cooperation_edges, cooperation_pairs and cooperation.graphml from any of zone_parts,
+// border_reaches, basin_membership and upstream_downstream, and an optional twinning table.
+class CooperationNetwork final : public Algorithm {
+ public:
+  CooperationNetwork();
+  std::string_view id() const override { return "cooperation-network"; }
+  std::string_view title() const override { return "Cooperation network of municipalities sharing risk"; }
+  std::string_view group() const override { return "Rivers and basins"; }
+  std::string_view help() const override;
+  std::vector<std::string> tags() const override;
+  StepOutput run(const StepInput& input, Progress& progress) const override;
+};
 
 }  // namespace twinrisk::ops

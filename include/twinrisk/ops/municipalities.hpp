@@ -27,6 +27,7 @@ class MunicipalityIndex {
   std::size_t rows() const { return m_group_of.size(); }
   // The group (first row with the same id) of a row.
   std::size_t group(std::size_t row) const { return m_group_of[row]; }
+  const std::vector<std::size_t>& group_of() const { return m_group_of; }
   // Every group, in layer order.
   const std::vector<std::size_t>& groups() const { return m_groups; }
   // The rows of a group, in layer order.

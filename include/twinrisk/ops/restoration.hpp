@@ -36,6 +36,7 @@
 
 #include "twinrisk/core/geos.hpp"
 #include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/registry.hpp"
 #include "twinrisk/ops/municipalities.hpp"
 #include "twinrisk/ops/river_reaches.hpp"
 
@@ -94,5 +95,18 @@ struct RestorationResult {
 RestorationResult restoration(const Layer& rivers, const RiverReachesResult& reaches,
                               const MunicipalityIndex& municipalities, const RestorationInputs& inputs,
                               const RestorationOptions& options = {});
+
+// The step: corridors along the reaches of river-reaches, width fixed or by stream order from a
+// table; footprints stream in batches and only those near a corridor are kept.
+class Restoration final : public Algorithm {
+ public:
+  Restoration();
+  std::string_view id() const override { return "restoration"; }
+  std::string_view title() const override { return "Riparian restoration corridors"; }
+  std::string_view group() const override { return "Rivers and basins"; }
+  std::string_view help() const override;
+  std::vector<std::string> tags() const override;
+  StepOutput run(const StepInput& input, Progress& progress) const override;
+};
 
 }  // namespace twinrisk::ops

@@ -50,6 +50,7 @@
 
 #include "twinrisk/core/geos.hpp"
 #include "twinrisk/core/layer.hpp"
+#include "twinrisk/core/registry.hpp"
 #include "twinrisk/ops/municipalities.hpp"
 
 namespace twinrisk::ops {
@@ -115,5 +116,18 @@ RiverReachesResult river_reaches(const Layer& rivers, const MunicipalityIndex& m
 
 // The river id: its `id` field, or else its feature id.
 std::string river_id(const Layer& rivers, std::size_t river);
+
+// The step: reaches, border_reaches and reaches_by_municipality, lengths measured ellipsoidally or
+// in the plane, each reach drawn downstream where the flow direction is known.
+class RiverReaches final : public Algorithm {
+ public:
+  RiverReaches();
+  std::string_view id() const override { return "river-reaches"; }
+  std::string_view title() const override { return "River reaches and border reaches"; }
+  std::string_view group() const override { return "Rivers and basins"; }
+  std::string_view help() const override;
+  std::vector<std::string> tags() const override;
+  StepOutput run(const StepInput& input, Progress& progress) const override;
+};
 
 }  // namespace twinrisk::ops

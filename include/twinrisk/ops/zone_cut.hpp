@@ -51,9 +51,11 @@ MunicipalityTable municipality_table(const Layer& municipalities);
 // boundaries are noded together and polygonized, and each face inside it goes to the
 // municipality holding its interior point. One noding per polygon costs far less than one
 // overlay per polygon and municipality (each of which would walk the whole polygon again).
-// Where municipalities overlap, a face goes to the first of them in the layer.
-ZoneCut cut_by_municipalities(const GEOSGeometry* polygon, double area_m2, const Layer& municipalities,
-                              const MunicipalityTable& table);
+// Where municipalities overlap, a face goes to the first of them in the layer. `index` is the
+// R-tree of the municipality rows and `group_of` maps each row to its group (MunicipalityTable's,
+// or MunicipalityIndex's for the other kernels).
+ZoneCut cut_by_municipalities(const GEOSGeometry* polygon, double area_m2, const std::vector<Feature>& municipalities,
+                              const SpatialIndex& index, const std::vector<std::size_t>& group_of);
 
 struct ZonesAndCuts {
   std::vector<Zone> zones;  // by class, then by the first polygon of each zone in layer order
