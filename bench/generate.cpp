@@ -1,11 +1,12 @@
 // twinrisk-bench-gen: deterministic synthetic benchmark data (GeoPackage, EPSG:3035).
 //
-//   twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K]
+//   twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K] [--river-segments R]
 //   twinrisk-bench-gen --pairs N --seed S -o OUT.gpkg
 //
 // Layers (see bench/README.md):
 //   municipalities  Voronoi cells (~25 km² each) of jittered grid points, grouped into K countries
 //   rivers          meandering lines crossing the extent
+//   river_network   (--river-segments) R line features of 1 km: the rivers and their tributaries
 //   hazard          M polygons of classes 1..3 along the rivers, overlapping, 20..200 vertices
 //   a, b            (--pairs) two offset jittered tessellations of N polygons each
 //
@@ -486,6 +487,86 @@ void write_rivers(GpkgWriter& out, GEOSContextHandle_t ctx, const std::vector<Ri
     out.end_layer();
 }
 
+// ---------------------------------------------------------------- river network (--river-segments)
+
+// A dendritic network of exactly `segments` line features of kNetworkSegmentSteps steps each (1 km,
+// like the reach segments of a hydrography dataset): the main rivers (inside the extent), then
+// tributaries grown upstream from random vertices of the lines so far (a turning random walk of
+// 5-40 km that stops at the extent's edge), each drawn downstream, i.e. ending at its confluence.
+// Lines may cross each other (no planarity is enforced), as long rivers in real data rarely do.
+constexpr std::size_t kNetworkSegmentSteps = 4;
+
+struct NetworkLine {
+    std::string name;
+    std::vector<XY> points;
+};
+
+void write_river_network(GpkgWriter& out, GEOSContextHandle_t ctx, std::size_t segments,
+                         const std::vector<River>& rivers, const Extent& ext, Rng& rng) {
+    std::vector<NetworkLine> lines;
+    std::size_t pieces = 0;
+    auto count = [](const std::vector<XY>& pts) {
+        return pts.size() < 2 ? 0 : (pts.size() - 2) / kNetworkSegmentSteps + 1;
+    };
+    for (const River& river : rivers) {  // runs of vertices inside the extent
+        NetworkLine run{river.name, {}};
+        for (const XY& p : river.points) {
+            if (ext.contains(p)) {
+                run.points.push_back(p);
+            } else if (!run.points.empty()) {
+                pieces += count(run.points);
+                lines.push_back(std::move(run));
+                run = NetworkLine{river.name, {}};
+            }
+        }
+        if (run.points.size() >= 2) {
+            pieces += count(run.points);
+            lines.push_back(std::move(run));
+        }
+    }
+    std::size_t tributary = 0;
+    while (pieces < segments) {
+        // A confluence: a random interior vertex of a random line (longer lines more often).
+        std::size_t total = 0;
+        for (const auto& l : lines) total += l.points.size();
+        std::size_t pick = rng.below(total), li = 0;
+        while (pick >= lines[li].points.size()) pick -= lines[li++].points.size();
+        const auto& parent = lines[li].points;
+        const std::size_t at = std::clamp<std::size_t>(pick, 1, parent.size() - 2);
+        const XY c = parent[at];
+        // Upstream of the parent (against its vertex order), turned 30-80 degrees to either side.
+        double heading = std::atan2(parent[at - 1].y - parent[at + 1].y, parent[at - 1].x - parent[at + 1].x) +
+                         (rng.uniform() < 0.5 ? -1.0 : 1.0) * rng.uniform(0.52, 1.40);
+        const double length = rng.uniform(5000.0, 40000.0);
+        std::vector<XY> up{c};
+        double turn = 0.0;
+        for (double t = kRiverStepM; t <= length; t += kRiverStepM) {
+            turn = 0.9 * turn + 0.08 * rng.normal();
+            heading += turn;
+            const XY p{up.back().x + kRiverStepM * std::cos(heading), up.back().y + kRiverStepM * std::sin(heading)};
+            if (!ext.contains(p)) break;
+            up.push_back(p);
+        }
+        if (up.size() < 2) continue;
+        std::reverse(up.begin(), up.end());  // flows into the confluence
+        pieces += count(up);
+        ++tributary;
+        lines.push_back(NetworkLine{lines[li].name + " trib. " + std::to_string(tributary), std::move(up)});
+    }
+    out.begin_layer("river_network", wkbLineString, {{"id", OFTString}, {"name", OFTString}});
+    std::size_t written = 0;
+    for (const auto& l : lines) {
+        for (std::size_t i = 0; i + 1 < l.points.size() && written < segments; i += kNetworkSegmentSteps) {
+            const std::size_t end = std::min(i + kNetworkSegmentSteps, l.points.size() - 1);
+            std::vector<XY> pts(l.points.begin() + static_cast<std::ptrdiff_t>(i),
+                                l.points.begin() + static_cast<std::ptrdiff_t>(end) + 1);
+            GeomPtr g = make_line(ctx, pts);
+            out.add(g.get(), {zero_padded('S', ++written), l.name});
+        }
+    }
+    out.end_layer();
+}
+
 // ---------------------------------------------------------------- hazard
 
 struct HazardClass {
@@ -622,12 +703,14 @@ struct Options {
     std::size_t hazards = 0;
     std::size_t countries = 3;
     std::size_t pairs = 0;
+    std::size_t river_segments = 0;
     std::uint64_t seed = 1;
     std::string output;
 };
 
 constexpr const char* kUsage =
     "usage: twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K]\n"
+    "                          [--river-segments R]\n"
     "       twinrisk-bench-gen --pairs N --seed S -o OUT.gpkg\n"
     "Writes deterministic synthetic data in EPSG:3035 (see bench/README.md).\n";
 
@@ -658,6 +741,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--hazards") o.hazards = parse_count(arg, value);
         else if (arg == "--countries") o.countries = parse_count(arg, value);
         else if (arg == "--pairs") o.pairs = parse_count(arg, value);
+        else if (arg == "--river-segments") o.river_segments = parse_count(arg, value);
         else if (arg == "--seed") o.seed = parse_count(arg, value);
         else if (arg == "-o" || arg == "--output") o.output = value;
         else throw UsageError("unknown option " + std::string(arg));
@@ -681,6 +765,7 @@ void generate(const Options& o) {
     Rng hazard_rng = root.fork(13);
     Rng a_rng = root.fork(14);
     Rng b_rng = root.fork(15);
+    Rng network_rng = root.fork(16);
 
     if (o.municipalities > 0) {
         const double side = std::sqrt(double(o.municipalities) * kCellAreaM2);
@@ -690,6 +775,7 @@ void generate(const Options& o) {
         const std::vector<River> rivers = make_rivers(n_rivers, ext, river_rng);
         write_rivers(out, ctx, rivers, ext);
         if (o.hazards > 0) write_hazard(out, ctx, o.hazards, rivers, ext, hazard_rng);
+        if (o.river_segments > 0) write_river_network(out, ctx, o.river_segments, rivers, ext, network_rng);
     }
     if (o.pairs > 0) {
         write_tessellation(out, ctx, "a", o.pairs, {kOriginX, kOriginY}, a_rng);
