@@ -230,6 +230,10 @@ GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked(GEOSIntersection_r(context(), a, b), "intersection");
 }
 
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSDifference_r(context(), a, b), "difference");
+}
+
 PreparedPtr prepare(const GEOSGeometry* geometry) {
   const GEOSPreparedGeometry* prepared = GEOSPrepare_r(context(), geometry);
   if (!prepared) fail("prepare");
@@ -306,6 +310,39 @@ double length(const GEOSGeometry* geometry) {
   double value = 0;
   if (!GEOSLength_r(context(), geometry, &value)) fail("length");
   return value;
+}
+
+namespace {
+
+struct TransformCall {
+  bool (*transform)(double& x, double& y, void* data);
+  void* data;
+};
+
+int transform_one(double* x, double* y, void* user) {
+  const auto* call = static_cast<const TransformCall*>(user);
+  return call->transform(*x, *y, call->data) ? 1 : 0;
+}
+
+}  // namespace
+
+GeomPtr transform_xy(const GEOSGeometry* geometry, bool (*transform)(double& x, double& y, void* data), void* data) {
+  TransformCall call{transform, data};
+  return checked(GEOSGeom_transformXY_r(context(), geometry, &transform_one, &call), "coordinate transformation");
+}
+
+GeomPtr densify(const GEOSGeometry* geometry, double max_segment) {
+  return checked(GEOSDensify_r(context(), geometry, max_segment), "densify");
+}
+
+XY point_xy(const GEOSGeometry* point) {
+  const auto points = point_views(point);
+  if (points.empty()) throw GeometryError("not a point");
+  XY xy;
+  if (!GEOSGeomGetX_r(context(), points.front(), &xy.x) || !GEOSGeomGetY_r(context(), points.front(), &xy.y)) {
+    fail("point coordinates");
+  }
+  return xy;
 }
 
 }  // namespace twinrisk::geos

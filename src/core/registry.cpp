@@ -64,6 +64,64 @@ ParamSpec ParamSpec::number(std::string name, std::string description, double de
   return spec;
 }
 
+ParamSpec ParamSpec::integer(std::string name, std::string description, std::int64_t default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::integer;
+  spec.description = std::move(description);
+  spec.default_value = default_value;
+  return spec;
+}
+
+ParamSpec ParamSpec::flag(std::string name, std::string description, bool default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::boolean;
+  spec.description = std::move(description);
+  spec.default_value = default_value;
+  return spec;
+}
+
+ParamSpec ParamSpec::choice(std::string name, std::string description, std::vector<std::string> choices,
+                            std::string default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::enumeration;
+  spec.description = std::move(description);
+  spec.choices = std::move(choices);
+  spec.default_value = std::move(default_value);
+  return spec;
+}
+
+ParamSpec ParamSpec::text(std::string name, std::string description, std::string default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::string;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  return spec;
+}
+
+ParamSpec ParamSpec::numbers(std::string name, std::string description, std::vector<double> default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::number;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  spec.multiple = true;
+  return spec;
+}
+
+ParamSpec ParamSpec::texts(std::string name, std::string description, std::vector<std::string> default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::string;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  spec.multiple = true;
+  return spec;
+}
+
 ParamSpec& ParamSpec::with_unit(std::string value) {
   unit = std::move(value);
   return *this;
@@ -115,6 +173,20 @@ std::string ParamSpec::cli_flag() const {
 }
 
 nlohmann::json ParamSpec::parse(std::string_view text) const {
+  if (multiple && !is_data()) {
+    std::vector<std::string> items;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+      const auto comma = text.find(',', start);
+      const auto end = comma == std::string_view::npos ? text.size() : comma;
+      items.emplace_back(text.substr(start, end - start));
+      if (comma == std::string_view::npos) break;
+      start = comma + 1;
+    }
+    // An empty text is an empty list; otherwise every item must have a value.
+    if (items.size() == 1 && items.front().find_first_not_of(" \t") == std::string::npos) items.clear();
+    return parse_list(items);
+  }
   auto range_checked = [&](double value) {
     if (!std::isfinite(value)) throw ConfigError(fmt::format("parameter '{}': '{}' is not a finite number", name, text));
     if ((min && value < *min) || (max && value > *max)) {
@@ -158,6 +230,21 @@ nlohmann::json ParamSpec::parse(std::string_view text) const {
       return std::string(text);
   }
   return std::string(text);
+}
+
+nlohmann::json ParamSpec::parse_list(const std::vector<std::string>& items) const {
+  ParamSpec one = *this;
+  one.multiple = false;
+  auto values = nlohmann::json::array();
+  for (const auto& item : items) {
+    const auto first = item.find_first_not_of(" \t");
+    const auto last = item.find_last_not_of(" \t");
+    if (first == std::string::npos) {
+      throw ConfigError(fmt::format("parameter '{}': an empty item in the list", name));
+    }
+    values.push_back(one.parse(std::string_view(item).substr(first, last - first + 1)));
+  }
+  return values;
 }
 
 namespace {
@@ -226,6 +313,28 @@ std::string StepInput::text(std::string_view name) const {
   return value.get<std::string>();
 }
 
+std::vector<double> StepInput::numbers(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_array()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list", name));
+  std::vector<double> out;
+  for (const auto& item : value) {
+    if (!item.is_number()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list of numbers", name));
+    out.push_back(item.get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> StepInput::texts(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_array()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list", name));
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list of texts", name));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 const ParamSpec* Algorithm::parameter(std::string_view name) const {
   for (const auto& spec : parameters()) {
     if (spec.name == name) return &spec;
@@ -272,6 +381,7 @@ nlohmann::json describe_parameter(const ParamSpec& spec) {
     p["streamable"] = spec.streamable;
     p["cli_layer_options"]["crs"] = spec.cli_flag() + "-crs";
   }
+  if (!spec.is_data() && spec.multiple) p["multiple"] = true;
   if (!spec.unit.empty()) p["unit"] = spec.unit;
   if (spec.min) p["min"] = *spec.min;
   if (spec.max) p["max"] = *spec.max;

@@ -1,4 +1,5 @@
 #include "twinrisk/ops/builtin.hpp"
+#include "twinrisk/ops/exposure.hpp"
 #include "twinrisk/ops/intersection.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
@@ -7,6 +8,7 @@ namespace twinrisk::ops {
 void register_builtin_algorithms(Registry& registry) {
   registry.add(std::make_unique<SharedZones>());
   registry.add(std::make_unique<Intersection>());
+  registry.add(std::make_unique<Exposure>());
 }
 
 const Registry& builtin_registry() {

@@ -65,6 +65,7 @@ GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect);
 // The faces formed by fully noded linework.
 std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines);
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
 PreparedPtr prepare(const GEOSGeometry* geometry);
 bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
@@ -85,5 +86,14 @@ std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
 // The Points of any geometry (recursing into collections), without copying.
 std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry);
 double length(const GEOSGeometry* geometry);
+
+// --- Appended for the exposure and damage steps (issue 10).
+// A copy with every vertex passed through `transform(x, y)`, which returns false for a vertex it
+// cannot transform (then GeometryError).
+GeomPtr transform_xy(const GEOSGeometry* geometry, bool (*transform)(double& x, double& y, void* data), void* data);
+// A copy with vertices added so that no segment is longer than `max_segment` (CRS units).
+GeomPtr densify(const GEOSGeometry* geometry, double max_segment);
+// A point's coordinates (the first point of a MultiPoint).
+XY point_xy(const GEOSGeometry* point);
 
 }  // namespace twinrisk::geos

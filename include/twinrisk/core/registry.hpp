@@ -37,13 +37,22 @@ struct ParamSpec {
   std::vector<std::string> choices;
   // Layer parameters: the algorithm reads it batch by batch, so it need not fit in memory.
   bool streamable = false;
-  // Data parameters: takes a list of entries (`assets: [roads, hospitals]`).
+  // Data parameters: takes a list of entries (`assets: [roads, hospitals]`). Value parameters: takes
+  // a list of values (`depth_bands: [0, 0.5, 1]`, on the command line `0,0.5,1`).
   bool multiple = false;
 
   static ParamSpec layer(std::string name, Role role, std::string description);
   static ParamSpec table(std::string name, Role role, std::string description);
   static ParamSpec raster(std::string name, std::string description);
   static ParamSpec number(std::string name, std::string description, double default_value);
+  static ParamSpec integer(std::string name, std::string description, std::int64_t default_value);
+  static ParamSpec flag(std::string name, std::string description, bool default_value);
+  static ParamSpec choice(std::string name, std::string description, std::vector<std::string> choices,
+                          std::string default_value);
+  static ParamSpec text(std::string name, std::string description, std::string default_value);
+  // Several numbers or texts (`.list()` made): the default is their list.
+  static ParamSpec numbers(std::string name, std::string description, std::vector<double> default_value);
+  static ParamSpec texts(std::string name, std::string description, std::vector<std::string> default_value);
   ParamSpec& with_unit(std::string value);
   ParamSpec& with_range(std::optional<double> low, std::optional<double> high);
   ParamSpec& optional();  // a data parameter that may be left out
@@ -55,8 +64,11 @@ struct ParamSpec {
   EntryKind kind() const;  // for data parameters
   // The CLI flag this parameter becomes: `min_area_m2` → `--min-area-m2`.
   std::string cli_flag() const;
-  // Parses and range-checks a value given as text (from YAML or the command line).
+  // Parses and range-checks a value given as text (from YAML or the command line). A list parameter
+  // takes comma-separated items and gives a JSON array.
   nlohmann::json parse(std::string_view text) const;
+  // A list parameter's items as written in YAML (`[0, 0.5, 1]`); each is parsed as above.
+  nlohmann::json parse_list(const std::vector<std::string>& items) const;
 };
 
 // A result: a vector layer, an attribute table, or a file (a map, a report, a GraphML graph)
@@ -96,6 +108,9 @@ struct StepInput {
   std::int64_t integer(std::string_view name) const;
   bool flag(std::string_view name) const;
   std::string text(std::string_view name) const;
+  // List value parameters.
+  std::vector<double> numbers(std::string_view name) const;
+  std::vector<std::string> texts(std::string_view name) const;
 };
 
 struct StepOutput {
