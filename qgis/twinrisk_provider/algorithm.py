@@ -28,8 +28,11 @@ from qgis.core import (
     QgsProcessingParameterField,
     QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
+    QgsProcessingParameterVectorLayer,
     QgsProcessingUtils,
     QgsProviderRegistry,
     QgsVectorFileWriter,
@@ -133,6 +136,8 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
                 self.addOutput(QgsProcessingOutputVectorLayer(
                     output['name'], description, OUTPUT_GEOMETRY.get(output.get('geometry'),
                                                                      QgsProcessing.TypeVectorAnyGeometry)))
+            elif output.get('kind') == 'file':
+                self.addOutput(QgsProcessingOutputFile(output['name'], description))
             else:
                 self.addOutput(QgsProcessingOutputFile(output['name'], f'{description} (CSV)'))
         self.addOutput(QgsProcessingOutputFile(MANIFEST_OUTPUT, 'Run manifest (JSON)'))
@@ -147,6 +152,24 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         if unit:
             description = f'{description} [{unit}]'
 
+        if kind == 'raster':
+            if spec.get('multiple'):
+                return [QgsProcessingParameterMultipleLayers(name, description, QgsProcessing.TypeRaster, None,
+                                                             optional)]
+            return [QgsProcessingParameterRasterLayer(name, description, None, optional)]
+        if kind == 'table':
+            # A table is any vector layer, with or without geometry; its columns are named as the role's.
+            return [QgsProcessingParameterVectorLayer(name, description, [QgsProcessing.TypeVector], None, optional)]
+        if kind == 'layer' and spec.get('multiple'):
+            geometry = GEOMETRY_FILTERS.get(spec.get('geometry', 'any'), QgsProcessing.TypeVectorAnyGeometry)
+            parameters = [QgsProcessingParameterMultipleLayers(name, description, geometry, None, optional)]
+            role_fields = spec.get('role_fields') or {}
+            # One mapping for every layer of the list (a field picker needs a single parent layer).
+            for role_field in role_fields.get('required', []) + role_fields.get('optional', []):
+                parameters.append(QgsProcessingParameterString(
+                    role_field_parameter(name, role_field), f'{name}: field for {role_field} (every layer)',
+                    None, False, True))
+            return parameters
         if kind == 'layer':
             geometry = GEOMETRY_FILTERS.get(spec.get('geometry', 'any'), QgsProcessing.TypeVectorAnyGeometry)
             parameters = [QgsProcessingParameterFeatureSource(name, description, [geometry], None, optional)]
@@ -184,6 +207,10 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         elif kind == 'file':
             parameter = QgsProcessingParameterFile(name, description, QgsProcessingParameterFile.File, '',
                                                    default, optional)
+        elif spec.get('multiple'):  # a list of values: comma-separated, as on the command line
+            text = ','.join(_number_text(v) if isinstance(v, (int, float)) else str(v) for v in (default or []))
+            parameter = QgsProcessingParameterString(name, f'{description} (comma-separated)', text or None, False,
+                                                     optional or default is not None)
         else:  # 'string' and any type this provider does not know yet: the CLI validates it
             parameter = QgsProcessingParameterString(name, description, _text(default) or None, False, optional)
         if common:
@@ -237,6 +264,8 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
                     _POST_PROCESSORS.append(post_processor)
                     details.setPostProcessor(post_processor)
                     context.addLayerToLoadOnCompletion(uri, details)
+            elif output.get('kind') == 'file':
+                results[output['name']] = os.path.join(folder, output['name'])
             else:
                 results[output['name']] = os.path.join(folder, 'tables', f'{output["name"]}.csv')
         results[MANIFEST_OUTPUT] = os.path.join(folder, 'manifest.json')
@@ -246,8 +275,23 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         kind = spec.get('type')
         name = spec['name']
         flag = spec['cli_flag']
+        if kind == 'layer' and spec.get('multiple'):
+            return self._layer_list_arguments(spec, parameters, context, feedback, workdir)
         if kind == 'layer':
             return self._layer_arguments(spec, parameters, context, feedback, workdir)
+        if kind == 'raster':
+            layers = (self.parameterAsLayerList(parameters, name, context) if spec.get('multiple')
+                      else [self.parameterAsRasterLayer(parameters, name, context)])
+            return [item for layer in layers if layer is not None for item in (flag, layer.source())]
+        if kind == 'table':
+            layer = self.parameterAsVectorLayer(parameters, name, context)
+            if layer is None:
+                return []
+            direct = _ogr_file(layer)
+            path, layer_name, _ = direct if direct is not None else self._export(name, parameters, context, feedback,
+                                                                                  workdir)
+            flags = spec.get('cli_layer_options') or {}
+            return [flag, path] + ([flags['layer'], layer_name] if layer_name and flags.get('layer') else [])
         raw = parameters.get(name, self.parameterDefinition(name).defaultValue())
         if raw is None or (isinstance(raw, str) and raw == ''):
             return []
@@ -272,6 +316,30 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         if kind == 'file':
             return [flag, self.parameterAsFile(parameters, name, context)]
         return [flag, self.parameterAsString(parameters, name, context)]
+
+    def _layer_list_arguments(self, spec, parameters, context, feedback, workdir):
+        """Every layer of a list parameter exported to a GeoPackage of its own, under the parameter's name."""
+        name = spec['name']
+        flags = spec.get('cli_layer_options') or {}
+        arguments = []
+        for index, layer in enumerate(self.parameterAsLayerList(parameters, name, context)):
+            path = os.path.join(workdir, f'{name}_{index + 1}.gpkg')
+            options = QgsVectorFileWriter.SaveVectorOptions()
+            options.driverName = 'GPKG'
+            options.layerName = name
+            options.fileEncoding = 'UTF-8'
+            error = QgsVectorFileWriter.writeAsVectorFormatV3(layer, path, context.transformContext(), options)
+            if error[0] != QgsVectorFileWriter.NoError:
+                raise QgsProcessingException(f'{name}: could not export {layer.name()}: {error[1]}')
+            arguments += [spec['cli_flag'], path]
+        if arguments and flags.get('layer'):
+            arguments += [flags['layer'], name]
+        role_fields = spec.get('role_fields') or {}
+        for role_field in role_fields.get('required', []) + role_fields.get('optional', []):
+            source_field = self.parameterAsString(parameters, role_field_parameter(name, role_field), context)
+            if source_field and source_field != role_field:
+                arguments += [flags.get('field', spec['cli_flag'] + '-field'), f'{role_field}={source_field}']
+        return arguments
 
     @staticmethod
     def _crs_text(crs):

@@ -45,9 +45,14 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action
       std::cout << "twinrisk demo: flood-frequency zones of the Meuse at Stein (NL) / Maasmechelen (BE)\n"
                 << "pipeline: " << file.string() << "\n\n";
       auto progress = make_progress(global);
-      print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress));
-      std::cout << "\nOpen " << (std::filesystem::path(options->output) / "twinrisk.gpkg").string()
-                << " in QGIS (layers zones and zone_parts), or the CSV tables in a spreadsheet.\n";
+      // The zones, what is exposed in them, and what the (synthetic) floods would cost each side.
+      print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress),
+                        {"zone_summary", "exposure_by_municipality", "critical_facilities", "synthetic_ead_by_country",
+                         "synthetic_ead_by_municipality", "synthetic_ead_by_zone_part"});
+      std::cout << "\nThe assets and the depth rasters of the damage steps are SYNTHETIC (scripts/make-demo-data).\n"
+                << "Open " << (std::filesystem::path(options->output) / "twinrisk.gpkg").string()
+                << " in QGIS (zones, zone_parts, exposed_assets, synthetic_damage_by_asset), or the CSV tables in "
+                   "a spreadsheet.\n";
       return 0;
     };
   });

@@ -47,7 +47,7 @@ void print_table(const pipeline::TablePreview& preview) {
 
 }  // namespace
 
-void print_run_summary(const pipeline::RunSummary& summary) {
+void print_run_summary(const pipeline::RunSummary& summary, const std::vector<std::string>& tables) {
   std::cout << "Inputs:\n";
   for (const auto& load : summary.loads) {
     std::cout << fmt::format("  {:<16} {} features read, {} loaded, {} repaired, {} empty, {} dropped{}\n", load.name,
@@ -57,7 +57,9 @@ void print_run_summary(const pipeline::RunSummary& summary) {
   for (const auto& step : summary.steps) {
     std::cout << fmt::format("\nStep {}{}:\n", step.algorithm, step.scenario.empty() ? "" : " as " + step.scenario);
     for (const auto& [key, value] : step.stats.items()) std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
-    for (const auto& table : step.tables) print_table(table);
+    for (const auto& table : step.tables) {
+      if (tables.empty() || std::find(tables.begin(), tables.end(), table.head.name) != tables.end()) print_table(table);
+    }
   }
   std::cout << "\nOutputs:\n";
   for (const auto& output : summary.outputs) std::cout << "  " << output << '\n';

@@ -335,6 +335,8 @@ GeomPtr densify(const GEOSGeometry* geometry, double max_segment) {
   return checked(GEOSDensify_r(context(), geometry, max_segment), "densify");
 }
 
+GeomPtr centroid(const GEOSGeometry* geometry) { return checked(GEOSGetCentroid_r(context(), geometry), "centroid"); }
+
 XY point_xy(const GEOSGeometry* point) {
   const auto points = point_views(point);
   if (points.empty()) throw GeometryError("not a point");

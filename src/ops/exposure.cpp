@@ -15,6 +15,7 @@
 #include "twinrisk/core/spatial_index.hpp"
 #include "twinrisk/ops/measure.hpp"
 #include "twinrisk/ops/zone_parts.hpp"
+#include "step_support.hpp"
 
 namespace twinrisk::ops {
 namespace {
@@ -59,47 +60,7 @@ const std::vector<FieldDef> kTotalsFields = {
     {"unexposed_area_m2", FieldType::real},
 };
 
-enum class Kind { point, line, polygon };
-
-// What an asset is measured by: its points, its lines or its polygons (a collection: its highest
-// dimension; lower-dimensional members of a collection are left out).
-std::optional<Kind> kind_of(const GEOSGeometry* geometry) {
-  switch (geos::type_id(geometry)) {
-    case GEOS_POINT:
-    case GEOS_MULTIPOINT: return Kind::point;
-    case GEOS_LINESTRING:
-    case GEOS_LINEARRING:
-    case GEOS_MULTILINESTRING: return Kind::line;
-    case GEOS_POLYGON:
-    case GEOS_MULTIPOLYGON: return Kind::polygon;
-    default: break;
-  }
-  if (!geos::polygon_views(geometry).empty()) return Kind::polygon;
-  if (!geos::line_views(geometry).empty()) return Kind::line;
-  if (!geos::point_views(geometry).empty()) return Kind::point;
-  return std::nullopt;
-}
-
-// The members of one dimension of an overlay result (lines where a road only touches a zone's
-// corner give a point too), or nullptr when there are none.
-geos::GeomPtr only(Kind kind, geos::GeomPtr geometry) {
-  if (!geometry || geos::is_empty(geometry.get())) return nullptr;
-  const int type = geos::type_id(geometry.get());
-  const bool plain = (kind == Kind::point && (type == GEOS_POINT || type == GEOS_MULTIPOINT)) ||
-                     (kind == Kind::line && (type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING)) ||
-                     (kind == Kind::polygon && (type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON));
-  if (plain) return geometry;
-  const auto views = kind == Kind::point  ? geos::point_views(geometry.get())
-                     : kind == Kind::line ? geos::line_views(geometry.get())
-                                          : geos::polygon_views(geometry.get());
-  if (views.empty()) return nullptr;
-  std::vector<geos::GeomPtr> copies;
-  copies.reserve(views.size());
-  for (const auto* view : views) copies.push_back(geos::clone(view));
-  return geos::collection(std::move(copies), kind == Kind::point  ? GEOS_MULTIPOINT
-                                             : kind == Kind::line ? GEOS_MULTILINESTRING
-                                                                  : GEOS_MULTIPOLYGON);
-}
+using Kind = AssetKind;
 
 // Points count (one per member), lines by length, polygons by area.
 double measure(Kind kind, const GEOSGeometry* geometry, Measurer& measurer) {
@@ -209,12 +170,13 @@ struct AssetResult {
 // Splits assets among the zone parts; one per step, shared by the worker threads.
 class Splitter {
  public:
-  Splitter(const Parts& parts, const Measurer& measurer, bool whole_polygons, std::vector<int> ranks)
-      : m_parts(parts), m_measurers(measurer), m_whole(whole_polygons), m_ranks(std::move(ranks)) {}
+  Splitter(const Parts& parts, const Measurer& measurer, bool whole_polygons, bool first_part, std::vector<int> ranks)
+      : m_parts(parts), m_measurers(measurer), m_whole(whole_polygons), m_first_part(first_part),
+        m_ranks(std::move(ranks)) {}
 
   AssetResult process(const GEOSGeometry* geometry) {
     AssetResult result;
-    result.kind = kind_of(geometry);
+    result.kind = asset_kind(geometry);
     result.unexposed.assign(m_parts.classes.size(), 0.0);
     if (!result.kind) return result;
     const Kind kind = *result.kind;
@@ -261,7 +223,9 @@ class Splitter {
   }
 
   // InaSAFE's indivisible polygons: the whole polygon goes to the part of the highest class it
-  // touches; among parts of that class, to the one it overlaps most (the first on a tie).
+  // touches; among parts of that class, to the one it overlaps most (the first on a tie), or with
+  // first_part to the first of them in the layer (as InaSAFE assigns a building across an
+  // aggregation border to the first area).
   void whole(const GEOSGeometry* geometry, const std::vector<std::size_t>& candidates, AssetResult& result) {
     int best_rank = -2;
     std::vector<std::size_t> best;
@@ -276,7 +240,7 @@ class Splitter {
     }
     if (best.empty()) return;
     std::size_t chosen = best.front();
-    if (best.size() > 1) {
+    if (best.size() > 1 && !m_first_part) {
       double most = -1;
       for (auto p : best) {
         const double overlap = geos::covers(prepared(p), geometry)
@@ -356,6 +320,7 @@ class Splitter {
   tbb::enumerable_thread_specific<Measurer> m_measurers;
   tbb::enumerable_thread_specific<std::vector<geos::PreparedPtr>> m_prepared;
   bool m_whole;
+  bool m_first_part;
   std::vector<int> m_ranks;
 };
 
@@ -513,6 +478,10 @@ std::vector<ParamSpec> exposure_parameters() {
                         "once, whole, in the part of the highest hazard class it touches (InaSAFE's indivisible "
                         "buildings)",
                         {"split", "whole"}, "split"),
+      ParamSpec::choice("whole_part",
+                        "For polygons: whole, the part of the highest class that takes a polygon touching several: "
+                        "largest, the one it overlaps most; first, the first in the zone_parts layer (InaSAFE)",
+                        {"largest", "first"}, "largest"),
       ParamSpec::texts("class_order",
                        "Hazard classes from lowest to highest, for polygons: whole (empty: classes that are "
                        "numbers, or start with one like depth bands, are ordered by it)",
@@ -565,7 +534,8 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
   std::set<std::string> critical;
   for (const auto& category : input.texts("critical")) critical.insert(lower(category));
   const Measurer measurer(input.analysis_crs_wkt, method);
-  Splitter splitter(parts, measurer, whole, whole ? class_ranks(parts.classes, input.texts("class_order")) : std::vector<int>{});
+  Splitter splitter(parts, measurer, whole, input.text("whole_part") == "first",
+                    whole ? class_ranks(parts.classes, input.texts("class_order")) : std::vector<int>{});
   Tally tally(parts, std::move(critical));
 
   FeatureSink& sink = *input.sink;

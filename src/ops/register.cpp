@@ -1,5 +1,9 @@
 #include "twinrisk/ops/builtin.hpp"
+#include "twinrisk/ops/apportion.hpp"
+#include "twinrisk/ops/damage.hpp"
+#include "twinrisk/ops/depth_stats.hpp"
 #include "twinrisk/ops/exposure.hpp"
+#include "twinrisk/ops/hazard_from_raster.hpp"
 #include "twinrisk/ops/intersection.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
@@ -9,6 +13,10 @@ void register_builtin_algorithms(Registry& registry) {
   registry.add(std::make_unique<SharedZones>());
   registry.add(std::make_unique<Intersection>());
   registry.add(std::make_unique<Exposure>());
+  registry.add(std::make_unique<HazardFromRaster>());
+  registry.add(std::make_unique<DepthStats>());
+  registry.add(std::make_unique<Damage>());
+  registry.add(std::make_unique<Apportion>());
 }
 
 const Registry& builtin_registry() {

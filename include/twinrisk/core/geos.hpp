@@ -95,5 +95,6 @@ GeomPtr transform_xy(const GEOSGeometry* geometry, bool (*transform)(double& x, 
 GeomPtr densify(const GEOSGeometry* geometry, double max_segment);
 // A point's coordinates (the first point of a MultiPoint).
 XY point_xy(const GEOSGeometry* point);
+GeomPtr centroid(const GEOSGeometry* geometry);
 
 }  // namespace twinrisk::geos

@@ -93,6 +93,7 @@ struct Table {
   std::vector<FieldDef> columns;
   std::vector<std::vector<Value>> rows;
   Role role = Role::result;
+  std::string source{};  // the file it was read from, for messages (empty for results)
 
   std::optional<std::size_t> column_index(std::string_view column) const { return find_field(columns, column); }
 };

@@ -60,6 +60,7 @@ struct Options {
   std::string polygons = "split";
   std::vector<std::string> class_order = {};
   std::vector<std::string> critical = {"hospital"};
+  std::string whole_part = "largest";
   std::string crs = "EPSG:3035";
 };
 
@@ -79,6 +80,7 @@ Result run(const Layer& parts, const std::vector<const Layer*>& layers, const Op
   input.values = {{"measure", options.measure},
                   {"polygons", options.polygons},
                   {"class_order", options.class_order},
+                  {"whole_part", options.whole_part},
                   {"critical", options.critical}};
   input.analysis_crs_wkt = options.crs;
   LayerSink sink;
@@ -261,6 +263,12 @@ TEST(Exposure, PolygonsSplitOrWhole) {
   EXPECT_EQ(to_display_string(field(counted.pieces, piece, "municipality_id")), "B");
   EXPECT_NEAR(std::get<double>(field(counted.pieces, piece, "area_m2")), 1500, kTolerance);
   EXPECT_NEAR(geos::area(piece.geometry.get()), 1500, kTolerance);
+  // InaSAFE's rule instead: the first part of the highest class in the layer, A.
+  whole.whole_part = "first";
+  const auto first = run(parts, {&buildings}, whole);
+  ASSERT_EQ(first.pieces.features.size(), 1u);
+  EXPECT_EQ(to_display_string(field(first.pieces, first.pieces.features[0], "municipality_id")), "A");
+  whole.whole_part = "largest";
 
   // Classes that are not numbers need an order.
   whole.class_order.clear();
