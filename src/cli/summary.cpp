@@ -56,7 +56,17 @@ void print_run_summary(const pipeline::RunSummary& summary, const std::vector<st
   }
   for (const auto& step : summary.steps) {
     std::cout << fmt::format("\nStep {}{}:\n", step.algorithm, step.scenario.empty() ? "" : " as " + step.scenario);
-    for (const auto& [key, value] : step.stats.items()) std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
+    for (const auto& [key, value] : step.stats.items()) {
+      if (!value.is_object()) {
+        std::cout << fmt::format("  {:<34} {}\n", key, value.dump());
+        continue;
+      }
+      // A nested object (per category, per band): one line per entry.
+      std::cout << fmt::format("  {}:\n", key);
+      for (const auto& [inner, item] : value.items()) {
+        std::cout << fmt::format("    {:<32} {}\n", inner, item.is_string() ? item.get<std::string>() : item.dump());
+      }
+    }
     for (const auto& table : step.tables) {
       if (tables.empty() || std::find(tables.begin(), tables.end(), table.head.name) != tables.end()) print_table(table);
     }

@@ -355,28 +355,38 @@ std::vector<OutputSpec> damage_outputs() {
   };
 }
 
+// Every event needs a return period of its own: one per event, none twice. The problems with their
+// hints, empty when there are none.
+std::vector<std::pair<std::string, std::string>> event_problems(const std::vector<std::string>& names,
+                                                                 const std::vector<double>& periods) {
+  std::vector<std::pair<std::string, std::string>> problems;
+  if (periods.size() != names.size()) {
+    const std::string what = periods.size() < names.size()
+                                 ? fmt::format("event '{}' has no return period", names[periods.size()])
+                                 : fmt::format("return period {} has no event", periods[names.size()]);
+    problems.emplace_back(fmt::format("{}: {} events ({}) but {} return periods ({})", what, names.size(),
+                                      fmt::join(names, ", "), periods.size(), fmt::join(periods, ", ")),
+                          "give one return period per event, in the order of events");
+  }
+  std::map<double, std::string> seen;
+  for (std::size_t e = 0; e < std::min(periods.size(), names.size()); ++e) {
+    auto [it, added] = seen.emplace(periods[e], names[e]);
+    if (!added) {
+      problems.emplace_back(
+          fmt::format("events '{}' and '{}' both have return period {}", it->second, names[e], periods[e]),
+          "each event needs its own return period; drop one of them or correct its period");
+    }
+  }
+  return problems;
+}
+
 std::vector<Event> open_events(const StepInput& input) {
   const auto& rasters = input.rasters.at("events");
   const auto periods = input.numbers("return_periods");
-  if (periods.size() != rasters.size()) {
-    std::vector<std::string> names;
-    for (const auto* raster : rasters) names.push_back(raster->name);
-    const std::string what =
-        periods.size() < rasters.size()
-            ? fmt::format("event '{}' has no return period", rasters[periods.size()]->name)
-            : fmt::format("return period {} has no event", periods[rasters.size()]);
-    throw ConfigError(fmt::format("{}: {} events ({}) but {} return periods ({})", what, rasters.size(),
-                                  fmt::join(names, ", "), periods.size(), fmt::join(periods, ", ")),
-                      {}, "give one return period per event, in the order of events");
-  }
-  std::map<double, std::string> seen;
-  for (std::size_t e = 0; e < periods.size(); ++e) {
-    auto [it, added] = seen.emplace(periods[e], rasters[e]->name);
-    if (!added) {
-      throw ConfigError(fmt::format("events '{}' and '{}' both have return period {}", it->second, rasters[e]->name,
-                                    periods[e]),
-                        {}, "each event needs its own return period; drop one of them or correct its period");
-    }
+  std::vector<std::string> names;
+  for (const auto* raster : rasters) names.push_back(raster->name);
+  if (const auto problems = event_problems(names, periods); !problems.empty()) {
+    throw ConfigError(problems.front().first, {}, problems.front().second);
   }
   std::vector<Event> events;
   const int band = static_cast<int>(input.integer("band"));
@@ -397,6 +407,18 @@ EadOptions ead_options(const StepInput& input) {
 }  // namespace
 
 Damage::Damage() : Algorithm(damage_parameters(), damage_outputs()) {}
+
+std::vector<std::string> Damage::check_arguments(const nlohmann::json& values,
+                                                 const std::map<std::string, std::vector<std::string>>& data) const {
+  const auto events = data.find("events");
+  const auto periods = values.find("return_periods");
+  if (events == data.end() || periods == values.end() || !periods->is_array()) return {};
+  std::vector<std::string> texts;
+  for (const auto& [what, hint] : event_problems(events->second, periods->get<std::vector<double>>())) {
+    texts.push_back(fmt::format("{} — {}", what, hint));
+  }
+  return texts;
+}
 
 std::string_view Damage::help() const {
   return "Damage of every exposed asset piece (exposure's exposed_assets) in every event: the water depth under the "
@@ -525,11 +547,12 @@ StepOutput Damage::run(const StepInput& input, Progress&) const {
   StepOutput output;
   output.tables = tally.tables();
   output.stats = tally.stats(pieces);
+  // What each category cost where, and why: for the manifest and the summary.
   auto sources = nlohmann::json::object();
   for (const auto& [key, cost] : resolved) {
-    sources[key.first + (key.second.empty() ? "" : " " + key.second)] = {
-        {"curve", cost.curve->name()}, {"max_damage", cost.max_damage}, {"unit", to_string(cost.unit)},
-        {"currency", cost.currency}, {"from", cost.source}};
+    sources[key.first + (key.second.empty() ? "" : " " + key.second)] =
+        fmt::format("{:.2f} {}/{}, curve {} ({})", cost.max_damage, cost.currency, to_string(cost.unit),
+                    cost.curve->name(), cost.source);
   }
   output.stats["damage_values"] = sources;
   return output;

@@ -194,6 +194,11 @@ std::vector<OutputSpec> depth_stats_outputs() {
 
 DepthStats::DepthStats() : Algorithm(depth_stats_parameters(), depth_stats_outputs()) {}
 
+std::vector<std::string> DepthStats::check_arguments(const nlohmann::json& values,
+                                                 const std::map<std::string, std::vector<std::string>>&) const {
+  return depth_bands_problems(values);
+}
+
 std::string_view DepthStats::help() const {
   return "Water depth under every feature, from a depth raster that is never resampled: each feature is carried "
          "into the raster's CRS for the cell arithmetic, and lengths and areas are taken in the equal-area analysis "

@@ -421,14 +421,20 @@ class Tally {
   }
 
   nlohmann::json stats() const {
+    // Per category: assets in no zone of any class, and the length and area outside every zone
+    // (of the total, for lines and polygons).
     auto unexposed = nlohmann::json::object();
     for (const auto& [category, t] : m_totals) {
-      unexposed[category] = {{"assets", t.outside.count},
-                             {"of_assets", t.total.count},
-                             {"length_m", t.outside.length_m},
-                             {"of_length_m", t.total.length_m},
-                             {"area_m2", t.outside.area_m2},
-                             {"of_area_m2", t.total.area_m2}};
+      auto entry = nlohmann::json::object({{"assets", t.outside.count}, {"of_assets", t.total.count}});
+      if (t.total.length_m > 0) {
+        entry["length_m"] = t.outside.length_m;
+        entry["of_length_m"] = t.total.length_m;
+      }
+      if (t.total.area_m2 > 0) {
+        entry["area_m2"] = t.outside.area_m2;
+        entry["of_area_m2"] = t.total.area_m2;
+      }
+      unexposed[category] = std::move(entry);
     }
     return {{"assets", m_assets},
             {"exposed_assets", m_exposed_assets},

@@ -42,6 +42,11 @@ std::vector<OutputSpec> hazard_from_raster_outputs() {
 
 HazardFromRaster::HazardFromRaster() : Algorithm(hazard_from_raster_parameters(), hazard_from_raster_outputs()) {}
 
+std::vector<std::string> HazardFromRaster::check_arguments(const nlohmann::json& values,
+                                                 const std::map<std::string, std::vector<std::string>>&) const {
+  return depth_bands_problems(values);
+}
+
 std::string_view HazardFromRaster::help() const {
   return "Classifies the flooded cells of a water-depth raster (value > 0) into depth bands and turns each band "
          "into polygons that follow the cell edges (GDAL's polygonize, 4-connected), then carries them into the "

@@ -53,6 +53,19 @@ DepthBands depth_bands_parameter(const StepInput& input, const std::string& name
   return DepthBands(std::move(edges), name);
 }
 
+std::vector<std::string> depth_bands_problems(const nlohmann::json& values, const std::string& name) {
+  const auto edges = values.find(name);
+  if (edges == values.end() || !edges->is_array()) return {};
+  auto list = edges->get<std::vector<double>>();
+  list.push_back(std::numeric_limits<double>::infinity());
+  try {
+    DepthBands bands(std::move(list), name);
+  } catch (const Error& error) {
+    return {error.hint().empty() ? error.message() : fmt::format("{} — {}", error.message(), error.hint())};
+  }
+  return {};
+}
+
 std::unique_ptr<io::RasterSource> open_raster(const RasterInfo& raster, int band) {
   try {
     return std::make_unique<io::RasterSource>(raster.source, band, raster.crs_wkt);

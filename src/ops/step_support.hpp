@@ -27,6 +27,9 @@ geos::GeomPtr only(AssetKind kind, geos::GeomPtr geometry);
 // The `depth_bands` parameter: its edges, the last band open-ended (2 means "2 m and deeper").
 DepthBands depth_bands_parameter(const StepInput& input, const std::string& name = "depth_bands");
 
+// What is wrong with a step's depth_bands value (empty when nothing), for check_arguments.
+std::vector<std::string> depth_bands_problems(const nlohmann::json& values, const std::string& name = "depth_bands");
+
 // A raster of the catalogue opened for reading: its band, and the CRS its definition gave when the
 // file has none.
 std::unique_ptr<io::RasterSource> open_raster(const RasterInfo& raster, int band);

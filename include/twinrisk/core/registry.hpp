@@ -127,6 +127,15 @@ class Algorithm {
   virtual std::string_view group() const = 0;
   virtual std::string_view help() const = 0;
   virtual StepOutput run(const StepInput& input, Progress& progress) const = 0;
+  // Problems with a step's arguments that only the algorithm can see (one list against another,
+  // band edges that do not increase), found when the pipeline is validated: `values` as run() gets
+  // them, `data` the catalogue names bound to each data parameter. Empty: nothing to say.
+  virtual std::vector<std::string> check_arguments(const nlohmann::json& values,
+                                                   const std::map<std::string, std::vector<std::string>>& data) const {
+    static_cast<void>(values);
+    static_cast<void>(data);
+    return {};
+  }
 
   const std::vector<ParamSpec>& parameters() const { return m_parameters; }
   const std::vector<OutputSpec>& outputs() const { return m_outputs; }
