@@ -49,10 +49,15 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action
       print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress),
                         {"zone_summary", "exposure_by_municipality", "critical_facilities", "synthetic_ead_by_country",
                          "synthetic_ead_by_municipality", "synthetic_ead_by_zone_part"});
-      std::cout << "\nThe assets and the depth rasters of the damage steps are SYNTHETIC (scripts/make-demo-data).\n"
-                << "Open " << (std::filesystem::path(options->output) / "twinrisk.gpkg").string()
-                << " in QGIS (zones, zone_parts, exposed_assets, synthetic_damage_by_asset), or the CSV tables in "
-                   "a spreadsheet.\n";
+      std::cout << "\nThe assets and the depth rasters of the damage steps are SYNTHETIC (scripts/make-demo-data).\n";
+      if (pipeline::output_target(options->output).postgis.empty()) {
+        const std::filesystem::path folder = options->output;
+        std::cout << "Open " << (folder / "report" / "index.html").string() << " in a browser, "
+                  << (folder / "maps" / "overview.png").string() << " and maps/atlas.pdf, "
+                  << (folder / "tables.xlsx").string() << " in a spreadsheet, or "
+                  << (folder / "twinrisk.gpkg").string()
+                  << " in QGIS (styled layers zones, zone_parts and exposed_assets; synthetic_damage_by_asset).\n";
+      }
       return 0;
     };
   });

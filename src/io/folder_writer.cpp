@@ -42,6 +42,8 @@ class FolderWriter final : public ResultWriter {
     return m_folder.stage(relative_path);
   }
 
+  bool takes_files() const override { return true; }
+
   void commit(const nlohmann::json& manifest) override {
     m_geopackage.close();
     write_json(m_folder.stage(kManifest), manifest);

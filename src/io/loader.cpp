@@ -192,7 +192,10 @@ std::string mapping_hint(const LayerDefinition& definition, std::string_view rol
   return fmt::format("set fields.{} to one of them{}", role_field, constant_too ? ", or to \"=VALUE\"" : "");
 }
 
-// How each role field is filled: from a source field (by index) or a constant.
+// A binding to the source's FID column, which QGIS lists as a field ("fid" of a GeoPackage).
+constexpr int kFidColumn = -2;
+
+// How each role field is filled: from a source field (by index), the FID column, or a constant.
 struct FieldBinding {
   FieldDef output;
   int source_index = -1;
@@ -249,6 +252,15 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
     // Without a mapping, a source field with the role field's own name is used.
     const std::string wanted = given != definition.fields.end() ? given->second : std::string(role_field);
     const int index = defn->GetFieldIndex(wanted.c_str());
+    if (index < 0 && given != definition.fields.end() && *layer.GetFIDColumn() &&
+        EQUAL(wanted.c_str(), layer.GetFIDColumn())) {
+      binding.source_index = kFidColumn;
+      binding.output.type = FieldType::integer;
+      binding.required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+                         spec.required_fields.end();
+      bindings.push_back(binding);
+      continue;
+    }
     if (index < 0) {
       if (given == definition.fields.end()) {
         if (std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
@@ -315,6 +327,7 @@ struct RawFeature {
 };
 
 Value read_value(OGRFeature& feature, const FieldBinding& binding) {
+  if (binding.source_index == kFidColumn) return static_cast<std::int64_t>(feature.GetFID());
   if (binding.source_index < 0) return binding.constant;
   if (!feature.IsFieldSetAndNotNull(binding.source_index)) return std::monostate{};
   switch (binding.output.type) {
@@ -525,10 +538,12 @@ struct LayerReader::Impl {
       }
     }
     schema.name = d.name;
+    schema.title = d.title;
     schema.role = d.role;
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
+    schema.fid_column = source.GetFIDColumn();
     const auto expected = open.feature_count(false);
     source.ResetReading();
     progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);

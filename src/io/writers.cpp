@@ -51,17 +51,29 @@ OutputFolder::OutputFolder(fs::path folder, const std::vector<std::string>& rela
 OutputFolder::~OutputFolder() {
   std::error_code ignored;
   for (const auto& [temporary, final_path] : m_staged) fs::remove(temporary, ignored);
+  // Folders made for this run's files go too, deepest first, when nothing else is in them.
+  for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) {
+    if (fs::is_empty(*it, ignored)) fs::remove(*it, ignored);
+  }
 }
 
 fs::path OutputFolder::stage(const std::string& relative_path) {
   const fs::path final_path = m_folder / relative_path;
   std::error_code error;
+  std::vector<fs::path> missing;
+  for (auto folder = final_path.parent_path(); !folder.empty() && !fs::exists(folder, error);
+       folder = folder.parent_path()) {
+    missing.push_back(folder);
+    if (folder == folder.parent_path()) break;
+  }
   fs::create_directories(final_path.parent_path(), error);
+  m_created.insert(m_created.end(), missing.rbegin(), missing.rend());
   if (error) {
     throw OutputError(fmt::format("cannot create folder {}: {}", final_path.parent_path().string(), error.message()));
   }
-  const fs::path temporary =
-      final_path.parent_path() / fmt::format(".{}.tmp-{}", final_path.filename().string(), ::getpid());
+  // The extension stays last, so a writer that goes by it (maps: .png, .pdf, .svg) still can.
+  const fs::path temporary = final_path.parent_path() / fmt::format(".{}.tmp-{}{}", final_path.filename().string(),
+                                                                      ::getpid(), final_path.extension().string());
   fs::remove(temporary, error);
   m_staged.emplace_back(temporary, final_path);
   return temporary;
@@ -76,7 +88,9 @@ void OutputFolder::remove_abandoned_staging(const fs::path& final_path) {
   for (const auto& entry : fs::directory_iterator(final_path.parent_path(), error)) {
     const std::string name = entry.path().filename().string();
     if (name.rfind(prefix, 0) != 0) continue;
-    const std::string pid_text = name.substr(prefix.size());
+    std::string pid_text = name.substr(prefix.size());
+    const auto extension = final_path.extension().string();
+    if (pid_text.ends_with(extension)) pid_text.resize(pid_text.size() - extension.size());
     if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
     const auto pid = static_cast<pid_t>(std::stol(pid_text));
     if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), error);
@@ -116,6 +130,7 @@ void OutputFolder::commit() {
     if (error) throw OutputError(fmt::format("cannot move {} into place: {}", final_path.string(), error.message()));
   }
   m_staged.clear();
+  m_created.clear();
 }
 
 namespace {

@@ -16,17 +16,20 @@ constexpr std::size_t kBatchSize = 4096;
 
 std::vector<ParamSpec> apportion_parameters() {
   auto source = ParamSpec::layer("source", Role::features,
-                                 "Polygons with counts, such as census units; every field is kept; read batch by batch");
+                                 "Polygons with counts, such as census units; every field is kept; read batch by batch")
+                    .labelled("Census units layer");
   source.geometry = GeometryFamily::polygon;
   source.streamable = true;
-  auto fields = ParamSpec::texts("fields", "The count fields of source to apportion (population, jobs, dwellings)", {});
+  auto fields = ParamSpec::texts("fields", "The count fields of source to apportion (population, jobs, dwellings)", {})
+                    .labelled("Count fields");
   fields.default_value = nullptr;
   auto mask = ParamSpec::layer("mask", Role::features,
                                "Built-up area (polygons): counts go only where a source polygon meets it")
+                  .labelled("Built-up mask layer")
                   .optional();
   mask.geometry = GeometryFamily::polygon;
   return {
-      ParamSpec::layer("zone_parts", Role::zone_parts, "Zone parts from shared-zones"),
+      ParamSpec::layer("zone_parts", Role::zone_parts, "Zone parts from shared-zones").labelled("Zone parts layer"),
       source,
       fields,
       mask,
@@ -37,7 +40,7 @@ std::vector<OutputSpec> apportion_outputs() {
   return {{"people_by_zone_part", OutputKind::table, GeometryFamily::none,
            "Per zone part: the apportioned counts (one column per field) and basis_area_m2, the source area (or "
            "built-up area) they were shared out by",
-           {}}};
+           {}, "People by zone part"}};
 }
 
 // What one source polygon gives each zone part: a share of its counts.
@@ -112,6 +115,10 @@ double count_of(const Value& value, const std::string& field, const LayerSchema&
 }  // namespace
 
 Apportion::Apportion() : Algorithm(apportion_parameters(), apportion_outputs()) {}
+
+std::vector<std::string> Apportion::tags() const {
+  return {"population", "areal weighting", "census", "dasymetric", "jobs"};
+}
 
 std::string_view Apportion::help() const {
   return "Shares the counts of source polygons (population, jobs, dwellings of census units) out to the zone parts "

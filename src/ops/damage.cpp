@@ -289,49 +289,55 @@ class Tally {
 
 std::vector<ParamSpec> damage_parameters() {
   auto assets = ParamSpec::layer("assets", Role::exposed_assets,
-                                 "Exposed asset pieces (exposure's exposed_assets); read batch by batch");
+                                 "Exposed asset pieces (exposure's exposed_assets); read batch by batch")
+                    .labelled("Exposed assets layer");
   assets.streamable = true;
   auto return_periods = ParamSpec::numbers("return_periods",
                                            "Return period of each event in years, in the order of events (2, 10, 50)",
-                                           {})
+                                           {}).labelled("Return periods (years)")
                             .with_range(1, std::nullopt)
                             .with_unit("years");
   return_periods.default_value = nullptr;
   return {
       assets,
-      ParamSpec::raster("events", "Water depth raster of each event (metres; any GDAL raster, any CRS)").list(),
+      ParamSpec::raster("events", "Water depth raster of each event (metres; any GDAL raster, any CRS)")
+          .labelled("Depth rasters of the events")
+          .list(),
       return_periods,
       ParamSpec::table("curves", Role::damage_curves,
                        "Depth–damage curves: rows category,depth_m,fraction; a curve replaces the default of its name")
+          .labelled("Depth-damage curves")
           .optional(),
       ParamSpec::table("damage_values", Role::damage_values,
                        "Maximum damage per category: category,max_damage,unit (m2, m or item),currency, optional "
                        "country (empty: every other) and curve (the curve it takes; empty max_damage: that curve's "
-                       "default)")
+                       "default)").labelled("Maximum damage values")
           .optional(),
       ParamSpec::choice("defaults",
                         "jrc_europe: the JRC 2017 European curves and building maximum damages per country (see "
                         "docs/damage.md); none: only the tables given",
-                        {"jrc_europe", "none"}, "jrc_europe"),
-      ParamSpec::integer("band", "Raster band holding the depth", 1).with_range(1, std::nullopt),
+                        {"jrc_europe", "none"}, "jrc_europe").labelled("Default curves and values"),
+      ParamSpec::integer("band", "Raster band holding the depth", 1)
+          .labelled("Raster band")
+          .with_range(1, std::nullopt),
       ParamSpec::choice("sampling", "Points (and centroids): cell value, or bilinear between cell centres (InaSAFE)",
-                        {"cell", "bilinear"}, "cell"),
+                        {"cell", "bilinear"}, "cell").labelled("Point sampling"),
       ParamSpec::choice("polygon_depth",
                         "coverage: a polygon's damage fraction averaged over the cells it covers, weighted by "
                         "coverage fraction; centroid: the fraction at its centroid's depth (InaSAFE)",
-                        {"coverage", "centroid"}, "coverage"),
+                        {"coverage", "centroid"}, "coverage").labelled("Depth under polygons"),
       ParamSpec::choice("rare_tail",
                         "Beyond the rarest event: flat, its damage holds down to probability 0 (adds p·D); none, "
                         "nothing is added",
-                        {"flat", "none"}, "flat"),
+                        {"flat", "none"}, "flat").labelled("Rare tail"),
       ParamSpec::choice("frequent_tail",
                         "Above the most frequent event's probability: none, no damage; linear, damage falls "
                         "linearly to 0 at no_damage_return_period",
-                        {"none", "linear"}, "none"),
+                        {"none", "linear"}, "none").labelled("Frequent tail"),
       ParamSpec::number("no_damage_return_period",
                         "For frequent_tail: linear, the return period up to which floods do no damage (protection "
                         "standard)",
-                        1.0)
+                        1.0).labelled("No-damage return period (years)")
           .with_unit("years")
           .with_range(1, std::nullopt),
   };
@@ -341,17 +347,17 @@ std::vector<OutputSpec> damage_outputs() {
   return {
       {"damage_by_asset", OutputKind::layer, GeometryFamily::any,
        "Each exposed piece with its fields, damage_EVENT for every event and ead, in the currency of the damage values",
-       {}},
+       {}, "Damage by asset"},
       {"damage_by_event", OutputKind::table, GeometryFamily::none,
-       "Per municipality, event and category: damage and the assets damaged", kByEventFields},
+       "Per municipality, event and category: damage and the assets damaged", kByEventFields, "Damage by event"},
       {"ead_by_municipality", OutputKind::table, GeometryFamily::none, "Expected Annual Damage per municipality",
-       kEadMunicipalityFields},
+       kEadMunicipalityFields, "EAD by municipality"},
       {"ead_by_country", OutputKind::table, GeometryFamily::none, "Expected Annual Damage per country",
-       kEadCountryFields},
+       kEadCountryFields, "EAD by country"},
       {"ead_by_zone_part", OutputKind::table, GeometryFamily::none,
        "Each shared zone's Expected Annual Damage split per municipality (share_of_zone) and per country "
        "(country_share_of_zone): the cross-border burden",
-       kEadZonePartFields},
+       kEadZonePartFields, "EAD by zone part"},
   };
 }
 
@@ -418,6 +424,11 @@ std::vector<std::string> Damage::check_arguments(const nlohmann::json& values,
     texts.push_back(fmt::format("{} — {}", what, hint));
   }
   return texts;
+}
+
+std::vector<std::string> Damage::tags() const {
+  return {"flood damage", "depth-damage curve", "expected annual damage", "EAD", "JRC", "risk",
+          "CLIMADA", "CanFlood"};
 }
 
 std::string_view Damage::help() const {

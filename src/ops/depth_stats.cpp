@@ -150,29 +150,32 @@ Value optional_value(const std::optional<double>& value) { return value ? Value(
 std::vector<ParamSpec> depth_stats_parameters() {
   auto features = ParamSpec::layer("features", Role::features,
                                    "Points, lines or polygons (assets, zone parts, municipalities); every field is "
-                                   "kept; read batch by batch");
+                                   "kept; read batch by batch").labelled("Features layer");
   features.streamable = true;
   return {
       features,
-      ParamSpec::raster("depth", "Water depth raster (metres; any GDAL raster, any CRS; nodata respected)"),
+      ParamSpec::raster("depth", "Water depth raster (metres; any GDAL raster, any CRS; nodata respected)")
+          .labelled("Depth raster"),
       ParamSpec::numbers("depth_bands",
                          "Lower edges of the depth bands in metres, increasing; the last band is open-ended "
                          "(0, 0.5, 1, 2 gives 0-0.5, 0.5-1, 1-2 and 2+)",
-                         {0.0, 0.5, 1.0, 2.0})
+                         {0.0, 0.5, 1.0, 2.0}).labelled("Depth band edges (m)")
           .with_unit("m"),
-      ParamSpec::integer("band", "Raster band holding the depth", 1).with_range(1, std::nullopt),
+      ParamSpec::integer("band", "Raster band holding the depth", 1)
+          .labelled("Raster band")
+          .with_range(1, std::nullopt),
       ParamSpec::choice("measure",
                         "ellipsoidal: geodesic lengths and areas on the analysis CRS's ellipsoid; planar: in its plane",
-                        {"ellipsoidal", "planar"}, "ellipsoidal"),
+                        {"ellipsoidal", "planar"}, "ellipsoidal").labelled("Measure lengths and areas"),
       ParamSpec::choice("sampling",
                         "How points (and centroids) take their depth: cell, the value of the cell they lie in; "
                         "bilinear, interpolated between the four nearest cell centres (InaSAFE)",
-                        {"cell", "bilinear"}, "cell"),
+                        {"cell", "bilinear"}, "cell").labelled("Point sampling"),
       ParamSpec::choice("polygon_depth",
                         "coverage: exact coverage-fraction statistics over every cell a polygon covers "
                         "(exactextract's); centroid: the depth at the polygon's centroid, sampled as points are "
                         "(InaSAFE's buildings)",
-                        {"coverage", "centroid"}, "coverage"),
+                        {"coverage", "centroid"}, "coverage").labelled("Depth under polygons"),
   };
 }
 
@@ -184,9 +187,9 @@ std::vector<OutputSpec> depth_stats_outputs() {
        "depth, or of the maximum), length_m or area_m2 (true, from the analysis CRS), flooded_length_m or "
        "flooded_area_m2, the shares flooded, without a value and outside the raster, and band_1 … band_N: the "
        "length (m) or area (m²) in each depth band (points: 1 in the band of their depth)",
-       {}},
+       {}, "Depth statistics"},
       {"depth_band_totals", OutputKind::table, GeometryFamily::none,
-       "Per depth band: points in it, line length and polygon area in it", kBandTotalFields},
+       "Per depth band: points in it, line length and polygon area in it", kBandTotalFields, "Depth band totals"},
   };
 }
 
@@ -197,6 +200,10 @@ DepthStats::DepthStats() : Algorithm(depth_stats_parameters(), depth_stats_outpu
 std::vector<std::string> DepthStats::check_arguments(const nlohmann::json& values,
                                                  const std::map<std::string, std::vector<std::string>>&) const {
   return depth_bands_problems(values);
+}
+
+std::vector<std::string> DepthStats::tags() const {
+  return {"zonal statistics", "exactextract", "water depth", "raster", "coverage fraction", "sample"};
 }
 
 std::string_view DepthStats::help() const {

@@ -465,33 +465,35 @@ class Tally {
 std::vector<ParamSpec> exposure_parameters() {
   auto assets = ParamSpec::layer("assets", Role::infrastructure,
                                  "Infrastructure layers (points, lines, polygons) with a category field and an "
-                                 "optional name; read batch by batch, never whole")
+                                 "optional name; read batch by batch, never whole").labelled("Infrastructure layers")
                     .list();
   assets.streamable = true;
   return {
-      ParamSpec::layer("zone_parts", Role::zone_parts, "Zone parts from shared-zones (zone × municipality pieces)"),
+      ParamSpec::layer("zone_parts", Role::zone_parts, "Zone parts from shared-zones (zone × municipality pieces)")
+          .labelled("Zone parts layer"),
       assets,
       ParamSpec::texts("critical",
                        "Categories listed as critical facilities, with the partners their flooding concerns "
                        "(compared without case)",
-                       {"hospital", "clinic", "school", "fire_station", "police", "water_works", "power"}),
+                       {"hospital", "clinic", "school", "fire_station", "police", "water_works", "power"})
+          .labelled("Critical categories"),
       ParamSpec::choice("measure",
                         "ellipsoidal: geodesic lengths and areas on the analysis CRS's ellipsoid (as QGIS and "
                         "InaSAFE measure); planar: in the analysis CRS's plane",
-                        {"ellipsoidal", "planar"}, "ellipsoidal"),
+                        {"ellipsoidal", "planar"}, "ellipsoidal").labelled("Measure lengths and areas"),
       ParamSpec::choice("polygons",
                         "split: polygon assets are cut at zone and municipal boundaries; whole: each is counted "
                         "once, whole, in the part of the highest hazard class it touches (InaSAFE's indivisible "
                         "buildings)",
-                        {"split", "whole"}, "split"),
+                        {"split", "whole"}, "split").labelled("Polygon assets"),
       ParamSpec::choice("whole_part",
                         "For polygons: whole, the part of the highest class that takes a polygon touching several: "
                         "largest, the one it overlaps most; first, the first in the zone_parts layer (InaSAFE)",
-                        {"largest", "first"}, "largest"),
+                        {"largest", "first"}, "largest").labelled("Part taking a whole polygon"),
       ParamSpec::texts("class_order",
                        "Hazard classes from lowest to highest, for polygons: whole (empty: classes that are "
                        "numbers, or start with one like depth bands, are ordered by it)",
-                       {}),
+                       {}).labelled("Hazard classes, lowest first"),
   };
 }
 
@@ -500,26 +502,31 @@ std::vector<OutputSpec> exposure_outputs() {
       {"exposed_assets", OutputKind::layer, GeometryFamily::any,
        "One feature per asset piece: the asset cut by zone part (points: the point); length_m for lines, area_m2 "
        "for polygons, share_of_asset the piece's share of the whole asset",
-       kPieceFields},
+       kPieceFields, "Exposed assets"},
       {"exposure_by_municipality", OutputKind::table, GeometryFamily::none,
        "Per municipality, hazard class and category: assets with any piece there (count), length and area",
-       kByMunicipalityFields},
+       kByMunicipalityFields, "Exposure by municipality"},
       {"exposure_by_zone", OutputKind::table, GeometryFamily::none,
        "Per zone and category: assets, length and area, and the zone's municipality count and cross_national flag",
-       kByZoneFields},
+       kByZoneFields, "Exposure by zone"},
       {"critical_facilities", OutputKind::table, GeometryFamily::none,
        "One row per exposed piece of a critical asset, with the municipalities and countries of its zone",
-       kCriticalFields},
+       kCriticalFields, "Critical facilities"},
       {"exposure_totals", OutputKind::table, GeometryFamily::none,
        "Per category and class: the unsplit totals, what lies in the class's zones and what does not "
        "(exposed + unexposed = total)",
-       kTotalsFields},
+       kTotalsFields, "Exposure totals"},
   };
 }
 
 }  // namespace
 
 Exposure::Exposure() : Algorithm(exposure_parameters(), exposure_outputs()) {}
+
+std::vector<std::string> Exposure::tags() const {
+  return {"infrastructure", "assets", "roads", "buildings", "critical facilities", "InaSAFE",
+          "count points", "line length"};
+}
 
 std::string_view Exposure::help() const {
   return "Splits infrastructure at zone and municipal boundaries: every zone part of shared-zones takes the points "

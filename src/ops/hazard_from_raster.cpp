@@ -21,13 +21,16 @@ const std::vector<FieldDef> kBandFields = {
 
 std::vector<ParamSpec> hazard_from_raster_parameters() {
   return {
-      ParamSpec::raster("depth", "Water depth raster (metres; any GDAL raster, any CRS; nodata respected)"),
+      ParamSpec::raster("depth", "Water depth raster (metres; any GDAL raster, any CRS; nodata respected)")
+          .labelled("Depth raster"),
       ParamSpec::numbers("depth_bands",
                          "Lower edges of the depth bands in metres, increasing; the last band is open-ended "
                          "(0, 0.5, 1, 2 gives 0-0.5, 0.5-1, 1-2 and 2+). Only cells deeper than 0 are flooded",
-                         {0.0, 0.5, 1.0, 2.0})
+                         {0.0, 0.5, 1.0, 2.0}).labelled("Depth band edges (m)")
           .with_unit("m"),
-      ParamSpec::integer("band", "Raster band holding the depth", 1).with_range(1, std::nullopt),
+      ParamSpec::integer("band", "Raster band holding the depth", 1)
+          .labelled("Raster band")
+          .with_range(1, std::nullopt),
   };
 }
 
@@ -35,7 +38,7 @@ std::vector<OutputSpec> hazard_from_raster_outputs() {
   return {{"hazard_bands", OutputKind::layer, GeometryFamily::polygon,
            "Flooded cells as polygons per depth band (4-connected, following cell edges), in the analysis CRS; "
            "class is the band's label, for shared-zones' hazard",
-           kBandFields}};
+           kBandFields, "Hazard bands"}};
 }
 
 }  // namespace
@@ -45,6 +48,10 @@ HazardFromRaster::HazardFromRaster() : Algorithm(hazard_from_raster_parameters()
 std::vector<std::string> HazardFromRaster::check_arguments(const nlohmann::json& values,
                                                  const std::map<std::string, std::vector<std::string>>&) const {
   return depth_bands_problems(values);
+}
+
+std::vector<std::string> HazardFromRaster::tags() const {
+  return {"polygonize", "depth bands", "raster", "classify", "flood depth"};
 }
 
 std::string_view HazardFromRaster::help() const {

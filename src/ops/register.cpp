@@ -5,6 +5,7 @@
 #include "twinrisk/ops/exposure.hpp"
 #include "twinrisk/ops/hazard_from_raster.hpp"
 #include "twinrisk/ops/intersection.hpp"
+#include "twinrisk/ops/map.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
 namespace twinrisk::ops {
@@ -17,6 +18,8 @@ void register_builtin_algorithms(Registry& registry) {
   registry.add(std::make_unique<DepthStats>());
   registry.add(std::make_unique<Damage>());
   registry.add(std::make_unique<Apportion>());
+  registry.add(std::make_unique<MapStep>());
+  registry.add(std::make_unique<ReportStep>());
 }
 
 const Registry& builtin_registry() {

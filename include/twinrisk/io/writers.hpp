@@ -40,6 +40,7 @@ class OutputFolder {
   std::filesystem::path m_folder;
   bool m_overwrite;
   std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_staged;  // temporary → final
+  std::vector<std::filesystem::path> m_created;  // folders stage() made, parents first
 };
 
 // Writes layers to a new GeoPackage, whole or batch by batch (it is a FeatureSink, so a

@@ -13,6 +13,7 @@ class Apportion final : public Algorithm {
   std::string_view title() const override { return "Apportion counts to zone parts"; }
   std::string_view group() const override { return "Exposure and damage"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 

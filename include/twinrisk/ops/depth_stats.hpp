@@ -13,6 +13,7 @@ class DepthStats final : public Algorithm {
   std::string_view title() const override { return "Water depth under features"; }
   std::string_view group() const override { return "Raster hazards"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
   std::vector<std::string> check_arguments(const nlohmann::json& values,
                                            const std::map<std::string, std::vector<std::string>>& data) const override;

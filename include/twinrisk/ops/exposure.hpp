@@ -13,6 +13,7 @@ class Exposure final : public Algorithm {
   std::string_view title() const override { return "Exposure of infrastructure in shared zones"; }
   std::string_view group() const override { return "Exposure and damage"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 
