@@ -1,6 +1,7 @@
 // twinrisk-bench-gen: deterministic synthetic benchmark data (GeoPackage, EPSG:3035).
 //
-//   twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K] [--river-segments R]
+//   twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K]
+//                      [--river-segments R] [--points P] [--roads R]
 //   twinrisk-bench-gen --pairs N --seed S -o OUT.gpkg
 //
 // Layers (see bench/README.md):
@@ -8,6 +9,8 @@
 //   rivers          meandering lines crossing the extent
 //   river_network   (--river-segments) R line features of 1 km: the rivers and their tributaries
 //   hazard          M polygons of classes 1..3 along the rivers, overlapping, 20..200 vertices
+//   points, roads   (--points, --roads) assets for the exposure job: points anywhere in the extent,
+//                   road segments of 2..6 vertices and 0.3..3 km; field category
 //   a, b            (--pairs) two offset jittered tessellations of N polygons each
 //
 // Same arguments give the same geometry and attributes: all randomness comes from
@@ -658,6 +661,41 @@ void write_hazard(GpkgWriter& out, GEOSContextHandle_t ctx, std::size_t m, const
     out.end_layer();
 }
 
+// ---------------------------------------------------------------- assets (the exposure job)
+
+constexpr std::array<const char*, 4> kPointCategories = {"building", "school", "hospital", "power"};
+constexpr std::array<const char*, 4> kRoadCategories = {"motorway", "primary", "secondary", "local"};
+
+void write_points(GpkgWriter& out, GEOSContextHandle_t ctx, std::size_t n, const Extent& ext, Rng rng) {
+    out.begin_layer("points", wkbPoint, {{"id", OFTInteger64}, {"category", OFTString}});
+    for (std::size_t i = 0; i < n; ++i) {
+        const XY p{rng.uniform(ext.x0, ext.x1), rng.uniform(ext.y0, ext.y1)};
+        GeomPtr point = make_point(ctx, p);
+        out.add(point.get(), {static_cast<std::int64_t>(i + 1),
+                              std::string(kPointCategories[rng.below(kPointCategories.size())])});
+    }
+    out.end_layer();
+}
+
+void write_roads(GpkgWriter& out, GEOSContextHandle_t ctx, std::size_t n, const Extent& ext, Rng rng) {
+    out.begin_layer("roads", wkbLineString, {{"id", OFTInteger64}, {"category", OFTString}});
+    for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t vertices = 2 + rng.below(5);
+        const double length = rng.uniform(300.0, 3000.0);
+        double heading = rng.uniform(0.0, 2.0 * std::numbers::pi);
+        std::vector<XY> points = {{rng.uniform(ext.x0, ext.x1), rng.uniform(ext.y0, ext.y1)}};
+        for (std::size_t k = 1; k < vertices; ++k) {
+            heading += rng.uniform(-0.6, 0.6);
+            const double step = length / double(vertices - 1);
+            points.push_back({points.back().x + step * std::cos(heading), points.back().y + step * std::sin(heading)});
+        }
+        GeomPtr line = make_line(ctx, points);
+        out.add(line.get(), {static_cast<std::int64_t>(i + 1),
+                             std::string(kRoadCategories[rng.below(kRoadCategories.size())])});
+    }
+    out.end_layer();
+}
+
 // ---------------------------------------------------------------- pairs (a × b)
 
 // A jittered tessellation of n cells of kPairCellM, every edge bent at a jittered midpoint, so
@@ -704,13 +742,15 @@ struct Options {
     std::size_t countries = 3;
     std::size_t pairs = 0;
     std::size_t river_segments = 0;
+    std::size_t points = 0;
+    std::size_t roads = 0;
     std::uint64_t seed = 1;
     std::string output;
 };
 
 constexpr const char* kUsage =
     "usage: twinrisk-bench-gen --municipalities N --hazards M --seed S -o OUT.gpkg [--countries K]\n"
-    "                          [--river-segments R]\n"
+    "                          [--river-segments R] [--points P] [--roads R]\n"
     "       twinrisk-bench-gen --pairs N --seed S -o OUT.gpkg\n"
     "Writes deterministic synthetic data in EPSG:3035 (see bench/README.md).\n";
 
@@ -742,6 +782,8 @@ Options parse(int argc, char** argv) {
         else if (arg == "--countries") o.countries = parse_count(arg, value);
         else if (arg == "--pairs") o.pairs = parse_count(arg, value);
         else if (arg == "--river-segments") o.river_segments = parse_count(arg, value);
+        else if (arg == "--points") o.points = parse_count(arg, value);
+        else if (arg == "--roads") o.roads = parse_count(arg, value);
         else if (arg == "--seed") o.seed = parse_count(arg, value);
         else if (arg == "-o" || arg == "--output") o.output = value;
         else throw UsageError("unknown option " + std::string(arg));
@@ -766,6 +808,8 @@ void generate(const Options& o) {
     Rng a_rng = root.fork(14);
     Rng b_rng = root.fork(15);
     Rng network_rng = root.fork(16);
+    Rng point_rng = root.fork(17);  // forked after the others, so their layers stay as they were
+    Rng road_rng = root.fork(18);
 
     if (o.municipalities > 0) {
         const double side = std::sqrt(double(o.municipalities) * kCellAreaM2);
@@ -776,6 +820,8 @@ void generate(const Options& o) {
         write_rivers(out, ctx, rivers, ext);
         if (o.hazards > 0) write_hazard(out, ctx, o.hazards, rivers, ext, hazard_rng);
         if (o.river_segments > 0) write_river_network(out, ctx, o.river_segments, rivers, ext, network_rng);
+        if (o.points > 0) write_points(out, ctx, o.points, ext, point_rng);
+        if (o.roads > 0) write_roads(out, ctx, o.roads, ext, road_rng);
     }
     if (o.pairs > 0) {
         write_tessellation(out, ctx, "a", o.pairs, {kOriginX, kOriginY}, a_rng);

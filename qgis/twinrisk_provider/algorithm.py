@@ -228,6 +228,9 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         elif kind == 'field':
             parameter = QgsProcessingParameterField(name, label, None, spec.get('parent', ''),
                                                     QgsProcessingParameterField.Any, multiple, optional)
+        elif multiple:  # a list of values: comma-separated, as on the command line
+            text = ','.join(_number_text(v) if isinstance(v, (int, float)) else str(v) for v in (default or []))
+            parameter = QgsProcessingParameterString(name, label, text or None, False, optional or default is not None)
         elif kind in ('number', 'integer'):
             number_type = QgsProcessingParameterNumber.Double if kind == 'number' else QgsProcessingParameterNumber.Integer
             parameter = QgsProcessingParameterNumber(name, label, number_type, default, optional)
@@ -374,6 +377,8 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         raw = parameters.get(name, self.parameterDefinition(name).defaultValue())
         if raw is None or (isinstance(raw, str) and raw == '') or raw == []:
             return []
+        if spec.get('multiple') and kind != 'field':  # a list of values, comma-separated
+            return [flag, self.parameterAsString(parameters, name, context)]
         if kind == 'number':
             return [flag, _number_text(self.parameterAsDouble(parameters, name, context))]
         if kind == 'integer':

@@ -24,8 +24,9 @@ using ops::builtin_registry;
 void add_run_options(CLI::App& command, pipeline::RunOptions& options, bool output_required);
 
 std::unique_ptr<Progress> make_progress(const GlobalOptions& options);
-// Prints where the outputs are, the load counts and each step's small tables.
-void print_run_summary(const pipeline::RunSummary& summary);
+// Prints where the outputs are, the load counts and each step's small tables (only those named in
+// `tables`, when it is not empty).
+void print_run_summary(const pipeline::RunSummary& summary, const std::vector<std::string>& tables = {});
 
 void add_run_command(CLI::App& app, const GlobalOptions& global, Action& action);
 void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action);

@@ -45,13 +45,18 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action
       std::cout << "twinrisk demo: flood-frequency zones of the Meuse at Stein (NL) / Maasmechelen (BE)\n"
                 << "pipeline: " << file.string() << "\n\n";
       auto progress = make_progress(global);
-      print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress));
+      // The zones, what is exposed in them, and what the (synthetic) floods would cost each side.
+      print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress),
+                        {"zone_summary", "exposure_by_municipality", "critical_facilities", "synthetic_ead_by_country",
+                         "synthetic_ead_by_municipality", "synthetic_ead_by_zone_part"});
+      std::cout << "\nThe assets and the depth rasters of the damage steps are SYNTHETIC (scripts/make-demo-data).\n";
       if (pipeline::output_target(options->output).postgis.empty()) {
         const std::filesystem::path folder = options->output;
-        std::cout << "\nOpen " << (folder / "report" / "index.html").string() << " in a browser, "
+        std::cout << "Open " << (folder / "report" / "index.html").string() << " in a browser, "
                   << (folder / "maps" / "overview.png").string() << " and maps/atlas.pdf, "
                   << (folder / "tables.xlsx").string() << " in a spreadsheet, or "
-                  << (folder / "twinrisk.gpkg").string() << " in QGIS (styled layers zones and zone_parts).\n";
+                  << (folder / "twinrisk.gpkg").string()
+                  << " in QGIS (styled layers zones, zone_parts and exposed_assets; synthetic_damage_by_asset).\n";
       }
       return 0;
     };

@@ -111,7 +111,7 @@ std::string stat_text(std::string_view name, const nlohmann::json& value) {
 
 }  // namespace
 
-void print_run_summary(const pipeline::RunSummary& summary) {
+void print_run_summary(const pipeline::RunSummary& summary, const std::vector<std::string>& tables) {
   std::cout << "Inputs:\n";
   for (const auto& load : summary.loads) {
     std::cout << fmt::format("  {:<16} {} features read, {} loaded, {} repaired, {} empty, {} dropped{}\n", load.name,
@@ -120,8 +120,20 @@ void print_run_summary(const pipeline::RunSummary& summary) {
   }
   for (const auto& step : summary.steps) {
     std::cout << fmt::format("\nStep {}{}:\n", step.algorithm, step.scenario.empty() ? "" : " as " + step.scenario);
-    for (const auto& [key, value] : step.stats.items()) std::cout << fmt::format("  {:<34} {}\n", key, stat_text(key, value));
-    for (const auto& table : step.tables) print_table(table);
+    for (const auto& [key, value] : step.stats.items()) {
+      if (!value.is_object()) {
+        std::cout << fmt::format("  {:<34} {}\n", key, stat_text(key, value));
+        continue;
+      }
+      // A nested object (per category, per band): one line per entry.
+      std::cout << fmt::format("  {}:\n", key);
+      for (const auto& [inner, item] : value.items()) {
+        std::cout << fmt::format("    {:<32} {}\n", inner, stat_text(inner, item));
+      }
+    }
+    for (const auto& table : step.tables) {
+      if (tables.empty() || std::find(tables.begin(), tables.end(), table.head.name) != tables.end()) print_table(table);
+    }
   }
   std::cout << "\nOutputs:\n";
   for (const auto& output : summary.outputs) std::cout << "  " << output << '\n';

@@ -238,6 +238,10 @@ GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked(GEOSIntersection_r(context(), a, b), "intersection");
 }
 
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSDifference_r(context(), a, b), "difference");
+}
+
 PreparedPtr prepare(const GEOSGeometry* geometry) {
   const GEOSPreparedGeometry* prepared = GEOSPrepare_r(context(), geometry);
   if (!prepared) fail("prepare");
@@ -319,6 +323,41 @@ double length(const GEOSGeometry* geometry) {
   return value;
 }
 
+namespace {
+
+struct TransformCall {
+  bool (*transform)(double& x, double& y, void* data);
+  void* data;
+};
+
+int transform_one(double* x, double* y, void* user) {
+  const auto* call = static_cast<const TransformCall*>(user);
+  return call->transform(*x, *y, call->data) ? 1 : 0;
+}
+
+}  // namespace
+
+GeomPtr transform_xy(const GEOSGeometry* geometry, bool (*transform)(double& x, double& y, void* data), void* data) {
+  TransformCall call{transform, data};
+  return checked(GEOSGeom_transformXY_r(context(), geometry, &transform_one, &call), "coordinate transformation");
+}
+
+GeomPtr densify(const GEOSGeometry* geometry, double max_segment) {
+  return checked(GEOSDensify_r(context(), geometry, max_segment), "densify");
+}
+
+GeomPtr centroid(const GEOSGeometry* geometry) { return checked(GEOSGetCentroid_r(context(), geometry), "centroid"); }
+
+XY point_xy(const GEOSGeometry* point) {
+  const auto points = point_views(point);
+  if (points.empty()) throw GeometryError("not a point");
+  XY xy;
+  if (!GEOSGeomGetX_r(context(), points.front(), &xy.x) || !GEOSGeomGetY_r(context(), points.front(), &xy.y)) {
+    fail("point coordinates");
+  }
+  return xy;
+}
+
 double distance(const GEOSGeometry* a, const GEOSGeometry* b) {
   double value = 0;
   if (!GEOSDistance_r(context(), a, b, &value)) fail("distance");
@@ -331,10 +370,6 @@ bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distan
 
 bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
-}
-
-GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
-  return checked(GEOSDifference_r(context(), a, b), "difference");
 }
 
 GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments, CapStyle cap) {

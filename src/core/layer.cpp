@@ -23,12 +23,21 @@ const std::vector<RoleSpec>& role_specs() {
       {Role::basins, "basins", K::vector, G::polygon, {"id"}, {"next_down"}},
       {Role::rivers, "rivers", K::vector, G::line, {}, {"id", "name", "order", "flow"}},
       {Role::hazard, "hazard", K::vector, G::polygon, {}, {"class"}},
-      {Role::infrastructure, "infrastructure", K::vector, G::any, {}, {"category"}},
+      {Role::infrastructure, "infrastructure", K::vector, G::any, {"category"}, {"name"}},
       {Role::twinning, "twinning", K::table, G::none, {"a", "b"}, {}},
       {Role::features, "features", K::vector, G::any, {}, {}, true},
       {Role::table, "table", K::table, G::none, {}, {}, true},
       {Role::raster, "raster", K::raster, G::none, {}, {}},
       {Role::result, "result", K::vector, G::any, {}, {}, true},
+      {Role::zone_parts, "zone_parts", K::vector, G::polygon, {"zone_id"},
+       {"class", "municipality_id", "municipality_name", "country"}},
+      {Role::exposed_assets, "exposed_assets", K::vector, G::any,
+       {"asset_layer", "asset_id", "category", "zone_id", "municipality_id", "country", "length_m", "area_m2",
+        "share_of_asset"},
+       {"name", "class", "municipality_name"}},
+      {Role::damage_curves, "damage_curves", K::table, G::none, {"category", "depth_m", "fraction"}, {}},
+      {Role::damage_values, "damage_values", K::table, G::none, {"category", "max_damage", "unit", "currency"},
+       {"country", "curve"}},
   };
   return specs;
 }

@@ -68,12 +68,61 @@ ParamSpec ParamSpec::number(std::string name, std::string description, double de
   return spec;
 }
 
+ParamSpec ParamSpec::integer(std::string name, std::string description, std::int64_t default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::integer;
+  spec.description = std::move(description);
+  spec.default_value = default_value;
+  return spec;
+}
+
+ParamSpec ParamSpec::flag(std::string name, std::string description, bool default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::boolean;
+  spec.description = std::move(description);
+  spec.default_value = default_value;
+  return spec;
+}
+
+ParamSpec ParamSpec::choice(std::string name, std::string description, std::vector<std::string> choices,
+                            std::string default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::enumeration;
+  spec.description = std::move(description);
+  spec.choices = std::move(choices);
+  spec.default_value = std::move(default_value);
+  return spec;
+}
+
 ParamSpec ParamSpec::text(std::string name, std::string description, std::string default_value) {
   ParamSpec spec;
   spec.name = std::move(name);
   spec.type = ParamType::string;
   spec.description = std::move(description);
   spec.default_value = std::move(default_value);
+  return spec;
+}
+
+ParamSpec ParamSpec::numbers(std::string name, std::string description, std::vector<double> default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::number;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  spec.multiple = true;
+  return spec;
+}
+
+ParamSpec ParamSpec::texts(std::string name, std::string description, std::vector<std::string> default_value) {
+  ParamSpec spec;
+  spec.name = std::move(name);
+  spec.type = ParamType::string;
+  spec.description = std::move(description);
+  spec.default_value = std::move(default_value);
+  spec.multiple = true;
   return spec;
 }
 
@@ -143,6 +192,11 @@ std::string ParamSpec::cli_flag() const {
 }
 
 nlohmann::json ParamSpec::parse(std::string_view text) const {
+  if (multiple && !is_data()) {
+    // An empty text is an empty list.
+    if (text.find_first_not_of(" \t") == std::string_view::npos) return nlohmann::json::array();
+    return parse_list({std::string(text)});
+  }
   auto range_checked = [&](double value) {
     if (!std::isfinite(value)) throw ConfigError(fmt::format("parameter '{}': '{}' is not a finite number", name, text));
     if ((min && value < *min) || (max && value > *max)) {
@@ -179,8 +233,6 @@ nlohmann::json ParamSpec::parse(std::string_view text) const {
       }
       throw ConfigError(fmt::format("parameter '{}': '{}' is not one of: {}", name, text, fmt::join(choices, ", ")));
     case ParamType::field:
-      if (multiple) return nlohmann::json::array({std::string(text)});
-      return std::string(text);
     case ParamType::layer:
     case ParamType::table:
     case ParamType::raster:
@@ -193,13 +245,30 @@ nlohmann::json ParamSpec::parse(std::string_view text) const {
 
 nlohmann::json ParamSpec::parse_list(const std::vector<std::string>& items) const {
   if (!multiple) throw ConfigError(fmt::format("parameter '{}' takes one value, not a list", name));
+  ParamSpec one = *this;
+  one.multiple = false;
   auto values = nlohmann::json::array();
   for (const auto& item : items) {
-    auto value = parse(item);
-    if (value.is_array()) {
-      values.insert(values.end(), value.begin(), value.end());
+    // Numbers and texts may come comma-separated (`0,0.5,1`, as the command line and QGIS give
+    // them); a field name is taken whole.
+    std::vector<std::string_view> pieces;
+    if (type == ParamType::field) {
+      pieces.emplace_back(item);
     } else {
-      values.push_back(std::move(value));
+      for (std::size_t start = 0;;) {
+        const auto comma = item.find(',', start);
+        pieces.emplace_back(std::string_view(item).substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    }
+    for (const auto piece : pieces) {
+      const auto first = piece.find_first_not_of(" \t");
+      const auto last = piece.find_last_not_of(" \t");
+      if (first == std::string_view::npos) {
+        throw ConfigError(fmt::format("parameter '{}': an empty item in the list", name));
+      }
+      values.push_back(one.parse(piece.substr(first, last - first + 1)));
     }
   }
   return values;
@@ -271,6 +340,28 @@ std::string StepInput::text(std::string_view name) const {
   return value.get<std::string>();
 }
 
+std::vector<double> StepInput::numbers(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_array()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list", name));
+  std::vector<double> out;
+  for (const auto& item : value) {
+    if (!item.is_number()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list of numbers", name));
+    out.push_back(item.get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> StepInput::texts(std::string_view name) const {
+  const auto& value = value_of(values, name);
+  if (!value.is_array()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list", name));
+  std::vector<std::string> out;
+  for (const auto& item : value) {
+    if (!item.is_string()) throw Error(ErrorKind::internal, fmt::format("parameter '{}' is not a list of texts", name));
+    out.push_back(item.get<std::string>());
+  }
+  return out;
+}
+
 const ParamSpec* Algorithm::parameter(std::string_view name) const {
   for (const auto& spec : parameters()) {
     if (spec.name == name) return &spec;
@@ -321,6 +412,16 @@ const std::vector<RoleFieldText>& role_field_texts() {
       {Role::rivers, "flow", "Flow direction field",
        "Field with the flow direction along the vertex order: 1 or forward, -1 or reverse, 0 or unknown"},
       {Role::infrastructure, "category", "Category field", "Field with the asset's category (road, hospital, …)"},
+      {Role::damage_curves, "category", "Curve category field", "Field with the category a curve is for"},
+      {Role::damage_curves, "depth_m", "Curve depth field", "Field with the water depth in metres"},
+      {Role::damage_curves, "fraction", "Damage fraction field", "Field with the damage fraction (0..1) at that depth"},
+      {Role::damage_values, "category", "Value category field", "Field with the category a maximum damage is for"},
+      {Role::damage_values, "max_damage", "Maximum damage field", "Field with the maximum damage per unit"},
+      {Role::damage_values, "unit", "Damage unit field", "Field with the unit of the maximum damage: m2, m or item"},
+      {Role::damage_values, "currency", "Currency field", "Field with the currency of the maximum damage"},
+      {Role::damage_values, "country", "Value country field",
+       "Field with the country a maximum damage is for (empty: every other)"},
+      {Role::damage_values, "curve", "Curve name field", "Field with the name of the curve the category takes"},
       {Role::twinning, "a", "First municipality field", "Field with the ID of one municipality of the pair"},
       {Role::twinning, "b", "Second municipality field", "Field with the ID of the other municipality of the pair"},
   };
@@ -385,6 +486,8 @@ nlohmann::json describe_parameter(const ParamSpec& spec, bool role_shared) {
   if (spec.type == ParamType::field) {
     p["parent"] = spec.parent;
     p["multiple"] = spec.multiple;
+  } else if (!spec.is_data() && spec.multiple) {
+    p["multiple"] = true;
   }
   if (!spec.unit.empty()) p["unit"] = spec.unit;
   if (spec.min) p["min"] = *spec.min;

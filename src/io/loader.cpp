@@ -487,6 +487,7 @@ Table load_table(const LayerDefinition& definition, LoadReport& report) {
   Table table;
   table.name = definition.name;
   table.role = definition.role;
+  table.source = definition.source;
   for (const auto& binding : bindings) table.columns.push_back(binding.output);
   report = LoadReport{};
   report.name = definition.name;

@@ -34,7 +34,8 @@ GDALDatasetUniquePtr open_raster(const std::string& path) {
 
 }  // namespace
 
-RasterSource::RasterSource(std::string path, int band) : m_handles(std::make_unique<Handles>()) {
+RasterSource::RasterSource(std::string path, int band, const std::string& crs_wkt)
+    : m_handles(std::make_unique<Handles>()) {
   ensure_gdal_registered();
   const ErrorContext context{path, {}, {}, {}, {}};
   const bool virtual_path = path.rfind("/vsi", 0) == 0;
@@ -52,6 +53,10 @@ RasterSource::RasterSource(std::string path, int band) : m_handles(std::make_uni
                      context, bands == 0 ? "give a raster with a band" : fmt::format("set band to a number from 1 to {}", bands));
   }
   const OGRSpatialReference* crs = dataset->GetSpatialRef();
+  OGRSpatialReference declared;
+  if ((!crs || crs->IsEmpty()) && !crs_wkt.empty() && declared.importFromWkt(crs_wkt.c_str()) == OGRERR_NONE) {
+    crs = &declared;
+  }
   if (!crs || crs->IsEmpty()) {
     throw InputError("raster has no CRS", context,
                      "assign the CRS it was made in, e.g. gdal_edit.py -a_srs EPSG:3035 FILE, or a .prj/.aux.xml beside it");

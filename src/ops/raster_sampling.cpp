@@ -137,4 +137,56 @@ std::optional<double> point_value(const GEOSGeometry* point, const io::RasterSou
   return point_values(xy, raster).front();
 }
 
+std::vector<std::optional<double>> point_values_bilinear(std::span<const geos::XY> points,
+                                                         const io::RasterSource& raster) {
+  const RasterGrid& grid = raster.grid();
+  struct Stencil {
+    int row = 0, col = 0;  // the north-west cell of the four
+    double fu = 0, fv = 0;  // position between the centres, 0..1
+  };
+  std::vector<std::optional<Stencil>> stencils;
+  std::vector<io::RasterSource::Cell> cells;
+  stencils.reserve(points.size());
+  cells.reserve(4 * points.size());
+  for (const auto& p : points) {
+    const double u = grid.u_of(p.x), v = grid.v_of(p.y);
+    if (!(u >= 0 && u <= grid.width && v >= 0 && v <= grid.height)) {
+      stencils.emplace_back();
+      continue;
+    }
+    // Centres are at half-integers: shift so they fall on integers, and stay between the outermost.
+    const double cu = std::clamp(u - 0.5, 0.0, static_cast<double>(grid.width - 1));
+    const double cv = std::clamp(v - 0.5, 0.0, static_cast<double>(grid.height - 1));
+    Stencil s;
+    s.col = std::min(static_cast<int>(std::floor(cu)), std::max(grid.width - 2, 0));
+    s.row = std::min(static_cast<int>(std::floor(cv)), std::max(grid.height - 2, 0));
+    s.fu = cu - s.col;
+    s.fv = cv - s.row;
+    for (int dr = 0; dr < 2; ++dr) {
+      for (int dc = 0; dc < 2; ++dc) cells.push_back({s.row + dr, s.col + dc});  // outside the grid: no value
+    }
+    stencils.emplace_back(s);
+  }
+  const auto values = raster.values_at(cells);
+  std::vector<std::optional<double>> out;
+  out.reserve(points.size());
+  std::size_t k = 0;
+  for (const auto& stencil : stencils) {
+    if (!stencil) {
+      out.emplace_back();
+      continue;
+    }
+    const double weights[4] = {(1 - stencil->fu) * (1 - stencil->fv), stencil->fu * (1 - stencil->fv),
+                               (1 - stencil->fu) * stencil->fv, stencil->fu * stencil->fv};
+    double sum = 0, weight = 0;
+    for (int i = 0; i < 4; ++i, ++k) {
+      if (!values[k] || weights[i] == 0) continue;
+      sum += weights[i] * *values[k];
+      weight += weights[i];
+    }
+    out.push_back(weight > 0 ? std::optional<double>(sum / weight) : std::nullopt);
+  }
+  return out;
+}
+
 }  // namespace twinrisk::ops

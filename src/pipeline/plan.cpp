@@ -177,11 +177,19 @@ class Planner {
       }
       step.data.push_back(std::move(binding));
     }
+    bool complete = true;
     for (const auto& spec : algorithm.parameters()) {
       if (spec.required() && !given.count(spec.name)) {
         problem(fmt::format("needs parameter '{}' ({})", spec.name, spec.description));
+        complete = false;
       }
     }
+    // What only the algorithm can judge (events against their return periods, band edges), before
+    // any source is opened.
+    if (!complete) return;
+    std::map<std::string, std::vector<std::string>> data;
+    for (const auto& binding : step.data) data[binding.parameter->name] = binding.keys;
+    for (const auto& text : algorithm.check_arguments(step.values, data)) problem(text);
   }
 
   template <typename Problem>

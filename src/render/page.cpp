@@ -112,6 +112,8 @@ void swatch(cairo_t* cr, const LegendEntry& entry, double x, double y, double w,
       break;
     case LegendEntry::Kind::point: {
       const double r = s.marker_size_mm * kPtPerMm / 2;
+      // The label drawn before leaves a current point, which cairo_arc would join with a line.
+      cairo_new_path(cr);
       cairo_arc(cr, x + w / 2, y + h / 2, r, 0, 2 * std::numbers::pi);
       if (s.fill) {
         set_colour(cr, *s.fill, s.fill_opacity);

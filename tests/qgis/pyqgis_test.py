@@ -336,7 +336,9 @@ elif CASE == 'every-type':
     expected = {
         'zones': (QgsProcessingParameterFeatureSource, False), 'zones_class_field': (QgsProcessingParameterField, True),
         'assets': (QgsProcessingParameterMultipleLayers, False),
-        'assets_category_field': (QgsProcessingParameterString, True),
+        # Infrastructure needs its category (issue 10); its name is optional.
+        'assets_category_field': (QgsProcessingParameterString, False),
+        'assets_name_field': (QgsProcessingParameterString, True),
         'pairs': (QgsProcessingParameterFeatureSource, True), 'pairs_a_field': (QgsProcessingParameterField, False),
         'pairs_b_field': (QgsProcessingParameterField, False), 'dem': (QgsProcessingParameterRasterLayer, False),
         'keep': (QgsProcessingParameterField, True), 'buffer_m': (QgsProcessingParameterNumber, False),

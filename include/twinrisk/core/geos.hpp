@@ -69,6 +69,7 @@ GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect);
 // The faces formed by fully noded linework.
 std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines);
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
 PreparedPtr prepare(const GEOSGeometry* geometry);
 bool intersects(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other);
@@ -90,6 +91,16 @@ std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
 std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry);
 double length(const GEOSGeometry* geometry);
 
+// --- Coordinates, densifying and centroids (exposure and the depth rasters).
+// A copy with every vertex passed through `transform(x, y)`, which returns false for a vertex it
+// cannot transform (then GeometryError).
+GeomPtr transform_xy(const GEOSGeometry* geometry, bool (*transform)(double& x, double& y, void* data), void* data);
+// A copy with vertices added so that no segment is longer than `max_segment` (CRS units).
+GeomPtr densify(const GEOSGeometry* geometry, double max_segment);
+// A point's coordinates (the first point of a MultiPoint).
+XY point_xy(const GEOSGeometry* point);
+GeomPtr centroid(const GEOSGeometry* geometry);
+
 // --- Lines, buffers and distances (river reaches, corridors, basins, cooperation network).
 double distance(const GEOSGeometry* a, const GEOSGeometry* b);
 // True when the two geometries are at most `distance` apart (GEOS stops at the first witness).
@@ -97,7 +108,6 @@ bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distan
 // Prepared form of distance_within: for testing one geometry against many.
 bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance);
 bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
-GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
 enum class CapStyle { round = GEOSBUF_CAP_ROUND, flat = GEOSBUF_CAP_FLAT, square = GEOSBUF_CAP_SQUARE };
 // Buffer with mitre-free round joins; `quadrant_segments` segments approximate a quarter circle.

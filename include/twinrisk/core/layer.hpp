@@ -19,9 +19,12 @@ std::string_view to_string(EntryKind kind);
 
 // What a layer means to the step that uses it; decides its expected fields and geometry type.
 // `features` is any vector layer for generic overlays and `table` any attribute table: both keep
-// every source field under its own name.
+// every source field under its own name. zone_parts and exposed_assets are what shared-zones and
+// exposure write, read back by later steps (or from an earlier run's GeoPackage); damage_curves
+// and damage_values are the tables of the damage step.
 enum class Role {
-  municipalities, basins, rivers, hazard, infrastructure, twinning, features, table, raster, result
+  municipalities, basins, rivers, hazard, infrastructure, twinning, features, table, raster, result,
+  zone_parts, exposed_assets, damage_curves, damage_values
 };
 
 enum class GeometryFamily { polygon, line, point, any, none };
@@ -94,6 +97,7 @@ struct Table {
   std::vector<FieldDef> columns;
   std::vector<std::vector<Value>> rows;
   Role role = Role::result;
+  std::string source{};  // the file it was read from, for messages (empty for results)
 
   std::optional<std::size_t> column_index(std::string_view column) const { return find_field(columns, column); }
 };

@@ -44,6 +44,8 @@ struct ParamSpec {
   // Layer parameters: the algorithm reads it batch by batch, so it need not fit in memory.
   bool streamable = false;
   // Data and field parameters: takes a list (`assets: [roads, hospitals]`, `input_fields: [a, b]`).
+  // Other value parameters: a list of values (`depth_bands: [0, 0.5, 1]`, on the command line
+  // `0,0.5,1` or the option repeated).
   bool multiple = false;
   std::string parent;  // field parameters: the layer parameter whose fields it names
 
@@ -51,7 +53,14 @@ struct ParamSpec {
   static ParamSpec table(std::string name, Role role, std::string description);
   static ParamSpec raster(std::string name, std::string description);
   static ParamSpec number(std::string name, std::string description, double default_value);
+  static ParamSpec integer(std::string name, std::string description, std::int64_t default_value);
+  static ParamSpec flag(std::string name, std::string description, bool default_value);
+  static ParamSpec choice(std::string name, std::string description, std::vector<std::string> choices,
+                          std::string default_value);
   static ParamSpec text(std::string name, std::string description, std::string default_value);
+  // Several numbers or texts (`.list()` made): the default is their list.
+  static ParamSpec numbers(std::string name, std::string description, std::vector<double> default_value);
+  static ParamSpec texts(std::string name, std::string description, std::vector<std::string> default_value);
   // Fields of the layer parameter `parent`; optional (empty) unless made otherwise.
   static ParamSpec field(std::string name, std::string parent, std::string description);
   ParamSpec& labelled(std::string value);
@@ -66,9 +75,11 @@ struct ParamSpec {
   EntryKind kind() const;  // for data parameters
   // The CLI flag this parameter becomes: `min_area_m2` → `--min-area-m2`.
   std::string cli_flag() const;
-  // Parses and range-checks a value given as text (from YAML or the command line).
+  // Parses and range-checks a value given as text (from YAML or the command line). A list parameter
+  // takes comma-separated items and gives a JSON array.
   nlohmann::json parse(std::string_view text) const;
-  // Parses the items of a list value (a `multiple` value parameter) into a JSON array.
+  // Parses the items of a list value (a `multiple` value parameter: YAML's `[0, 0.5, 1]`, a repeated
+  // option) into a JSON array.
   nlohmann::json parse_list(const std::vector<std::string>& items) const;
 };
 
@@ -127,6 +138,9 @@ struct StepInput {
   std::int64_t integer(std::string_view name) const;
   bool flag(std::string_view name) const;
   std::string text(std::string_view name) const;
+  // List value parameters.
+  std::vector<double> numbers(std::string_view name) const;
+  std::vector<std::string> texts(std::string_view name) const;
 };
 
 struct StepOutput {
@@ -147,6 +161,15 @@ class Algorithm {
   // The QGIS provider's icon (qgis/twinrisk_provider/icons/<icon>.svg): by default its group's.
   virtual std::string icon() const;
   virtual StepOutput run(const StepInput& input, Progress& progress) const = 0;
+  // Problems with a step's arguments that only the algorithm can see (one list against another,
+  // band edges that do not increase), found when the pipeline is validated: `values` as run() gets
+  // them, `data` the catalogue names bound to each data parameter. Empty: nothing to say.
+  virtual std::vector<std::string> check_arguments(const nlohmann::json& values,
+                                                   const std::map<std::string, std::vector<std::string>>& data) const {
+    static_cast<void>(values);
+    static_cast<void>(data);
+    return {};
+  }
 
   const std::vector<ParamSpec>& parameters() const { return m_parameters; }
   const std::vector<OutputSpec>& outputs() const { return m_outputs; }

@@ -37,8 +37,9 @@ struct RasterWindow {
 class RasterSource {
  public:
   // Opens `path` and checks it: readable as a raster, `band` in range, a CRS, a north-up grid.
-  // Throws InputError naming the file and what to do.
-  explicit RasterSource(std::string path, int band = 1);
+  // Throws InputError naming the file and what to do. `crs_wkt` is the CRS of a file that has none
+  // (a layer definition's `crs:`); a file's own CRS always wins.
+  explicit RasterSource(std::string path, int band = 1, const std::string& crs_wkt = {});
   ~RasterSource();
   RasterSource(const RasterSource&) = delete;
   RasterSource& operator=(const RasterSource&) = delete;

@@ -56,4 +56,12 @@ LineDepths line_depths(const GEOSGeometry* lines, const io::RasterSource& raster
 std::vector<std::optional<double>> point_values(std::span<const geos::XY> points, const io::RasterSource& raster);
 std::optional<double> point_value(const GEOSGeometry* point, const io::RasterSource& raster);
 
+// Bilinear interpolation between the centres of the four cells around each point, as InaSAFE samples
+// depth at building centroids: cells without a value drop out and the others' weights are
+// renormalised (as GDAL's bilinear resampling does); between the raster's edge and its outermost
+// cell centres the surface is extended flat. nullopt outside the raster, or where none of the four
+// cells has a value.
+std::vector<std::optional<double>> point_values_bilinear(std::span<const geos::XY> points,
+                                                         const io::RasterSource& raster);
+
 }  // namespace twinrisk::ops

@@ -4,12 +4,14 @@
 // Areas are returned as shares of the polygon's area, because the raster CRS need not be equal-area:
 // the caller multiplies each share by the polygon's area in the equal-area analysis CRS.
 
+#include <algorithm>
 #include <cstddef>
 #include <optional>
 #include <vector>
 
 #include "twinrisk/core/geos.hpp"
 #include "twinrisk/io/raster.hpp"
+#include "twinrisk/ops/coverage_fraction.hpp"
 #include "twinrisk/ops/depth_bands.hpp"
 
 namespace twinrisk::ops {
@@ -36,6 +38,36 @@ struct ZonalStats {
   double covered_cells = 0;
   double cell_area = 0;       // raster CRS units²
 };
+
+// Calls visit(fraction, valid, value) for every cell the polygon covers (fraction > 0; `value` is
+// meaningless where `valid` is false), reading only the polygon's window strip by strip (about
+// `max_strip_cells` cells at a time, aligned to the band's blocks) and skipping strips it does not
+// cover. Returns the polygon's whole area in cells (including any part beyond the raster).
+// Thread-safe for different polygons.
+template <typename Visit>
+double for_each_covered_cell(const GEOSGeometry* polygonal, const io::RasterSource& raster, Visit&& visit,
+                             std::size_t max_strip_cells = std::size_t{1} << 20) {
+  const PolygonCoverage coverage(polygonal, raster.grid());
+  const CellWindow& window = coverage.window();
+  if (window.empty() || coverage.area_cells() <= 0) return coverage.area_cells();
+  const int strip = raster.strip_rows(window.cols, max_strip_cells);
+  // Per-thread buffers: a fresh vector per polygon would be zero-filled again for every polygon.
+  thread_local std::vector<double> fractions;
+  thread_local io::RasterWindow values;
+  // Strips start on multiples of `strip` rows, so they line up with the band's blocks.
+  for (int row = window.row / strip * strip; row < window.row + window.rows; row += strip) {
+    const CellWindow part = intersect(window, {row, window.col, strip, window.cols});
+    if (part.empty()) continue;
+    fractions.resize(part.size());  // overwritten by fractions()
+    coverage.fractions(part, fractions);
+    if (std::all_of(fractions.begin(), fractions.end(), [](double f) { return f == 0.0; })) continue;
+    raster.read(part, values);
+    for (std::size_t i = 0; i < fractions.size(); ++i) {
+      if (fractions[i] != 0.0) visit(fractions[i], values.valid[i] != 0, values.values[i]);
+    }
+  }
+  return coverage.area_cells();
+}
 
 // Reads only the polygon's window of the band, strip by strip (about `max_strip_cells` cells at a
 // time, aligned to the band's blocks), skipping strips the polygon does not cover. Thread-safe for

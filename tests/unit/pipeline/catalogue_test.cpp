@@ -107,9 +107,9 @@ const fs::path kDemo = fs::path(TWINRISK_SOURCE_DIR) / "layers" / "demo";
 std::string layers_yaml() {
   return "layers:\n"
          "  roads: { source: " + (kDemo / "meuse_nl_be.gpkg").string() +
-         ", layer: wdb_rivers, role: infrastructure }\n"
+         ", layer: wdb_rivers, role: infrastructure, fields: { category: \"=river\" } }\n"
          "  samples: { source: " + (kDemo / "meuse_nl_be.gpkg").string() +
-         ", layer: meuse_samples, role: infrastructure }\n"
+         ", layer: meuse_samples, role: infrastructure, fields: { category: \"=sample\" } }\n"
          "  twins: { source: " + (kData / "twinning.csv").string() + ", role: twinning }\n"
          "  dem: { source: " + (kDemo / "meuse_dem_idw40m.tif").string() + ", role: raster }\n";
 }

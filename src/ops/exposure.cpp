@@ -1,0 +1,604 @@
+#include "twinrisk/ops/exposure.hpp"
+
+#include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/spatial_index.hpp"
+#include "twinrisk/ops/measure.hpp"
+#include "twinrisk/ops/zone_parts.hpp"
+#include "step_support.hpp"
+
+namespace twinrisk::ops {
+namespace {
+
+// Big enough to keep both threads busy on points, small enough that a batch of road pieces
+// (each a GEOS geometry) stays a few hundred megabytes at most.
+constexpr std::size_t kBatchSize = 65536;
+
+const std::vector<FieldDef> kPieceFields = {
+    {"asset_layer", FieldType::string},     {"asset_id", FieldType::integer},
+    {"category", FieldType::string},        {"name", FieldType::string},
+    {"zone_id", FieldType::integer},        {"class", FieldType::string},
+    {"municipality_id", FieldType::string}, {"municipality_name", FieldType::string},
+    {"country", FieldType::string},         {"length_m", FieldType::real},
+    {"area_m2", FieldType::real},           {"share_of_asset", FieldType::real},
+};
+const std::vector<FieldDef> kByMunicipalityFields = {
+    {"municipality_id", FieldType::string}, {"municipality_name", FieldType::string},
+    {"country", FieldType::string},         {"class", FieldType::string},
+    {"category", FieldType::string},        {"count", FieldType::integer},
+    {"length_m", FieldType::real},          {"area_m2", FieldType::real},
+};
+const std::vector<FieldDef> kByZoneFields = {
+    {"zone_id", FieldType::integer},          {"class", FieldType::string},
+    {"category", FieldType::string},          {"count", FieldType::integer},
+    {"length_m", FieldType::real},            {"area_m2", FieldType::real},
+    {"n_municipalities", FieldType::integer}, {"cross_national", FieldType::integer},
+};
+const std::vector<FieldDef> kCriticalFields = {
+    {"asset_layer", FieldType::string},        {"asset_id", FieldType::integer},
+    {"name", FieldType::string},               {"category", FieldType::string},
+    {"class", FieldType::string},              {"zone_id", FieldType::integer},
+    {"municipality_id", FieldType::string},    {"country", FieldType::string},
+    {"zone_municipalities", FieldType::string}, {"zone_countries", FieldType::string},
+};
+const std::vector<FieldDef> kTotalsFields = {
+    {"category", FieldType::string},         {"class", FieldType::string},
+    {"assets", FieldType::integer},          {"exposed_assets", FieldType::integer},
+    {"unexposed_assets", FieldType::integer}, {"total_length_m", FieldType::real},
+    {"exposed_length_m", FieldType::real},   {"unexposed_length_m", FieldType::real},
+    {"total_area_m2", FieldType::real},      {"exposed_area_m2", FieldType::real},
+    {"unexposed_area_m2", FieldType::real},
+};
+
+using Kind = AssetKind;
+
+// Points count (one per member), lines by length, polygons by area.
+double measure(Kind kind, const GEOSGeometry* geometry, Measurer& measurer) {
+  switch (kind) {
+    case Kind::point: return static_cast<double>(geos::point_views(geometry).size());
+    case Kind::line: return measurer.length_m(geometry);
+    case Kind::polygon: return measurer.area_m2(geometry);
+  }
+  return 0;
+}
+
+// The zone parts, indexed, with each part's class as an index into `classes`.
+struct Parts {
+  const Layer& layer;
+  std::vector<ZonePartInfo> info;
+  std::vector<Value> classes;          // sorted
+  std::vector<std::size_t> class_of;   // per part
+  std::map<std::int64_t, ZoneMembers> zones;
+  SpatialIndex index;
+
+  explicit Parts(const Layer& zone_parts)
+      : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts) {
+    std::set<Value> distinct;
+    for (const auto& part : info) distinct.insert(part.class_value);
+    classes.assign(distinct.begin(), distinct.end());
+    for (const auto& part : info) {
+      class_of.push_back(static_cast<std::size_t>(
+          std::lower_bound(classes.begin(), classes.end(), part.class_value) - classes.begin()));
+    }
+  }
+};
+
+std::optional<double> leading_number(const std::string& text, bool whole) {
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end == text.data()) return std::nullopt;
+  if (whole && end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+// Rank of each class from lowest (0) to highest hazard, for polygons: whole. NULL ranks below all.
+// Without class_order: numbers by value, then labels that start with a number (depth bands
+// "0-0.5", "2+") by that number; anything else needs class_order.
+std::vector<int> class_ranks(const std::vector<Value>& classes, const std::vector<std::string>& order) {
+  std::vector<std::string> texts;
+  for (const auto& value : classes) {
+    if (!std::holds_alternative<std::monostate>(value)) texts.push_back(to_display_string(value));
+  }
+  std::vector<double> keys;
+  if (!order.empty()) {
+    std::vector<std::string> missing;
+    for (const auto& text : texts) {
+      const auto at = std::find(order.begin(), order.end(), text);
+      if (at == order.end()) {
+        missing.push_back(text);
+      } else {
+        keys.push_back(static_cast<double>(at - order.begin()));
+      }
+    }
+    if (!missing.empty()) {
+      throw ConfigError(fmt::format("class_order lacks the hazard class{} {} (class_order: {})",
+                                    missing.size() > 1 ? "es" : "", fmt::join(missing, ", "), fmt::join(order, ", ")),
+                        {}, "list every class of the zone parts, from the lowest hazard to the highest");
+    }
+  } else {
+    for (bool whole : {true, false}) {
+      keys.clear();
+      for (const auto& text : texts) {
+        const auto number = leading_number(text, whole);
+        if (!number) break;
+        keys.push_back(*number);
+      }
+      if (keys.size() == texts.size()) break;
+    }
+    if (keys.size() != texts.size()) {
+      throw ConfigError(fmt::format("polygons: whole counts a polygon in its highest hazard class, but the classes "
+                                    "({}) have no order of their own",
+                                    fmt::join(texts, ", ")),
+                        {}, fmt::format("set class_order to the classes from lowest to highest, e.g. [{}]",
+                                        fmt::join(texts, ", ")));
+    }
+  }
+  std::vector<int> ranks(classes.size(), -1);
+  std::size_t k = 0;
+  for (std::size_t c = 0; c < classes.size(); ++c) {
+    if (std::holds_alternative<std::monostate>(classes[c])) continue;
+    const double key = keys[k++];
+    ranks[c] = static_cast<int>(std::count_if(keys.begin(), keys.end(), [&](double other) { return other < key; }));
+  }
+  return ranks;
+}
+
+struct Piece {
+  std::size_t part = 0;
+  geos::GeomPtr geometry;
+  double length_m = 0, area_m2 = 0, share = 1;
+};
+
+struct AssetResult {
+  std::optional<Kind> kind;
+  double total = 0;                // points: members; lines: metres; polygons: square metres
+  std::vector<Piece> pieces;       // in class order, then part order
+  std::vector<double> unexposed;   // per class: the measure in no part of that class
+  double outside = 0;              // the measure in no zone part at all
+};
+
+// Splits assets among the zone parts; one per step, shared by the worker threads.
+class Splitter {
+ public:
+  Splitter(const Parts& parts, const Measurer& measurer, bool whole_polygons, bool first_part, std::vector<int> ranks)
+      : m_parts(parts), m_measurers(measurer), m_whole(whole_polygons), m_first_part(first_part),
+        m_ranks(std::move(ranks)) {}
+
+  AssetResult process(const GEOSGeometry* geometry) {
+    AssetResult result;
+    result.kind = asset_kind(geometry);
+    result.unexposed.assign(m_parts.classes.size(), 0.0);
+    if (!result.kind) return result;
+    const Kind kind = *result.kind;
+    Measurer& measurer = m_measurers.local();
+    result.total = measure(kind, geometry, measurer);
+    std::fill(result.unexposed.begin(), result.unexposed.end(), result.total);
+    result.outside = result.total;
+    const auto candidates = m_parts.index.query(geos::envelope(geometry));
+    if (candidates.empty()) return result;
+    if (geos::type_id(geometry) == GEOS_POINT) {
+      point(geometry, candidates, result);
+    } else if (kind == Kind::polygon && m_whole) {
+      whole(geometry, candidates, result);
+    } else {
+      split(geometry, kind, candidates, measurer, result);
+    }
+    return result;
+  }
+
+ private:
+  // Prepared geometries build their indexes lazily, so each thread prepares its own.
+  const GEOSPreparedGeometry* prepared(std::size_t part) {
+    auto& cache = m_prepared.local();
+    if (cache.empty()) cache.resize(m_parts.info.size());
+    if (!cache[part]) cache[part] = geos::prepare(part_geometry(part));
+    return cache[part].get();
+  }
+  const GEOSGeometry* part_geometry(std::size_t part) const { return m_parts.layer.features[part].geometry.get(); }
+
+  // A point lies in the first part of each class that covers it (a point on the line between two
+  // parts of a class goes to the first of them).
+  void point(const GEOSGeometry* geometry, const std::vector<std::size_t>& candidates, AssetResult& result) {
+    std::vector<bool> done(m_parts.classes.size(), false);
+    for (auto p : candidates) {
+      const auto c = m_parts.class_of[p];
+      if (done[c] || !geos::covers(prepared(p), geometry)) continue;
+      done[c] = true;
+      result.unexposed[c] = 0;
+      result.outside = 0;
+      result.pieces.push_back({p, geos::clone(geometry), 0, 0, 1});
+    }
+    std::stable_sort(result.pieces.begin(), result.pieces.end(),
+                     [&](const Piece& a, const Piece& b) { return m_parts.class_of[a.part] < m_parts.class_of[b.part]; });
+  }
+
+  // InaSAFE's indivisible polygons: the whole polygon goes to the part of the highest class it
+  // touches; among parts of that class, to the one it overlaps most (the first on a tie), or with
+  // first_part to the first of them in the layer (as InaSAFE assigns a building across an
+  // aggregation border to the first area).
+  void whole(const GEOSGeometry* geometry, const std::vector<std::size_t>& candidates, AssetResult& result) {
+    int best_rank = -2;
+    std::vector<std::size_t> best;
+    for (auto p : candidates) {
+      if (!geos::intersects(prepared(p), geometry)) continue;
+      const int rank = m_ranks[m_parts.class_of[p]];
+      if (rank > best_rank) {
+        best_rank = rank;
+        best.clear();
+      }
+      if (rank == best_rank) best.push_back(p);
+    }
+    if (best.empty()) return;
+    std::size_t chosen = best.front();
+    if (best.size() > 1 && !m_first_part) {
+      double most = -1;
+      for (auto p : best) {
+        const double overlap = geos::covers(prepared(p), geometry)
+                                   ? geos::area(geometry)
+                                   : geos::area(geos::intersection(geometry, part_geometry(p)).get());
+        if (overlap > most) {
+          most = overlap;
+          chosen = p;
+        }
+      }
+    }
+    result.unexposed[m_parts.class_of[chosen]] = 0;
+    result.outside = 0;
+    result.pieces.push_back({chosen, geos::clone(geometry), 0, result.total, 1});
+  }
+
+  // Per class, each part takes what is left of the asset after the parts before it: so a road
+  // along the line between two parts is counted once, and what is left at the end is unexposed.
+  void split(const GEOSGeometry* geometry, Kind kind, const std::vector<std::size_t>& candidates, Measurer& measurer,
+             AssetResult& result) {
+    std::vector<std::vector<std::size_t>> by_class(m_parts.classes.size());
+    for (auto p : candidates) by_class[m_parts.class_of[p]].push_back(p);
+    std::size_t classes_reached = 0;
+    std::size_t last_reached = 0;
+    for (std::size_t c = 0; c < by_class.size(); ++c) {
+      geos::GeomPtr owned;
+      const GEOSGeometry* remaining = geometry;
+      bool reached = false;
+      for (auto p : by_class[c]) {
+        const auto* part = prepared(p);
+        if (!geos::intersects(part, remaining)) continue;
+        reached = true;
+        if (geos::covers(part, remaining)) {
+          add_piece(p, geos::clone(remaining), kind, measurer, result);
+          remaining = nullptr;
+          break;
+        }
+        if (auto piece = only(kind, geos::intersection(remaining, part_geometry(p)))) {
+          add_piece(p, std::move(piece), kind, measurer, result);
+        }
+        owned = only(kind, geos::difference(remaining, part_geometry(p)));
+        remaining = owned.get();
+        if (!remaining) break;
+      }
+      if (!reached) continue;
+      ++classes_reached;
+      last_reached = c;
+      result.unexposed[c] = remaining ? measure(kind, remaining, measurer) : 0.0;
+    }
+    if (classes_reached == 0) return;
+    if (classes_reached == 1) {
+      result.outside = result.unexposed[last_reached];
+      return;
+    }
+    // Zones of several classes reach the asset: what lies in none of them.
+    geos::GeomPtr owned;
+    const GEOSGeometry* remaining = geometry;
+    for (auto p : candidates) {
+      if (!geos::intersects(prepared(p), remaining)) continue;
+      owned = only(kind, geos::difference(remaining, part_geometry(p)));
+      remaining = owned.get();
+      if (!remaining) break;
+    }
+    result.outside = remaining ? measure(kind, remaining, measurer) : 0.0;
+  }
+
+  void add_piece(std::size_t part, geos::GeomPtr piece, Kind kind, Measurer& measurer, AssetResult& result) {
+    const double amount = measure(kind, piece.get(), measurer);
+    if (!(amount > 0)) return;  // a road that only touches a zone leaves no length in it
+    Piece out{part, std::move(piece), 0, 0, result.total > 0 ? amount / result.total : 1.0};
+    if (kind == Kind::line) out.length_m = amount;
+    if (kind == Kind::polygon) out.area_m2 = amount;
+    result.pieces.push_back(std::move(out));
+  }
+
+  const Parts& m_parts;
+  tbb::enumerable_thread_specific<Measurer> m_measurers;
+  tbb::enumerable_thread_specific<std::vector<geos::PreparedPtr>> m_prepared;
+  bool m_whole;
+  bool m_first_part;
+  std::vector<int> m_ranks;
+};
+
+struct Sums {
+  std::int64_t count = 0;
+  double length_m = 0, area_m2 = 0;
+};
+
+struct CategoryTotals {
+  Sums total;                        // the unsplit input
+  Sums outside;                      // in no zone of any class (count: assets with no piece)
+  std::vector<Sums> exposed, unexposed;  // per class (count: assets with / without a piece there)
+};
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// Everything the tables need, added to asset by asset in input order.
+class Tally {
+ public:
+  Tally(const Parts& parts, std::set<std::string> critical) : m_parts(parts), m_critical(std::move(critical)) {}
+
+  void add(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
+           const AssetResult& result) {
+    auto& totals = m_totals[category];
+    const std::size_t classes = m_parts.classes.size();
+    if (totals.exposed.empty()) {
+      totals.exposed.resize(classes);
+      totals.unexposed.resize(classes);
+    }
+    const double length = result.kind == Kind::line ? result.total : 0.0;
+    const double area = result.kind == Kind::polygon ? result.total : 0.0;
+    add_sums(totals.total, 1, length, area);
+    std::vector<bool> in_class(classes, false);
+    std::set<std::tuple<std::string, Value>> municipalities;
+    std::set<std::int64_t> zones;
+    for (const auto& piece : result.pieces) {
+      const auto& part = m_parts.info[piece.part];
+      const auto c = m_parts.class_of[piece.part];
+      const bool first_in_municipality = municipalities.emplace(part.municipality_id, part.class_value).second;
+      const bool first_in_zone = zones.insert(part.zone_id).second;
+      add_sums(totals.exposed[c], in_class[c] ? 0 : 1, piece.length_m, piece.area_m2);
+      in_class[c] = true;
+      auto& by_municipality = m_by_municipality[{part.municipality_id, part.class_value, category}];
+      add_sums(by_municipality, first_in_municipality ? 1 : 0, piece.length_m, piece.area_m2);
+      m_names.try_emplace(part.municipality_id, part.municipality_name, part.country);
+      auto& by_zone = m_by_zone[{part.zone_id, category}];
+      add_sums(by_zone, first_in_zone ? 1 : 0, piece.length_m, piece.area_m2);
+      m_zone_class.try_emplace(part.zone_id, part.class_value);
+      if (m_critical.count(lower(category))) {
+        const auto& members = m_parts.zones.at(part.zone_id);
+        m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
+                                   part.municipality_id, part.country, join_ids(members.municipalities),
+                                   join_ids(members.countries)});
+      }
+    }
+    for (std::size_t c = 0; c < classes; ++c) {
+      const double rest = result.unexposed[c];
+      add_sums(totals.unexposed[c], in_class[c] ? 0 : 1, result.kind == Kind::line ? rest : 0.0,
+               result.kind == Kind::polygon ? rest : 0.0);
+    }
+    add_sums(totals.outside, result.pieces.empty() ? 1 : 0, result.kind == Kind::line ? result.outside : 0.0,
+             result.kind == Kind::polygon ? result.outside : 0.0);
+    ++m_assets;
+    m_pieces += static_cast<std::int64_t>(result.pieces.size());
+    if (!result.pieces.empty()) ++m_exposed_assets;
+  }
+
+  std::vector<Table> tables() const {
+    Table by_municipality{"exposure_by_municipality", kByMunicipalityFields, {}};
+    for (const auto& [key, sums] : m_by_municipality) {
+      const auto& [id, class_value, category] = key;
+      const auto& [name, country] = m_names.at(id);
+      by_municipality.rows.push_back(
+          {id, name, country, class_text(class_value), category, sums.count, sums.length_m, sums.area_m2});
+    }
+    Table by_zone{"exposure_by_zone", kByZoneFields, {}};
+    for (const auto& [key, sums] : m_by_zone) {
+      const auto& [zone_id, category] = key;
+      const auto& members = m_parts.zones.at(zone_id);
+      by_zone.rows.push_back({zone_id, class_text(m_zone_class.at(zone_id)), category, sums.count, sums.length_m,
+                              sums.area_m2, static_cast<std::int64_t>(members.municipalities.size()),
+                              std::int64_t{members.cross_national() ? 1 : 0}});
+    }
+    Table critical{"critical_facilities", kCriticalFields, m_critical_rows};
+    Table totals{"exposure_totals", kTotalsFields, {}};
+    for (const auto& [category, t] : m_totals) {
+      for (std::size_t c = 0; c < m_parts.classes.size(); ++c) {
+        totals.rows.push_back({category, class_text(m_parts.classes[c]), t.total.count, t.exposed[c].count,
+                               t.unexposed[c].count, t.total.length_m, t.exposed[c].length_m,
+                               t.unexposed[c].length_m, t.total.area_m2, t.exposed[c].area_m2,
+                               t.unexposed[c].area_m2});
+      }
+    }
+    return {std::move(by_municipality), std::move(by_zone), std::move(critical), std::move(totals)};
+  }
+
+  nlohmann::json stats() const {
+    // Per category: assets in no zone of any class, and the length and area outside every zone
+    // (of the total, for lines and polygons).
+    auto unexposed = nlohmann::json::object();
+    for (const auto& [category, t] : m_totals) {
+      auto entry = nlohmann::json::object({{"assets", t.outside.count}, {"of_assets", t.total.count}});
+      if (t.total.length_m > 0) {
+        entry["length_m"] = t.outside.length_m;
+        entry["of_length_m"] = t.total.length_m;
+      }
+      if (t.total.area_m2 > 0) {
+        entry["area_m2"] = t.outside.area_m2;
+        entry["of_area_m2"] = t.total.area_m2;
+      }
+      unexposed[category] = std::move(entry);
+    }
+    return {{"assets", m_assets},
+            {"exposed_assets", m_exposed_assets},
+            {"unexposed_assets", m_assets - m_exposed_assets},
+            {"pieces", m_pieces},
+            {"critical_facilities", m_critical_rows.size()},
+            {"unexposed_by_category", unexposed}};
+  }
+
+ private:
+  static void add_sums(Sums& sums, std::int64_t count, double length, double area) {
+    sums.count += count;
+    sums.length_m += length;
+    sums.area_m2 += area;
+  }
+
+  const Parts& m_parts;
+  std::set<std::string> m_critical;
+  std::map<std::string, CategoryTotals> m_totals;
+  std::map<std::tuple<std::string, Value, std::string>, Sums> m_by_municipality;
+  std::map<std::string, std::pair<std::string, std::string>> m_names;
+  std::map<std::tuple<std::int64_t, std::string>, Sums> m_by_zone;
+  std::map<std::int64_t, Value> m_zone_class;
+  std::vector<std::vector<Value>> m_critical_rows;
+  std::int64_t m_assets = 0, m_exposed_assets = 0, m_pieces = 0;
+};
+
+std::vector<ParamSpec> exposure_parameters() {
+  auto assets = ParamSpec::layer("assets", Role::infrastructure,
+                                 "Infrastructure layers (points, lines, polygons) with a category field and an "
+                                 "optional name; read batch by batch, never whole").labelled("Infrastructure layers")
+                    .list();
+  assets.streamable = true;
+  return {
+      ParamSpec::layer("zone_parts", Role::zone_parts, "Zone parts from shared-zones (zone × municipality pieces)")
+          .labelled("Zone parts layer"),
+      assets,
+      ParamSpec::texts("critical",
+                       "Categories listed as critical facilities, with the partners their flooding concerns "
+                       "(compared without case)",
+                       {"hospital", "clinic", "school", "fire_station", "police", "water_works", "power"})
+          .labelled("Critical categories"),
+      ParamSpec::choice("measure",
+                        "ellipsoidal: geodesic lengths and areas on the analysis CRS's ellipsoid (as QGIS and "
+                        "InaSAFE measure); planar: in the analysis CRS's plane",
+                        {"ellipsoidal", "planar"}, "ellipsoidal").labelled("Measure lengths and areas"),
+      ParamSpec::choice("polygons",
+                        "split: polygon assets are cut at zone and municipal boundaries; whole: each is counted "
+                        "once, whole, in the part of the highest hazard class it touches (InaSAFE's indivisible "
+                        "buildings)",
+                        {"split", "whole"}, "split").labelled("Polygon assets"),
+      ParamSpec::choice("whole_part",
+                        "For polygons: whole, the part of the highest class that takes a polygon touching several: "
+                        "largest, the one it overlaps most; first, the first in the zone_parts layer (InaSAFE)",
+                        {"largest", "first"}, "largest").labelled("Part taking a whole polygon"),
+      ParamSpec::texts("class_order",
+                       "Hazard classes from lowest to highest, for polygons: whole (empty: classes that are "
+                       "numbers, or start with one like depth bands, are ordered by it)",
+                       {}).labelled("Hazard classes, lowest first"),
+  };
+}
+
+std::vector<OutputSpec> exposure_outputs() {
+  return {
+      {"exposed_assets", OutputKind::layer, GeometryFamily::any,
+       "One feature per asset piece: the asset cut by zone part (points: the point); length_m for lines, area_m2 "
+       "for polygons, share_of_asset the piece's share of the whole asset",
+       kPieceFields, "Exposed assets"},
+      {"exposure_by_municipality", OutputKind::table, GeometryFamily::none,
+       "Per municipality, hazard class and category: assets with any piece there (count), length and area",
+       kByMunicipalityFields, "Exposure by municipality"},
+      {"exposure_by_zone", OutputKind::table, GeometryFamily::none,
+       "Per zone and category: assets, length and area, and the zone's municipality count and cross_national flag",
+       kByZoneFields, "Exposure by zone"},
+      {"critical_facilities", OutputKind::table, GeometryFamily::none,
+       "One row per exposed piece of a critical asset, with the municipalities and countries of its zone",
+       kCriticalFields, "Critical facilities"},
+      {"exposure_totals", OutputKind::table, GeometryFamily::none,
+       "Per category and class: the unsplit totals, what lies in the class's zones and what does not "
+       "(exposed + unexposed = total)",
+       kTotalsFields, "Exposure totals"},
+  };
+}
+
+}  // namespace
+
+Exposure::Exposure() : Algorithm(exposure_parameters(), exposure_outputs()) {}
+
+std::vector<std::string> Exposure::tags() const {
+  return {"infrastructure", "assets", "roads", "buildings", "critical facilities", "InaSAFE",
+          "count points", "line length"};
+}
+
+std::string_view Exposure::help() const {
+  return "Splits infrastructure at zone and municipal boundaries: every zone part of shared-zones takes the points "
+         "that lie in it and the length and area of lines and polygons inside it, so every metre and square metre "
+         "is counted in exactly one part of each hazard class (a road along the line between two parts goes to "
+         "the first of them). Tables count assets (an asset with pieces in two zones counts in both), lengths and "
+         "areas per municipality and per zone, and list exposed critical facilities with the partner "
+         "municipalities and countries of their zone. Assets outside every zone are unexposed: their totals per "
+         "category are in the step's stats and in exposure_totals, never dropped. Lengths and areas are geodesic "
+         "on the analysis CRS's ellipsoid (measure: ellipsoidal, as QGIS and InaSAFE measure) or planar. "
+         "InaSAFE's conventions: polygons: whole counts each building once, whole, in its highest class.";
+}
+
+StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
+  const Parts parts(input.layer("zone_parts"));
+  const auto method = *measure_method_from_name(input.text("measure"));
+  const bool whole = input.text("polygons") == "whole";
+  std::set<std::string> critical;
+  for (const auto& category : input.texts("critical")) critical.insert(lower(category));
+  const Measurer measurer(input.analysis_crs_wkt, method);
+  Splitter splitter(parts, measurer, whole, input.text("whole_part") == "first",
+                    whole ? class_ranks(parts.classes, input.texts("class_order")) : std::vector<int>{});
+  Tally tally(parts, std::move(critical));
+
+  FeatureSink& sink = *input.sink;
+  sink.begin_layer(result_schema("exposed_assets", GeometryFamily::any, input.analysis_crs_wkt, kPieceFields));
+  std::int64_t fid = 0;
+  for (FeatureSource* source : input.source_list("assets")) {
+    const LayerSchema& schema = source->schema();
+    const auto category_field = schema.field_index("category");
+    if (!category_field) {
+      throw ConfigError(fmt::format("layer '{}' has no category field", schema.name), {{}, {}, schema.name, {}, {}},
+                        "map fields.category to the field holding each asset's category (or \"=VALUE\")");
+    }
+    const auto name_field = schema.field_index("name");
+    for (auto batch = source->next_batch(kBatchSize); !batch.empty(); batch = source->next_batch(kBatchSize)) {
+      std::vector<AssetResult> results(batch.size());
+      tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 256), [&](const auto& range) {
+        for (std::size_t i = range.begin(); i != range.end(); ++i) {
+          try {
+            results[i] = splitter.process(batch[i].geometry.get());
+          } catch (const Error& error) {
+            throw GeometryError(error.message(), {{}, {}, schema.name, batch[i].fid, {}}, error.hint());
+          }
+        }
+      });
+      std::vector<Feature> out;
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const auto& asset = batch[i];
+        const std::string category = to_display_string(asset.values[*category_field]);
+        const Value name = name_field ? asset.values[*name_field] : Value();
+        tally.add(schema.name, asset, category, name, results[i]);
+        for (auto& piece : results[i].pieces) {
+          const auto& part = parts.info[piece.part];
+          out.push_back({++fid, std::move(piece.geometry),
+                         {schema.name, asset.fid, category, name, part.zone_id, class_text(part.class_value),
+                          part.municipality_id, part.municipality_name, part.country, piece.length_m, piece.area_m2,
+                          piece.share}});
+        }
+      }
+      sink.write(std::move(out));
+    }
+  }
+  sink.end_layer();
+
+  StepOutput output;
+  output.tables = tally.tables();
+  output.stats = tally.stats();
+  if (output.stats["assets"].get<std::int64_t>() > 0 && output.stats["exposed_assets"].get<std::int64_t>() == 0) {
+    progress.message("exposure: no asset lies in any zone part; check that the assets and the zones cover the same area");
+  }
+  return output;
+}
+
+}  // namespace twinrisk::ops
