@@ -55,13 +55,15 @@ Value class_output(const Value& class_value) {
   return to_display_string(class_value);
 }
 
+// Items already escaped as list items (MunicipalityTable::list_id), so the list is unambiguous.
 template <typename Strings>
-std::string join(const Strings& values) {
-  return fmt::format("{}", fmt::join(values, ";"));
+std::string join(const Strings& escaped) {
+  return fmt::format("{}", fmt::join(escaped, ";"));
 }
 
 // `joined` (= join(members), members sorted and unique) without `own`, cut out of the text instead
 // of joined again: every member of a river-long zone has a row listing the thousands of others.
+// Members and `own` are escaped list items, so a `;` inside an id cannot shift the cut.
 std::string without_member(const std::string& joined, const std::vector<std::string_view>& members,
                            std::string_view own) {
   const auto found = std::lower_bound(members.begin(), members.end(), own);
@@ -128,7 +130,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
 
   // 1. Zones per class, each cut by the municipalities.
   const auto table = municipality_table(municipalities);
-  const auto& [id_text, name_text, country_text, group_of, municipality_area, index] = table;
+  const auto& [id_text, name_text, country_text, list_id, list_country, group_of, municipality_area, index] = table;
   auto [zones, cuts, unclassed] = dissolve_and_cut(hazard, municipalities, table, progress);
   if (unclassed > 0) {
     progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)", unclassed));
@@ -176,7 +178,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     }
     if (cut.overlap_m2 > 0 && overlap_count <= kMaxOverlapMessages) {
       std::set<std::string_view> ids;
-      for (auto m : cut.overlapping) ids.insert(id_text[m]);
+      for (auto m : cut.overlapping) ids.insert(list_id[m]);
       progress.message(fmt::format("zone {}: municipalities overlap by {:.1f} m2; the overlap is counted in the "
                                    "municipality first in the layer, not in {}",
                                    zone_id, cut.overlap_m2, join(ids)));
@@ -184,8 +186,8 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     std::set<std::string_view> ids, countries;
     for (const auto* part : kept) {
       if (!part->municipality) continue;
-      ids.insert(id_text[*part->municipality]);
-      if (const auto& country = country_text[*part->municipality]; !country.empty()) countries.insert(country);
+      ids.insert(list_id[*part->municipality]);
+      if (const auto& country = list_country[*part->municipality]; !country.empty()) countries.insert(country);
     }
     zone_member_ids[z].assign(ids.begin(), ids.end());
     zone_member_text[z] = join(ids);
@@ -257,7 +259,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   tbb::parallel_for(std::size_t{0}, entries.size(), [&](std::size_t r) {
     const auto& [key, totals] = *entries[r];
     const auto m = key.first;
-    const std::string_view own = id_text[m];
+    const std::string_view own = list_id[m];
     std::string partner_text;
     std::int64_t partner_count = 0;
     if (totals.zone_list.size() == 1) {
