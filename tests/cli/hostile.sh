@@ -380,6 +380,40 @@ full-disk)
   stderr_lacks "no such table"
   grep -qiE "disk is full|No space left" "$tmp/err" || fail "the message does not say the disk is full"
   ;;
+limits)
+  # A polygon with 10^6 vertices, a multipolygon with 10^5 parts, collections nested 20 deep (kept)
+  # and 10^5 deep (refused): no stack overflow, and memory stays bounded (max RSS under 2.5 GB,
+  # sanitizer builds included).
+  $py - "$tmp" <<'PY'
+import json, math, sys
+out = sys.argv[1]
+n = 1000000
+ring = [[5.74 + 0.03 * math.cos(2 * math.pi * i / n), 50.97 + 0.018 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+ring.append(ring[0])
+json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"hq": 1},
+           "geometry": {"type": "Polygon", "coordinates": [ring]}}]}, open(out + "/vertices.geojson", "w"))
+parts = [[[[x, y], [x + 0.0001, y], [x + 0.0001, y + 0.00005], [x, y + 0.00005], [x, y]]]
+         for x, y in ((5.70 + (k // 317) * 0.00025, 50.955 + (k % 317) * 0.0001) for k in range(100000))]
+json.dump({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"hq": 1},
+           "geometry": {"type": "MultiPolygon", "coordinates": parts}}]}, open(out + "/parts.geojson", "w"))
+square = '{"type": "Polygon", "coordinates": [[[5.70, 50.955], [5.78, 50.955], [5.78, 50.985], [5.70, 50.985], [5.70, 50.955]]]}'
+for depth in (20, 100000):
+    geometry = '{"type": "GeometryCollection", "geometries": [' * depth + square + ']}' * depth
+    open(f"{out}/nested{depth}.geojson", "w").write(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"hq": 1}, "geometry": ' + geometry + '}]}')
+PY
+  for input in vertices parts nested20; do
+    pipeline "$tmp/$input.geojson" >"$tmp/p.yaml"
+    /usr/bin/time -f "%M" -o "$tmp/rss" timeout 600 "$tw" run "$tmp/p.yaml" -o "$tmp/o_$input" --progress none \
+      >"$tmp/out" 2>"$tmp/err" || fail "$input: exit $?"
+    [ "$(tail -1 "$tmp/rss")" -lt 2500000 ] || fail "$input: max RSS $(tail -1 "$tmp/rss") kB"
+    grep -q '^1,1,' "$tmp/o_$input/tables/zone_summary.csv" || [ "$input" = parts ] || fail "$input: no zone"
+  done
+  [ "$(grep -c . "$tmp/o_parts/tables/zone_summary.csv")" -eq 2 ] || fail "parts: no zones"
+  pipeline "$tmp/nested100000.geojson" >"$tmp/p.yaml"
+  run 3 run "$tmp/p.yaml" -o "$tmp/o" --progress none
+  stderr_has "nested100000.geojson"
+  ;;
 *)
   fail "unknown case"
   ;;
