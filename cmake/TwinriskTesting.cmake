@@ -4,7 +4,7 @@ include(GoogleTest)
 
 function(twinrisk_add_gtest name)
   add_executable(${name} ${ARGN})
-  target_link_libraries(${name} PRIVATE mimalloc twinrisk::pipeline GTest::gtest GTest::gtest_main twinrisk_flags)
+  target_link_libraries(${name} PRIVATE ${TWINRISK_ALLOCATOR} twinrisk::pipeline GTest::gtest GTest::gtest_main twinrisk_flags)
   target_compile_definitions(${name} PRIVATE
     TWINRISK_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     TWINRISK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#ifdef TWINRISK_MIMALLOC
 #include <mimalloc.h>
+#endif
 #include <nlohmann/json.hpp>
 
 #include <cstdlib>
@@ -59,9 +61,13 @@ void stop_cleanly_on_signals(const twinrisk::cli::GlobalOptions& global) {
 int main(int argc, char** argv) {
   using namespace twinrisk;
   CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
+#ifdef TWINRISK_MIMALLOC
   const int allocator = mi_version();  // e.g. 209 for 2.0.9
   app.set_version_flag("--version", version_banner(fmt::format("mimalloc {}.{}.{}", allocator / 100,
                                                                allocator / 10 % 10, allocator % 10)));
+#else
+  app.set_version_flag("--version", version_banner("sanitized build"));
+#endif
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
   cli::GlobalOptions global;
