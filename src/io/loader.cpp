@@ -697,6 +697,9 @@ struct LayerReader::Impl {
     OGRLayer& source = open.layer();
     const auto context = context_of(definition);
     while (raw.size() < max_features) {
+      // What the last feature's own steps raised (a reprojection GDAL only warned about) is not a
+      // failure of this read.
+      static_cast<void>(errors.take_failure());
       std::unique_ptr<OGRFeature> feature(source.GetNextFeature());
       const std::string failure = errors.take_failure();
       if (!feature) {

@@ -120,7 +120,9 @@ std::string_view SharedZones::help() const {
          "municipality is kept as a part with an empty municipality_id, so the parts of a zone always "
          "add up to the zone. Where municipalities overlap, the shared area is counted once, in the "
          "municipality that comes first in its layer, and the overlap is reported. Areas are square "
-         "metres in the analysis CRS.";
+         "metres in the analysis CRS. Lists of ids (municipalities, countries, partner_municipalities) "
+         "are joined with ';'; a ';' or '\\' inside an id is escaped with '\\'. Rows that share an id "
+         "are one municipality and must agree on its name and country.";
 }
 
 StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
