@@ -4,11 +4,14 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <unistd.h>
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <memory>
@@ -72,6 +75,10 @@ void check_local_source(const std::string& source, const ErrorContext& context) 
     throw InputError(fmt::format("cannot read {}: {}", source, error.message()), context, kSourceHint);
   }
   if (!fs::exists(status)) throw InputError(fmt::format("input file not found: {}", source), context, kSourceHint);
+  if (::access(source.c_str(), R_OK) != 0) {
+    throw InputError(fmt::format("cannot read {}: {}", source, std::strerror(errno)), context,
+                     "check its permissions");
+  }
   if (fs::is_directory(status)) return;
   if (!fs::is_regular_file(status)) {
     throw InputError(fmt::format("{} is not a regular file (a FIFO, socket or device); it is not opened", source),
@@ -1014,6 +1021,7 @@ nlohmann::json describe_source(const std::string& source) {
     }
     std::int64_t invalid = 0, empty = 0, count = 0;
     nlohmann::json invalid_examples = nlohmann::json::array();
+    GdalErrorTrap errors;
     for (auto& feature : *layer) {
       ++count;
       const OGRGeometry* geometry = feature->GetGeometryRef();
@@ -1030,6 +1038,11 @@ nlohmann::json describe_source(const std::string& source) {
           invalid_examples.push_back({{"fid", feature->GetFID()}, {"reason", geos::invalid_reason(parsed.get())}});
         }
       }
+    }
+    if (const auto failure = errors.take_failure(); !failure.empty()) {
+      throw InputError(fmt::format("reading layer '{}' of {} failed after {} features: {}", layer->GetName(), source,
+                                   count, failure),
+                       {}, "the source is damaged or was cut off; repair or export it again");
     }
     const auto* crs = layer->GetSpatialRef();
     layers.push_back({{"name", layer->GetName()},
