@@ -11,9 +11,10 @@ struct Registry {
   std::uint64_t next_id = 0;
 };
 
+// Never destroyed: a signal may come while static objects are being destroyed at exit.
 Registry& registry() {
-  static Registry instance;
-  return instance;
+  static auto* instance = new Registry;
+  return *instance;
 }
 
 }  // namespace
