@@ -132,7 +132,13 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
 
   // 1. Zones per class, each cut by the municipalities.
   const auto table = municipality_table(municipalities);
-  const auto& [id_text, name_text, country_text, list_id, list_country, group_of, municipality_area, index] = table;
+  // Named references, not a structured binding: clang 14 cannot capture those in a lambda.
+  const auto& id_text = table.id;
+  const auto& name_text = table.name;
+  const auto& country_text = table.country;
+  const auto& list_id = table.list_id;
+  const auto& list_country = table.list_country;
+  const auto& municipality_area = table.area;
   auto [zones, cuts, unclassed] = dissolve_and_cut(hazard, municipalities, table, progress);
   if (unclassed > 0) {
     progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)", unclassed));
