@@ -91,7 +91,14 @@ void check_utf8(std::string_view text, const fs::path& file) {
 YAML::Node parse_yaml(std::string_view text, const fs::path& file) {
   check_utf8(text, file);
   try {
-    return YAML::Load(std::string(text));
+    auto root = YAML::Load(std::string(text));
+    if (root.IsNull()) {
+      ErrorContext context;
+      context.file = file.string();
+      throw ConfigError("the file is empty (or holds only comments)", context,
+                        "see examples/meuse.yaml and layers/demo/*.yaml for what goes in it");
+    }
+    return root;
   } catch (const YAML::DeepRecursion& error) {
     throw ConfigError("nested too deeply (more than 2000 levels)", at_line(file, error.mark.line + 1));
   } catch (const YAML::ParserException& error) {

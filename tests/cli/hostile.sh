@@ -336,9 +336,9 @@ YAML
   printf 'layers:\n  flood: { source: a.gpkg, role: hazard }\n  flood: { source: b.gpkg, role: hazard }\nsteps: []\n' >"$tmp/dup.yaml"
   run 2 run "$tmp/dup.yaml" -o "$tmp/o2"
   stderr_has "dup.yaml:3: 'flood' appears twice in layers (lines 2 and 3)"
-  : >"$tmp/empty.yaml"
+  printf '# nothing but a comment\n' >"$tmp/empty.yaml"
   run 2 run "$tmp/empty.yaml" -o "$tmp/o2"
-  stderr_has "empty.yaml"
+  stderr_has "empty.yaml: the file is empty"
   no_output "$tmp/o2"
   ;;
 output-checked-first)
