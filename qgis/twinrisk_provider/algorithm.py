@@ -1,7 +1,8 @@
 """One Processing algorithm built from one registry entry of `twinrisk algorithms --json`.
 
-The parameters, their types, defaults, ranges, help and outputs all come from the registry; this
-module only knows how each registry *type* maps to a QgsProcessingParameter and to CLI arguments.
+The parameters, their labels, help, defaults, ranges and outputs all come from the registry; this
+module only knows how each registry *type* maps to a QgsProcessingParameter and to CLI arguments,
+and how each output *kind* comes back to QGIS.
 """
 
 import os
@@ -19,6 +20,8 @@ from qgis.core import (
     QgsProcessingFeatureSourceDefinition,
     QgsProcessingLayerPostProcessorInterface,
     QgsProcessingOutputFile,
+    QgsProcessingOutputFolder,
+    QgsProcessingOutputHtml,
     QgsProcessingOutputVectorLayer,
     QgsProcessingParameterBoolean,
     QgsProcessingParameterCrs,
@@ -26,16 +29,18 @@ from qgis.core import (
     QgsProcessingParameterEnum,
     QgsProcessingParameterFeatureSource,
     QgsProcessingParameterField,
-    QgsProcessingParameterFile,
     QgsProcessingParameterFolderDestination,
+    QgsProcessingParameterMultipleLayers,
     QgsProcessingParameterNumber,
+    QgsProcessingParameterRasterLayer,
     QgsProcessingParameterString,
     QgsProcessingUtils,
     QgsProviderRegistry,
     QgsVectorFileWriter,
 )
+from qgis.PyQt.QtGui import QIcon
 
-from . import cli
+from . import cli, fields, help as helptext
 
 GEOMETRY_FILTERS = {
     'polygon': QgsProcessing.TypeVectorPolygon,
@@ -52,15 +57,18 @@ OUTPUT_GEOMETRY = {
 }
 # CRS identifiers PROJ resolves by itself; anything else (USER:…, custom) is passed as WKT.
 PROJ_AUTHORITIES = ('EPSG:', 'ESRI:', 'IGNF:', 'OGC:', 'IAU_2015:')
+# CRS parameter values that are words, not CRSs: twinrisk resolves them itself.
+CRS_WORDS = ('auto', 'analysis', 'input')
 GPKG_NAME = 'twinrisk.gpkg'
+MANIFEST = 'manifest.json'
 MANIFEST_OUTPUT = 'manifest'
+ICON_DIR = os.path.join(cli.PLUGIN_DIR, 'icons')
+# The common parameters a dialog shows under "Advanced parameters".
+ADVANCED = ('analysis_crs', 'threads')
+OVERWRITE_WORDING = 'the output folder already holds results — tick Overwrite existing results, or choose another folder'
 
 # Post-processors must outlive the algorithm instance that created them (QGIS keeps raw pointers).
 _POST_PROCESSORS = []
-
-
-def role_field_parameter(layer_name, role_field):
-    return f'{layer_name}_{role_field}_field'
 
 
 def _text(value):
@@ -69,6 +77,22 @@ def _text(value):
 
 def _number_text(value):
     return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def output_name(output):
+    """A file output's name in QGIS: its path as an identifier ("maps/overview.png" → maps_overview_png)."""
+    return re.sub(r'[^A-Za-z0-9_]+', '_', output['name']).strip('_') if output.get('kind') == 'file' else output['name']
+
+
+def planned_paths(description):
+    """What a run writes into the output folder (an existing one is refused without Overwrite)."""
+    paths = [GPKG_NAME, MANIFEST]
+    for output in description.get('outputs', []):
+        if output.get('kind') == 'table':
+            paths.append(os.path.join('tables', f'{output["name"]}.csv'))
+        elif output.get('kind') == 'file':
+            paths.append(output['name'])
+    return paths
 
 
 class _LoadStoredStyle(QgsProcessingLayerPostProcessorInterface):
@@ -101,94 +125,167 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
     def groupId(self):  # noqa: N802
         return re.sub(r'[^a-z0-9]+', '-', self.group().lower()).strip('-')
 
+    def tags(self):
+        return list(self._description.get('tags', []))
+
     def shortDescription(self):  # noqa: N802
-        return self._description.get('title', '')
+        return helptext.first_sentence(self._description.get('help', ''))
 
     def shortHelpString(self):  # noqa: N802
-        lines = [self._description.get('help', ''), '', 'Outputs (in the output folder):']
-        for output in self._description.get('outputs', []):
-            where = f'{GPKG_NAME}, layer {output["name"]}' if output.get('kind') == 'layer' \
-                else f'tables/{output["name"]}.csv'
-            lines.append(f'• {output["name"]} ({where}): {output.get("description", "")}')
-        lines.append('• manifest.json: inputs, checksums, parameters and counts of the run')
-        lines.append('')
-        lines.append(f'Command line: twinrisk {self.name()} --help')
-        return '\n'.join(lines)
+        return helptext.short_help_html(self._description)
 
     def helpUrl(self):  # noqa: N802
-        page = os.path.normpath(os.path.join(cli.PLUGIN_DIR, '..', '..', 'docs', 'algorithms', f'{self.name()}.md'))
-        return 'file://' + page if os.path.exists(page) else ''
+        folder = os.path.join(QgsProcessingUtils.tempFolder(), 'twinrisk-help')
+        return 'file://' + helptext.write_help_page(folder, self._description, self._common)
+
+    def icon(self):
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self):  # noqa: N802
+        path = os.path.join(ICON_DIR, f'{self._description.get("icon", "")}.svg')
+        return path if os.path.isfile(path) else os.path.join(ICON_DIR, 'twinrisk.svg')
+
+    def createCustomParametersWidget(self, parent=None):  # noqa: N802
+        from .dialog import TwinriskDialog  # the desktop's Processing GUI; never imported headless
+        return TwinriskDialog(self, parent)
 
     # --- parameters --------------------------------------------------------------------------
+    def role_field_parameters(self):
+        """{layer parameter: [(field parameter, role field)]} for the field pickers that follow a layer."""
+        out = {}
+        for spec in self._description.get('parameters', []):
+            if spec.get('type') in ('layer', 'table') and not spec.get('multiple'):
+                pairs = [(f['name'], f['field']) for f in spec.get('field_parameters', [])]
+                if pairs:
+                    out[spec['name']] = pairs
+        return out
+
     def initAlgorithm(self, config=None):  # noqa: N802
         for spec in self._description.get('parameters', []):
             for parameter in self._parameters_for(spec):
                 self.addParameter(parameter)
-        for spec in self._common:
-            for parameter in self._parameters_for(spec, common=True):
-                self.addParameter(parameter)
+        # Destinations last, as in QGIS's own dialogs.
+        common = sorted(self._common, key=lambda spec: spec.get('type') == 'folder')
+        for spec in common:
+            parameter = self._parameter_for(spec)
+            if spec['name'] in ADVANCED:
+                parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
+            self.addParameter(parameter)
         for output in self._description.get('outputs', []):
-            description = output.get('description') or output['name']
-            if output.get('kind') == 'layer':
-                self.addOutput(QgsProcessingOutputVectorLayer(
-                    output['name'], description, OUTPUT_GEOMETRY.get(output.get('geometry'),
-                                                                     QgsProcessing.TypeVectorAnyGeometry)))
-            else:
-                self.addOutput(QgsProcessingOutputFile(output['name'], f'{description} (CSV)'))
+            self.addOutput(self._output_for(output))
         self.addOutput(QgsProcessingOutputFile(MANIFEST_OUTPUT, 'Run manifest (JSON)'))
 
-    def _parameters_for(self, spec, common=False):
+    @staticmethod
+    def _label(spec):
+        return spec.get('label') or spec['name']
+
+    def _parameters_for(self, spec):
+        parameter = self._parameter_for(spec)
+        parameters = [parameter]
+        for field in spec.get('field_parameters', []):
+            parameters.append(self._field_parameter_for(spec, field))
+        return parameters
+
+    def _field_parameter_for(self, spec, field):
+        if spec.get('multiple'):
+            # QGIS cannot list the fields of several layers: the name is typed, the same in each.
+            parameter = QgsProcessingParameterString(field['name'], field['label'], None, False, field['optional'])
+        else:
+            parameter = QgsProcessingParameterField(field['name'], field['label'], None, spec['name'],
+                                                    QgsProcessingParameterField.Any, False, field['optional'])
+        parameter.setHelp(field.get('help', ''))
+        return parameter
+
+    def _parameter_for(self, spec):
         kind = spec.get('type')
         name = spec['name']
-        description = spec.get('description') or name
-        optional = bool(spec.get('optional', False))
+        label = self._label(spec)
         default = spec.get('default')
-        unit = spec.get('unit')
-        if unit:
-            description = f'{description} [{unit}]'
+        multiple = bool(spec.get('multiple'))
+        # QGIS's "optional" means "may be left empty" (and adds "[optional]" to the label): a number,
+        # boolean or choice with a default always has a value.
+        if kind in ('number', 'integer', 'boolean', 'enum', 'folder'):
+            optional = False
+        elif kind == 'string':
+            optional = not default
+        elif kind == 'crs':
+            optional = default is None or default in CRS_WORDS
+        else:
+            optional = bool(spec.get('optional', False))
 
-        if kind == 'layer':
-            geometry = GEOMETRY_FILTERS.get(spec.get('geometry', 'any'), QgsProcessing.TypeVectorAnyGeometry)
-            parameters = [QgsProcessingParameterFeatureSource(name, description, [geometry], None, optional)]
-            role_fields = spec.get('role_fields') or {}
-            for role_field, field_optional in [(f, False) for f in role_fields.get('required', [])] + \
-                                              [(f, True) for f in role_fields.get('optional', [])]:
-                label = f'{name}: field for {role_field}' + (' (optional)' if field_optional else '')
-                parameters.append(QgsProcessingParameterField(
-                    role_field_parameter(name, role_field), label, role_field, name,
-                    QgsProcessingParameterField.Any, False, field_optional))
-            return parameters
-
-        if kind in ('number', 'integer'):
+        if kind in ('layer', 'table'):
+            geometry = GEOMETRY_FILTERS.get(spec.get('geometry', 'none' if kind == 'table' else 'any'),
+                                            QgsProcessing.TypeVectorAnyGeometry)
+            if multiple:
+                parameter = QgsProcessingParameterMultipleLayers(name, label, geometry, None, optional)
+            else:
+                parameter = QgsProcessingParameterFeatureSource(name, label, [geometry], None, optional)
+        elif kind == 'raster':
+            if multiple:
+                parameter = QgsProcessingParameterMultipleLayers(name, label, QgsProcessing.TypeRaster, None, optional)
+            else:
+                parameter = QgsProcessingParameterRasterLayer(name, label, None, optional)
+        elif kind == 'field':
+            parameter = QgsProcessingParameterField(name, label, None, spec.get('parent', ''),
+                                                    QgsProcessingParameterField.Any, multiple, optional)
+        elif kind in ('number', 'integer'):
             number_type = QgsProcessingParameterNumber.Double if kind == 'number' else QgsProcessingParameterNumber.Integer
-            parameter = QgsProcessingParameterNumber(name, description, number_type, default, optional)
+            parameter = QgsProcessingParameterNumber(name, label, number_type, default, optional)
             if spec.get('min') is not None:
                 parameter.setMinimum(spec['min'])
             if spec.get('max') is not None:
                 parameter.setMaximum(spec['max'])
         elif kind == 'boolean':
-            parameter = QgsProcessingParameterBoolean(name, description, bool(default), optional)
+            parameter = QgsProcessingParameterBoolean(name, label, bool(default), optional)
         elif kind == 'enum':
             choices = [str(c) for c in spec.get('choices', [])]
             index = choices.index(str(default)) if default is not None and str(default) in choices else None
-            parameter = QgsProcessingParameterEnum(name, description, choices, False, index, optional)
+            parameter = QgsProcessingParameterEnum(name, label, choices, False, index, optional)
         elif kind == 'crs':
-            # 'auto' (an equal-area CRS centred on the data) has no QGIS equivalent: empty means auto.
-            auto = default in (None, 'auto')
-            parameter = QgsProcessingParameterCrs(
-                name, f'{description} — leave empty for auto' if auto else description,
-                None if auto else default, optional or auto)
+            # 'auto', 'analysis' and 'input' have no QGIS equivalent: empty stands for the default word.
+            word = default if isinstance(default, str) and default in CRS_WORDS else None
+            parameter = QgsProcessingParameterCrs(name, label, None if word else default, optional or bool(word))
         elif kind == 'folder':
-            parameter = QgsProcessingParameterFolderDestination(name, description, None, optional)
-            return [parameter]
-        elif kind == 'file':
-            parameter = QgsProcessingParameterFile(name, description, QgsProcessingParameterFile.File, '',
-                                                   default, optional)
+            parameter = QgsProcessingParameterFolderDestination(name, label, None, optional)
         else:  # 'string' and any type this provider does not know yet: the CLI validates it
-            parameter = QgsProcessingParameterString(name, description, _text(default) or None, False, optional)
-        if common:
-            parameter.setFlags(parameter.flags() | QgsProcessingParameterDefinition.FlagAdvanced)
-        return [parameter]
+            parameter = QgsProcessingParameterString(name, label, _text(default) or None, False, optional)
+        parameter.setHelp(spec.get('help', ''))
+        return parameter
+
+    def _output_for(self, output):
+        label = output.get('label') or output['name']
+        kind = output.get('kind')
+        if kind == 'layer':
+            return QgsProcessingOutputVectorLayer(output['name'], label, OUTPUT_GEOMETRY.get(
+                output.get('geometry'), QgsProcessing.TypeVectorAnyGeometry))
+        if kind == 'table':
+            return QgsProcessingOutputVectorLayer(output['name'], label, QgsProcessing.TypeVector)
+        path = output['name']
+        if path.endswith('/'):
+            return QgsProcessingOutputFolder(output_name(output), label)
+        if path.lower().endswith(('.html', '.htm')):
+            return QgsProcessingOutputHtml(output_name(output), label)
+        return QgsProcessingOutputFile(output_name(output), label)
+
+    # --- checks before the run ---------------------------------------------------------------
+    def _folder_spec(self):
+        return next(spec for spec in self._common if spec.get('type') == 'folder')
+
+    def checkParameterValues(self, parameters, context):  # noqa: N802
+        ok, message = super().checkParameterValues(parameters, context)
+        if not ok:
+            return ok, message
+        folder_spec = self._folder_spec()
+        value = parameters.get(folder_spec['name'])
+        folder = self.parameterAsFileOutput(parameters, folder_spec['name'], context) \
+            if value not in (None, '', QgsProcessing.TEMPORARY_OUTPUT) else ''
+        overwrite = next((s['name'] for s in self._common if s['name'] == 'overwrite'), None)
+        if folder and overwrite and not self.parameterAsBoolean(parameters, overwrite, context):
+            existing = [p for p in planned_paths(self._description) if os.path.exists(os.path.join(folder, p))]
+            if existing:
+                return False, (f'{folder}: {OVERWRITE_WORDING} (it has {", ".join(existing[:3])}'
+                               f'{", …" if len(existing) > 3 else ""}).')
+        return True, ''
 
     # --- running -----------------------------------------------------------------------------
     def processAlgorithm(self, parameters, context, feedback):  # noqa: N802
@@ -203,19 +300,19 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
             command = [binary, '--progress', 'json', self.name()]
             for spec in self._description.get('parameters', []):
                 command += self._arguments_for(spec, parameters, context, feedback, workdir, common=False)
-            folder = None
+            folder_spec = self._folder_spec()
+            folder = self.parameterAsFileOutput(parameters, folder_spec['name'], context)
+            if not folder:
+                raise QgsProcessingException(f'{self._label(folder_spec)}: choose a folder for the results')
             for spec in self._common:
-                if spec.get('type') == 'folder':
-                    folder = self.parameterAsFileOutput(parameters, spec['name'], context)
-                    if not folder:
-                        raise QgsProcessingException(f'{spec["name"]}: an output folder is required')
+                if spec is folder_spec:
                     command += [spec['cli_flag'], folder]
-                    continue
-                command += self._arguments_for(spec, parameters, context, feedback, workdir, common=True)
+                else:
+                    command += self._arguments_for(spec, parameters, context, feedback, workdir, common=True)
             if feedback.isCanceled():
                 return {}
             try:
-                cli.run(command, feedback)
+                cli.run(command, feedback, self._cli_wording())
             except cli.TwinriskError as problem:
                 raise QgsProcessingException(str(problem)) from problem
         finally:
@@ -223,33 +320,59 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
 
         return self._results(folder, context)
 
+    def _cli_wording(self):
+        """CLI flags as the dialog calls them, for messages: --overwrite → ‘Overwrite existing results’."""
+        wording = {'-o': self._label(self._folder_spec())}
+        for spec in self._description.get('parameters', []) + self._common:
+            wording[spec['cli_flag']] = self._label(spec)
+            for field in spec.get('field_parameters', []):
+                wording[f'{spec["cli_flag"]}-field {field["field"]}'] = field['label']
+        return wording
+
     def _results(self, folder, context):
-        results = {name: folder for name in
-                   [s['name'] for s in self._common if s.get('type') == 'folder']}
+        results = {self._folder_spec()['name']: folder}
         gpkg = os.path.join(folder, GPKG_NAME)
+        project = context.project()
         for output in self._description.get('outputs', []):
-            if output.get('kind') == 'layer':
+            kind = output.get('kind')
+            label = output.get('label') or output['name']
+            if kind == 'layer':
                 uri = f'{gpkg}|layername={output["name"]}'
                 results[output['name']] = uri
-                if context.project() is not None:
-                    details = QgsProcessingContext.LayerDetails(output['name'], context.project(), output['name'])
-                    post_processor = _LoadStoredStyle()
-                    _POST_PROCESSORS.append(post_processor)
-                    details.setPostProcessor(post_processor)
-                    context.addLayerToLoadOnCompletion(uri, details)
+                if project is not None:
+                    self._load_on_completion(uri, label, output['name'], context, styled=True)
+            elif kind == 'table':
+                path = os.path.join(folder, 'tables', f'{output["name"]}.csv')
+                results[output['name']] = path
+                if project is not None and os.path.exists(path):
+                    # OGR reads the CSV as a table; AUTODETECT_TYPE gives numbers numeric columns.
+                    self._load_on_completion(f'{path}|option:AUTODETECT_TYPE=YES', label, output['name'], context)
             else:
-                results[output['name']] = os.path.join(folder, 'tables', f'{output["name"]}.csv')
-        results[MANIFEST_OUTPUT] = os.path.join(folder, 'manifest.json')
+                results[output_name(output)] = os.path.join(folder, output['name'])
+        results[MANIFEST_OUTPUT] = os.path.join(folder, MANIFEST)
         return results
+
+    @staticmethod
+    def _load_on_completion(uri, label, output, context, styled=False):
+        details = QgsProcessingContext.LayerDetails(label, context.project(), output)
+        if styled:
+            post_processor = _LoadStoredStyle()
+            _POST_PROCESSORS.append(post_processor)
+            details.setPostProcessor(post_processor)
+        context.addLayerToLoadOnCompletion(uri, details)
 
     def _arguments_for(self, spec, parameters, context, feedback, workdir, common):
         kind = spec.get('type')
         name = spec['name']
         flag = spec['cli_flag']
-        if kind == 'layer':
+        if kind in ('layer', 'table'):
+            if spec.get('multiple'):
+                return self._layer_list_arguments(spec, parameters, context, feedback, workdir)
             return self._layer_arguments(spec, parameters, context, feedback, workdir)
+        if kind == 'raster':
+            return self._raster_arguments(spec, parameters, context)
         raw = parameters.get(name, self.parameterDefinition(name).defaultValue())
-        if raw is None or (isinstance(raw, str) and raw == ''):
+        if raw is None or (isinstance(raw, str) and raw == '') or raw == []:
             return []
         if kind == 'number':
             return [flag, _number_text(self.parameterAsDouble(parameters, name, context))]
@@ -265,12 +388,15 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
             choices = [str(c) for c in spec.get('choices', [])]
             return [flag, choices[self.parameterAsEnum(parameters, name, context)]]
         if kind == 'crs':
-            if isinstance(raw, str) and raw.strip().lower() == 'auto':
-                return [flag, 'auto']
+            if isinstance(raw, str) and raw.strip().lower() in CRS_WORDS:
+                return [flag, raw.strip().lower()]
             crs = self.parameterAsCrs(parameters, name, context)
             return [flag, self._crs_text(crs)] if crs.isValid() else []
-        if kind == 'file':
-            return [flag, self.parameterAsFile(parameters, name, context)]
+        if kind == 'field':
+            arguments = []
+            for field in self.parameterAsFields(parameters, name, context):
+                arguments += [flag, field]
+            return arguments
         return [flag, self.parameterAsString(parameters, name, context)]
 
     @staticmethod
@@ -280,46 +406,106 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
             return authid
         return crs.toWkt(QgsCoordinateReferenceSystem.WKT_PREFERRED)
 
+    def _mapped_fields(self, spec, parameters, context):
+        """{role field: source field} as chosen in the field parameters."""
+        mapped = {}
+        for field in spec.get('field_parameters', []):
+            if spec.get('multiple'):
+                chosen = self.parameterAsString(parameters, field['name'], context)
+            else:
+                chosen = (self.parameterAsFields(parameters, field['name'], context) or [''])[0]
+            if chosen:
+                mapped[field['field']] = chosen
+        return mapped
+
+    def _warn_unmapped(self, spec, layer, mapped, feedback):
+        """A layer with fields but no role field mapped runs as if it had none: say so."""
+        if layer is None or mapped or not spec.get('field_parameters'):
+            return
+        names = [field.name() for field in fields.attribute_fields(layer)]
+        if not names or any(fields.named_like(layer, f['field']) for f in spec['field_parameters']):
+            return
+        for field in spec['field_parameters']:
+            feedback.pushWarning(f'{self._label(spec)}: {field["label"]} is empty although the layer has fields '
+                                 f'({", ".join(names[:6])}{", …" if len(names) > 6 else ""}). {field["help"]}.')
+
     def _layer_arguments(self, spec, parameters, context, feedback, workdir):
         name = spec['name']
         flags = spec.get('cli_layer_options') or {}
-        source_path, layer_name, crs = self._layer_on_disk(name, parameters, context, feedback, workdir)
+        layer = self.parameterAsVectorLayer(parameters, name, context)
+        if layer is None and not parameters.get(name):
+            return []  # an optional layer left out
+        source_path, layer_name, crs = self._layer_on_disk(
+            name, parameters.get(name), layer, lambda: self.parameterAsSource(parameters, name, context), context,
+            feedback, workdir)
         arguments = [spec['cli_flag'], source_path]
         if layer_name and flags.get('layer'):
             arguments += [flags['layer'], layer_name]
         if crs and flags.get('crs'):
             arguments += [flags['crs'], crs]
-        role_fields = spec.get('role_fields') or {}
-        for role_field in role_fields.get('required', []) + role_fields.get('optional', []):
-            chosen = self.parameterAsFields(parameters, role_field_parameter(name, role_field), context)
-            source_field = chosen[0] if chosen else ''
+        mapped = self._mapped_fields(spec, parameters, context)
+        self._warn_unmapped(spec, layer, mapped, feedback)
+        for role_field, source_field in mapped.items():
             # Unmapped role fields fall back to a source field of the same name (CLI behaviour).
-            if source_field and source_field != role_field:
+            if source_field != role_field:
                 arguments += [flags.get('field', spec['cli_flag'] + '-field'), f'{role_field}={source_field}']
         return arguments
 
-    def _layer_on_disk(self, name, parameters, context, feedback, workdir):
+    def _layer_list_arguments(self, spec, parameters, context, feedback, workdir):
+        """Each layer of a list as a layer definition file: its own source, layer name, CRS and fields."""
+        arguments = []
+        mapped = self._mapped_fields(spec, parameters, context)
+        for index, layer in enumerate(self.parameterAsLayerList(parameters, spec['name'], context), start=1):
+            item = f'{spec["name"]}_{index}'
+            path, layer_name, crs = self._layer_on_disk(item, layer.id(), layer, lambda: layer, context, feedback,
+                                                        workdir)
+            lines = [f'source: {_yaml(path)}', f'role: {spec["role"]}']
+            if layer_name:
+                lines.append(f'layer: {_yaml(layer_name)}')
+            if crs:
+                lines.append(f'crs: {_yaml(crs)}')
+            if mapped:
+                lines.append('fields: {' + ', '.join(f'{k}: {_yaml(v)}' for k, v in mapped.items()) + '}')
+            definition = os.path.join(workdir, f'{item}.yaml')
+            with open(definition, 'w', encoding='utf-8') as out:
+                out.write('\n'.join(lines) + '\n')
+            arguments += [spec['cli_flag'], definition]
+        return arguments
+
+    def _raster_arguments(self, spec, parameters, context):
+        if spec.get('multiple'):
+            layers = self.parameterAsLayerList(parameters, spec['name'], context)
+        else:
+            layer = self.parameterAsRasterLayer(parameters, spec['name'], context)
+            layers = [layer] if layer is not None else []
+        arguments = []
+        for layer in layers:
+            if layer.providerType() != 'gdal':
+                raise QgsProcessingException(f'{self._label(spec)}: {layer.name()} is not a GDAL raster; save it as '
+                                             'a GeoTIFF (Export → Save As…) and choose that')
+            arguments += [spec['cli_flag'], layer.source()]
+        return arguments
+
+    def _layer_on_disk(self, name, value, layer, source, context, feedback, workdir):
         """(path, layer name, CRS or None) of a GDAL-readable copy of the input.
 
         A plain OGR file is passed as it is; memory layers, selected features, subset strings,
-        feature limits and non-OGR providers are first exported to a temporary GeoPackage.
+        feature limits and non-OGR providers are first exported (`source()`) to a temporary GeoPackage.
         """
-        value = parameters.get(name)
         plain_request = True
         if isinstance(value, QgsProcessingFeatureSourceDefinition):
             plain_request = (not value.selectedFeaturesOnly and value.featureLimit == -1
                              and not (value.flags & QgsProcessingFeatureSourceDefinition.FlagOverrideDefaultGeometryCheck))
-        layer = self.parameterAsVectorLayer(parameters, name, context)
         if plain_request and layer is not None:
             direct = _ogr_file(layer)
             if direct is not None:
                 return direct
-        return self._export(name, parameters, context, feedback, workdir)
+        return self._export(name, source(), context, feedback, workdir)
 
-    def _export(self, name, parameters, context, feedback, workdir):
-        source = self.parameterAsSource(parameters, name, context)
+    @staticmethod
+    def _export(name, source, context, feedback, workdir):
         if source is None:
-            raise QgsProcessingException(self.invalidSourceError(parameters, name))
+            raise QgsProcessingException(f'{name}: the layer cannot be read; is it still in the project?')
         path = os.path.join(workdir, f'{name}.gpkg')
         options = QgsVectorFileWriter.SaveVectorOptions()
         options.driverName = 'GPKG'
@@ -334,14 +520,18 @@ class TwinriskAlgorithm(QgsProcessingAlgorithm):
         if writer.hasError() != QgsVectorFileWriter.NoError:
             raise QgsProcessingException(f'{name}: could not export to {path}: {writer.errorMessage()}')
         feedback.pushInfo(f'{name}: exporting {source.featureCount()} features to a temporary GeoPackage')
-        request = QgsFeatureRequest()
-        for feature in source.getFeatures(request):
+        for feature in source.getFeatures(QgsFeatureRequest()):
             if feedback.isCanceled():
                 break
             if not writer.addFeature(feature):
                 raise QgsProcessingException(f'{name}: could not export a feature: {writer.errorMessage()}')
         del writer
         return path, name, None
+
+
+def _yaml(text):
+    """A YAML double-quoted scalar."""
+    return '"' + str(text).replace('\\', '\\\\').replace('"', '\\"') + '"'
 
 
 def _ogr_file(layer):

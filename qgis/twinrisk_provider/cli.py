@@ -7,6 +7,7 @@ only description of the algorithms and their parameters.
 import json
 import os
 import queue
+import re
 import shutil
 import subprocess
 import threading
@@ -61,12 +62,40 @@ def _pump(stream, sink, tag):
     sink.put((tag, None))
 
 
-def run(command, feedback, poll_s=0.1):
+# Progress tasks as the log shows them; others ("shared-zones", a step's own) as they are.
+TASK_TEXT = {'load': 'Loading the input layers', 'write': 'Writing the results'}
+NBSP = '\u00a0'
+
+
+def task_text(task):
+    task = str(task)
+    if task in TASK_TEXT:
+        return TASK_TEXT[task]
+    if task.startswith('load '):
+        return f'Loading {task[5:]}'
+    return task
+
+
+def in_dialog_words(message, wording):
+    """A CLI message with its flags named as the dialog names them.
+
+    `wording` maps a flag ("--overwrite", "-o", "--hazard-field class") to a label; a flag with a
+    value ("--hazard-field class=FIELD") becomes the label alone.
+    """
+    if not wording:
+        return message
+    flags = sorted(wording, key=len, reverse=True)
+    pattern = re.compile(r'(?<![\w-])(' + '|'.join(re.escape(f) for f in flags) + r')(?:=\S+)?(?![\w-])')
+    return pattern.sub(lambda m: f"‘{wording[m.group(1)]}’", message)
+
+
+def run(command, feedback, wording=None, poll_s=0.1):
     """Runs `command` (which includes `--progress json`) and reports to a QgsProcessingFeedback.
 
-    Progress and message lines from stderr go to the feedback as they arrive; stdout (the run
-    summary) is logged. Cancelling the feedback terminates the process. Returns normally on exit
-    code 0, raises TwinriskError with the CLI's own message otherwise.
+    Each progress task is logged once, as the progress text; warnings as warnings; stdout (the run
+    summary, aligned tables) as console output, its spaces kept. Cancelling the feedback terminates
+    the process. Returns normally on exit code 0, raises TwinriskError with the CLI's message
+    otherwise, its flags named as the dialog names them (`wording`, see in_dialog_words).
     """
     feedback.pushCommandInfo(' '.join(_quote(part) for part in command))
     try:
@@ -98,7 +127,8 @@ def run(command, feedback, poll_s=0.1):
             open_streams -= 1
             continue
         if tag == 'out':
-            feedback.pushConsoleInfo(line)
+            # The log is HTML: runs of spaces would collapse and the columns with them.
+            feedback.pushConsoleInfo(line.replace(' ', NBSP) or NBSP)
             continue
         event = _event(line)
         if event is None:
@@ -110,14 +140,14 @@ def run(command, feedback, poll_s=0.1):
         if kind == 'progress':
             if event.get('task') != task:
                 task = event.get('task')
-                feedback.setProgressText(str(task))
-                feedback.pushInfo(str(task))
+                # The dialog logs the progress text itself: one line per task.
+                feedback.setProgressText(task_text(task))
             percent = float(event.get('percent', 0))
             stages = int(event.get('stages', 1)) or 1
             # One bar for the whole run: each stage (load, each step, write) gets its share.
             feedback.setProgress(100.0 * (int(event.get('stage', 0)) + percent / 100.0) / stages)
         elif kind == 'message':
-            feedback.pushWarning(str(event.get('text', '')))
+            feedback.pushWarning(in_dialog_words(str(event.get('text', '')), wording))
         elif kind == 'error':
             error_message = str(event.get('message', ''))
         else:
@@ -132,7 +162,7 @@ def run(command, feedback, poll_s=0.1):
         raise TwinriskError('cancelled: twinrisk was stopped before it finished')
     if exit_code != 0:
         message = error_message or '\n'.join(other_stderr[-5:]) or 'no message'
-        raise TwinriskError(f"twinrisk failed (exit code {exit_code}): {message}")
+        raise TwinriskError(f"twinrisk failed (exit code {exit_code}): {in_dialog_words(message, wording)}")
 
 
 def _event(line):

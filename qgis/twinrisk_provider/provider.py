@@ -34,8 +34,10 @@ class TwinriskProvider(QgsProcessingProvider):
         return f'twinrisk {version}' if version else 'twinrisk'
 
     def icon(self):
-        path = os.path.join(cli.PLUGIN_DIR, 'icon.svg')
-        return QIcon(path) if os.path.exists(path) else super().icon()
+        return QIcon(self.svgIconPath())
+
+    def svgIconPath(self):  # noqa: N802
+        return os.path.join(cli.PLUGIN_DIR, 'icons', 'twinrisk.svg')
 
     def load(self):
         config, setting = _processing_config()

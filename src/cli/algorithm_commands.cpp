@@ -22,9 +22,16 @@ struct DataOptions {
 struct AlgorithmOptions {
   std::map<std::string, DataOptions> data;
   std::map<std::string, std::string> values;
+  std::map<std::string, std::vector<std::string>> lists;  // value parameters taking several values
   pipeline::RunOptions run;
   std::string analysis_crs = "auto";
+  std::string output_crs = "analysis";
 };
+
+// `--help` shows the label, then the help: "Minimum part area (m²): Zone parts smaller than …".
+std::string option_help(const ParamSpec& spec) {
+  return spec.label.empty() ? spec.description : fmt::format("{}: {}", spec.label, spec.description);
+}
 
 bool is_definition_file(const std::string& source) {
   const auto extension = std::filesystem::path(source).extension();
@@ -65,7 +72,7 @@ void add_data_options(CLI::App& command, const ParamSpec& spec, DataOptions& opt
                            : spec.type == ParamType::table ? "a GDAL table source (CSV, XLSX, a database table)"
                                                            : "a GDAL vector source";
   auto* source = command.add_option(flag, options.sources,
-                                    fmt::format("{} (role {}): {} or a layer definition .yaml{}", spec.description,
+                                    fmt::format("{} (role {}): {} or a layer definition .yaml{}", option_help(spec),
                                                 to_string(spec.role), what, spec.multiple ? "; repeatable" : ""));
   if (!spec.multiple) source->expected(1);
   if (spec.required()) source->required();
@@ -83,6 +90,7 @@ pipeline::Pipeline one_step_pipeline(const Algorithm& algorithm, const Algorithm
                                      const CLI::App& command) {
   pipeline::Pipeline one_step;
   one_step.analysis_crs = options.analysis_crs;
+  one_step.output_crs = options.output_crs;
   pipeline::StepCall call;
   call.algorithm = std::string(algorithm.id());
   call.origin.file = fmt::format("twinrisk {}", algorithm.id());
@@ -98,7 +106,11 @@ pipeline::Pipeline one_step_pipeline(const Algorithm& algorithm, const Algorithm
       }
       call.arguments.push_back(std::move(argument));
     } else if (command.count(spec.cli_flag()) > 0) {
-      call.arguments.push_back({spec.name, {options.values.at(spec.name)}, false});
+      if (spec.multiple) {
+        call.arguments.push_back({spec.name, options.lists.at(spec.name), true});
+      } else {
+        call.arguments.push_back({spec.name, {options.values.at(spec.name)}, false});
+      }
     }
   }
   one_step.steps.push_back(std::move(call));
@@ -118,7 +130,9 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
         add_data_options(*command, spec, options->data[spec.name]);
         continue;
       }
-      auto* option = command->add_option(spec.cli_flag(), options->values[spec.name], spec.description);
+      auto* option = spec.multiple
+                         ? command->add_option(spec.cli_flag(), options->lists[spec.name], option_help(spec) + "; repeatable")
+                         : command->add_option(spec.cli_flag(), options->values[spec.name], option_help(spec));
       option->type_name(std::string(to_string(spec.type)));
       if (spec.required()) {
         option->required();
@@ -127,6 +141,11 @@ void add_algorithm_commands(CLI::App& app, const GlobalOptions& global, Action& 
       }
     }
     command->add_option("--analysis-crs", options->analysis_crs, "Analysis CRS (auto: equal-area centred on the data)")
+        ->capture_default_str();
+    command
+        ->add_option("--output-crs", options->output_crs,
+                     "CRS of the result layers: analysis, input (the first input layer's) or any CRS such as "
+                     "EPSG:3035; areas are measured in the analysis CRS")
         ->capture_default_str();
     add_run_options(*command, options->run, true);
     command->callback([algorithm, options, command, &global, &action] {

@@ -46,8 +46,13 @@ void add_demo_command(CLI::App& app, const GlobalOptions& global, Action& action
                 << "pipeline: " << file.string() << "\n\n";
       auto progress = make_progress(global);
       print_run_summary(pipeline::run(pipeline::load_pipeline(file), builtin_registry(), *options, *progress));
-      std::cout << "\nOpen " << (std::filesystem::path(options->output) / "twinrisk.gpkg").string()
-                << " in QGIS (layers zones and zone_parts), or the CSV tables in a spreadsheet.\n";
+      if (pipeline::output_target(options->output).postgis.empty()) {
+        const std::filesystem::path folder = options->output;
+        std::cout << "\nOpen " << (folder / "report" / "index.html").string() << " in a browser, "
+                  << (folder / "maps" / "overview.png").string() << " and maps/atlas.pdf, "
+                  << (folder / "tables.xlsx").string() << " in a spreadsheet, or "
+                  << (folder / "twinrisk.gpkg").string() << " in QGIS (styled layers zones and zone_parts).\n";
+      }
       return 0;
     };
   });

@@ -107,6 +107,14 @@ GeomPtr clone(const GEOSGeometry* geometry) {
   return checked(GEOSGeom_clone_r(context(), geometry), "clone");
 }
 
+GeomPtr transform_xy(const GEOSGeometry* geometry, const std::function<bool(double& x, double& y)>& transform) {
+  auto callback = [](double* x, double* y, void* user) {
+    return (*static_cast<const std::function<bool(double&, double&)>*>(user))(*x, *y) ? 1 : 0;
+  };
+  return checked(GEOSGeom_transformXY_r(context(), geometry, callback, const_cast<void*>(static_cast<const void*>(&transform))),
+                 "transform");
+}
+
 GeomPtr empty_multipolygon() {
   return checked(GEOSGeom_createEmptyCollection_r(context(), GEOS_MULTIPOLYGON), "create empty");
 }
@@ -371,10 +379,57 @@ std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry) {
   return out;
 }
 
+// ---- Lines, buffers and distances (issue 11 kernels).
+
+
 double length(const GEOSGeometry* geometry) {
   double value = 0;
   if (!GEOSLength_r(context(), geometry, &value)) fail("length");
   return value;
+}
+
+double distance(const GEOSGeometry* a, const GEOSGeometry* b) {
+  double value = 0;
+  if (!GEOSDistance_r(context(), a, b, &value)) fail("distance");
+  return value;
+}
+
+bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distance) {
+  return checked_predicate(GEOSDistanceWithin_r(context(), a, b, distance), "distance within") == 1;
+}
+
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked_predicate(GEOSIntersects_r(context(), a, b), "intersects") == 1;
+}
+
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  return checked(GEOSDifference_r(context(), a, b), "difference");
+}
+
+GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments, CapStyle cap) {
+  return checked(GEOSBufferWithStyle_r(context(), geometry, width, quadrant_segments, static_cast<int>(cap),
+                                       GEOSBUF_JOIN_ROUND, 5.0),
+                 "buffer");
+}
+
+GeomPtr point(double x, double y) { return checked(GEOSGeom_createPointFromXY_r(context(), x, y), "create point"); }
+
+GeomPtr line_string(std::span<const XY> points) {
+  static_assert(sizeof(XY) == 2 * sizeof(double));
+  GEOSCoordSequence* sequence = GEOSCoordSeq_copyFromBuffer_r(
+      context(), reinterpret_cast<const double*>(points.data()), static_cast<unsigned>(points.size()), 0, 0);
+  if (!sequence) fail("create coordinates");
+  return checked(GEOSGeom_createLineString_r(context(), sequence), "create line");  // takes the sequence
+}
+
+bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance) {
+  return checked_predicate(GEOSPreparedDistanceWithin_r(context(), prepared, other, distance), "distance within") == 1;
+}
+
+GeomPtr line_merge(const GEOSGeometry* lines) { return checked(GEOSLineMerge_r(context(), lines), "line merge"); }
+
+bool relate_pattern(const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern) {
+  return checked_predicate(GEOSRelatePattern_r(context(), a, b, pattern), "relate") == 1;
 }
 
 }  // namespace twinrisk::geos

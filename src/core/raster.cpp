@@ -11,7 +11,7 @@ double RasterInfo::resolution_y() const { return std::hypot(geotransform[2], geo
 std::array<double, 4> RasterInfo::extent() const {
   // The four corners, so that a rotated grid gets its true bounding box too.
   double min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;
-  for (const auto [col, row] : {std::pair{0, 0}, {width, 0}, {0, height}, {width, height}}) {
+  for (const auto& [col, row] : {std::pair{0, 0}, {width, 0}, {0, height}, {width, height}}) {
     const double x = geotransform[0] + col * geotransform[1] + row * geotransform[2];
     const double y = geotransform[3] + col * geotransform[4] + row * geotransform[5];
     min_x = std::min(min_x, x);

@@ -43,6 +43,8 @@ class FolderWriter final : public ResultWriter {
     return m_folder.stage(relative_path);
   }
 
+  bool takes_files() const override { return true; }
+
   // The manifest, written last, lists every file of the result with its size and SHA-256: it
   // tells a complete result, and lets anyone check one.
   void commit(const nlohmann::json& manifest) override {

@@ -259,7 +259,10 @@ std::string mapping_hint(const LayerDefinition& definition, std::string_view rol
   return fmt::format("set fields.{} to one of them{}", role_field, constant_too ? ", or to \"=VALUE\"" : "");
 }
 
-// How each role field is filled: from a source field (by index) or a constant.
+// A binding to the source's FID column, which QGIS lists as a field ("fid" of a GeoPackage).
+constexpr int kFidColumn = -2;
+
+// How each role field is filled: from a source field (by index), the FID column, or a constant.
 struct FieldBinding {
   FieldDef output;
   int source_index = -1;
@@ -316,15 +319,26 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
     // Without a mapping, a source field with the role field's own name is used.
     const std::string wanted = given != definition.fields.end() ? given->second : std::string(role_field);
     const int index = defn->GetFieldIndex(wanted.c_str());
-    if (index < 0 && field_names.empty()) {
+    if (index < 0 && given != definition.fields.end() && *layer.GetFIDColumn() &&
+        EQUAL(wanted.c_str(), layer.GetFIDColumn())) {
+      binding.source_index = kFidColumn;
+      binding.output.type = FieldType::integer;
+      binding.required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+                         spec.required_fields.end();
+      bindings.push_back(binding);
+      continue;
+    }
+    const bool required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+                          spec.required_fields.end();
+    // An optional field left unmapped may be missing; a layer without fields is fine then.
+    if (index < 0 && field_names.empty() && (required || given != definition.fields.end())) {
       throw InputError(fmt::format("layer '{}' has no fields at all, so '{}' cannot be read from it", layer.GetName(),
                                    wanted),
                        context, "an empty or cut-off export? `twinrisk info SOURCE` shows what it holds");
     }
     if (index < 0) {
       if (given == definition.fields.end()) {
-        if (std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
-            spec.required_fields.end()) {
+        if (required) {
           throw ConfigError(fmt::format("role {} needs field '{}' and none is mapped (fields: {})", spec.name,
                                         role_field, fmt::join(field_names, ", ")),
                             context, mapping_hint(definition, role_field, true));
@@ -337,8 +351,7 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
     }
     binding.source_index = index;
     binding.output.type = field_type_of(*defn->GetFieldDefn(index));
-    binding.required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
-                       spec.required_fields.end();
+    binding.required = required;
     bindings.push_back(binding);
   }
   return bindings;
@@ -447,6 +460,7 @@ bool close_open_rings(OGRGeometry& geometry) {
 
 // Text that is not UTF-8 would be written on into GeoPackages and CSVs that promise UTF-8.
 Value read_value(OGRFeature& feature, const FieldBinding& binding, const ErrorContext& context) {
+  if (binding.source_index == kFidColumn) return static_cast<std::int64_t>(feature.GetFID());
   if (binding.source_index < 0) return binding.constant;
   if (!feature.IsFieldSetAndNotNull(binding.source_index)) return std::monostate{};
   switch (binding.output.type) {
@@ -680,10 +694,12 @@ struct LayerReader::Impl {
       }
     }
     schema.name = d.name;
+    schema.title = d.title;
     schema.role = d.role;
     schema.geometry = d.geometry.value_or(role_spec(d.role).geometry);
     schema.crs_wkt = target_crs_wkt;
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
+    schema.fid_column = source.GetFIDColumn();
     const auto expected = open.feature_count(false);
     source.ResetReading();
     progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);

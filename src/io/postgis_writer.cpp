@@ -90,6 +90,8 @@ class PostgisWriter final : public ResultWriter, private FeatureSink {
     throw Error(ErrorKind::internal, fmt::format("a PostGIS output cannot take the file {}", relative_path));
   }
 
+  bool takes_files() const override { return false; }
+
   void commit(const nlohmann::json& manifest) override {
     Table table{kManifestTable, {{"manifest", FieldType::string}}, {{json_text(manifest, 2)}}};
     write_table(table);

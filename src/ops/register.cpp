@@ -1,5 +1,6 @@
 #include "twinrisk/ops/builtin.hpp"
 #include "twinrisk/ops/intersection.hpp"
+#include "twinrisk/ops/map.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
 namespace twinrisk::ops {
@@ -7,6 +8,8 @@ namespace twinrisk::ops {
 void register_builtin_algorithms(Registry& registry) {
   registry.add(std::make_unique<SharedZones>());
   registry.add(std::make_unique<Intersection>());
+  registry.add(std::make_unique<MapStep>());
+  registry.add(std::make_unique<ReportStep>());
 }
 
 const Registry& builtin_registry() {

@@ -82,12 +82,14 @@ namespace {
 std::vector<ParamSpec> shared_zones_parameters() {
   return {
       ParamSpec::layer("municipalities", Role::municipalities,
-                       "Administrative units (polygons) with fields id, name and country"),
-      ParamSpec::layer("hazard", Role::hazard, "Hazard polygons with an optional class field"),
+                       "Administrative units (polygons) with fields id, name and country")
+          .labelled("Municipalities layer"),
+      ParamSpec::layer("hazard", Role::hazard, "Hazard polygons with an optional class field").labelled("Hazard layer"),
       ParamSpec::number("min_area_m2",
                         "Zone parts smaller than this are counted as slivers and left out of the parts and "
                         "municipality lists (0 keeps every part)",
                         0.0)
+          .labelled("Minimum part area (m²)")
           .with_unit("m2")
           .with_range(0.0, std::nullopt),
   };
@@ -95,16 +97,20 @@ std::vector<ParamSpec> shared_zones_parameters() {
 
 std::vector<OutputSpec> shared_zones_outputs() {
   return {
-      {"zones", OutputKind::layer, GeometryFamily::polygon,
-       "Connected hazard zones per class, with the municipalities and countries they touch", kZoneFields},
-      {"zone_parts", OutputKind::layer, GeometryFamily::polygon,
-       "Each zone cut by municipality; area outside every municipality has an empty municipality_id",
-       kPartFields},
-      {"zone_summary", OutputKind::table, GeometryFamily::none, "Per hazard class: zones, areas, cross-border totals",
-       kZoneSummaryFields},
-      {"municipality_summary", OutputKind::table, GeometryFamily::none,
-       "Per municipality and class: hazard area, share, zones and partner municipalities",
-       kMunicipalitySummaryFields},
+      OutputSpec{"zones", OutputKind::layer, GeometryFamily::polygon,
+                 "Connected hazard zones per class, with the municipalities and countries they touch", kZoneFields}
+          .labelled("Shared zones"),
+      OutputSpec{"zone_parts", OutputKind::layer, GeometryFamily::polygon,
+                 "Each zone cut by municipality; area outside every municipality has an empty municipality_id",
+                 kPartFields}
+          .labelled("Zone parts by municipality"),
+      OutputSpec{"zone_summary", OutputKind::table, GeometryFamily::none,
+                 "Per hazard class: zones, areas, cross-border totals", kZoneSummaryFields}
+          .labelled("Summary by hazard class"),
+      OutputSpec{"municipality_summary", OutputKind::table, GeometryFamily::none,
+                 "Per municipality and class: hazard area, share, zones and partner municipalities",
+                 kMunicipalitySummaryFields}
+          .labelled("Summary by municipality"),
   };
 }
 
@@ -123,6 +129,11 @@ std::string_view SharedZones::help() const {
          "metres in the analysis CRS. Lists of ids (municipalities, countries, partner_municipalities) "
          "are joined with ';'; a ';' or '\\' inside an id is escaped with '\\'. Rows that share an id "
          "are one municipality and must agree on its name and country.";
+}
+
+std::vector<std::string> SharedZones::tags() const {
+  return {"flood", "hazard", "risk", "zones", "shared", "cross-border", "border", "cross-national", "municipal",
+          "municipalities", "dissolve", "overlay", "intersection", "twinning", "cooperation"};
 }
 
 StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {

@@ -170,12 +170,14 @@ io::LayerDefinition layer_definition(const YAML::Node& node, const std::string& 
   if (!node.IsMap()) {
     throw ConfigError("a layer definition must be a mapping with source, role and fields", definition.origin);
   }
-  static const std::set<std::string> known = {"source", "layer", "role", "fields", "crs", "where", "sql", "bbox"};
+  static const std::set<std::string> known = {"source", "layer", "role", "fields",      "crs",
+                                              "where",  "sql",   "bbox", "attribution", "title"};
   for (const auto& [key, value] : entries(node, file, fmt::format("layer '{}'", name))) {
     if (!known.count(key)) {
       throw ConfigError(
-          fmt::format("unknown key '{}' in layer '{}' (keys: source, layer, role, fields, crs, where, sql, bbox)", key,
-                      name),
+          fmt::format("unknown key '{}' in layer '{}' (keys: source, layer, role, fields, crs, where, sql, bbox, "
+                      "attribution, title)",
+                      key, name),
           at(file, value));
     }
   }
@@ -187,6 +189,8 @@ io::LayerDefinition layer_definition(const YAML::Node& node, const std::string& 
   if (node["crs"]) definition.crs = scalar(node["crs"], file, "crs");
   if (node["where"]) definition.where = scalar(node["where"], file, "where");
   if (node["sql"]) definition.sql = scalar(node["sql"], file, "sql");
+  if (node["attribution"]) definition.attribution = scalar(node["attribution"], file, "attribution");
+  if (node["title"]) definition.title = scalar(node["title"], file, "title");
   if (const auto bbox = node["bbox"]) {
     if (!bbox.IsSequence() || bbox.size() != 4) {
       throw ConfigError("bbox must be [min_x, min_y, max_x, max_y] in the source's CRS", at(file, bbox));
@@ -288,12 +292,13 @@ Pipeline pipeline_of(const YAML::Node& root, const fs::path& file) {
   pipeline.file = file;
   if (!root.IsMap()) throw ConfigError("a pipeline must be a mapping with layers and steps", at(file, root));
   for (const auto& [key, value] : entries(root, file, "the pipeline")) {
-    if (key != "analysis_crs" && key != "layers" && key != "steps" && key != "output") {
-      throw ConfigError(fmt::format("unknown key '{}' (keys: analysis_crs, layers, steps, output)", key),
+    if (key != "analysis_crs" && key != "output_crs" && key != "layers" && key != "steps" && key != "output") {
+      throw ConfigError(fmt::format("unknown key '{}' (keys: analysis_crs, output_crs, layers, steps, output)", key),
                         at(file, value));
     }
   }
   if (root["analysis_crs"]) pipeline.analysis_crs = scalar(root["analysis_crs"], file, "analysis_crs");
+  if (root["output_crs"]) pipeline.output_crs = scalar(root["output_crs"], file, "output_crs");
   if (const auto output = root["output"]) pipeline.output = parse_output(output, file);
   const auto layers = root["layers"];
   if (!layers || !layers.IsMap()) throw ConfigError("a pipeline needs a 'layers' mapping", at(file, root));

@@ -151,12 +151,13 @@ class Planner {
       step.arguments[argument.name] = argument.is_list ? nlohmann::json(argument.values)
                                                        : nlohmann::json(argument.values.front());
       if (!spec->is_data()) {
-        if (argument.is_list) {
+        if (argument.is_list && !spec->multiple) {
           problem(fmt::format("{} takes one value, not a list", argument.name));
           continue;
         }
         try {
-          step.values[argument.name] = spec->parse(argument.values.front());
+          step.values[argument.name] =
+              argument.is_list ? spec->parse_list(argument.values) : spec->parse(argument.values.front());
         } catch (const Error& error) {
           problem(error.message());
         }

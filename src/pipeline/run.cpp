@@ -20,8 +20,10 @@
 #include "twinrisk/core/interrupt.hpp"
 #include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/version.hpp"
+#include "twinrisk/io/reproject.hpp"
 #include "twinrisk/io/writers.hpp"
 #include "twinrisk/pipeline/plan.hpp"
+#include "twinrisk/render/workbook.hpp"
 
 namespace twinrisk::pipeline {
 
@@ -75,6 +77,7 @@ class SharedProgress final : public Progress {
 struct Probed {
   std::vector<io::SourceInfo> infos;  // one per plan.loads entry
   std::string crs_wkt;
+  std::string output_crs_wkt;
 };
 
 // Opens every source before loading any, so all data problems are reported together. Sources
@@ -114,6 +117,11 @@ Probed probe(const Pipeline& pipeline, const Plan& plan, Progress& progress) {
     if (info.extent) extents.push_back(*info.extent);
   }
   probed.crs_wkt = io::resolve_analysis_crs(pipeline.analysis_crs, extents);
+  std::string input_crs_wkt;
+  for (std::size_t i = 0; i < plan.loads.size() && input_crs_wkt.empty(); ++i) {
+    if (plan.loads[i].definition.kind() == EntryKind::vector) input_crs_wkt = probed.infos[i].crs_wkt;
+  }
+  probed.output_crs_wkt = io::resolve_output_crs(pipeline.output_crs, probed.crs_wkt, input_crs_wkt);
   if (!io::is_equal_area(probed.crs_wkt)) {
     progress.message(fmt::format("analysis_crs {} is not an equal-area projection: areas carry its scale distortion",
                                  pipeline.analysis_crs));
@@ -170,11 +178,22 @@ class Run {
       : m_pipeline(pipeline), m_plan(plan), m_writer(writer), m_progress(progress),
         m_stages(plan.steps.size() + 2) {}
 
-  RunSummary run(int threads) {
-    const auto started = Clock::now();
-    const auto started_at = utc_now();
+  RunSummary run(int threads, const std::string& lang) {
+    m_started = Clock::now();
+    m_started_at = utc_now();
+    m_threads = threads;
+    m_lang = lang;
+    const auto& started = m_started;
+    const auto& started_at = m_started_at;
+    for (const auto& definition : m_pipeline.layers) {
+      if (!definition.attribution.empty()) m_attributions.emplace_back(definition.name, definition.attribution);
+    }
     const auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
     m_crs_wkt = probed.crs_wkt;
+    m_output_crs_wkt = probed.output_crs_wkt;
+    if (m_output_crs_wkt != m_crs_wkt) {
+      m_reprojecting = std::make_unique<io::ReprojectingSink>(m_writer.layers(), m_crs_wkt, m_output_crs_wkt);
+    }
     const auto load_start = Clock::now();
     file_system_errors_as(ErrorKind::input, [&] { load(probed); });
     const double load_seconds = seconds_since(load_start);
@@ -184,6 +203,7 @@ class Run {
     file_system_errors_as(ErrorKind::output, [&] {
       m_progress.stage(m_stages - 1, m_stages);
       m_progress.start("write", 1);
+      write_workbook();
       m_writer.commit(manifest(started_at, threads,
                                {{"load_seconds", load_seconds}, {"write_seconds", seconds_since(write_start)},
                                 {"total_seconds", seconds_since(started)}}));
@@ -238,6 +258,9 @@ class Run {
       }
     }
   }
+
+  // Where result layers go: the writer, in the output CRS.
+  FeatureSink& output_layers() { return m_reprojecting ? *m_reprojecting : m_writer.layers(); }
 
   const LoadItem* streamed_input(const std::string& key) const {
     for (const auto& item : m_plan.loads) {
@@ -323,20 +346,27 @@ class Run {
     std::unique_ptr<TeeSink> tee;
     if (keeps_streamed) {
       scratch = std::make_unique<io::GeoPackageWriter>(scratch_path(index));
-      tee = std::make_unique<TeeSink>(m_writer.layers(), *scratch);
+      tee = std::make_unique<TeeSink>(output_layers(), *scratch);
     }
-    RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : m_writer.layers(), step.prefix);
+    RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : output_layers(), step.prefix);
     AsyncSink sink(renamed);
 
     Bound bound;
     bound.input.analysis_crs_wkt = m_crs_wkt;
     bound.input.values = step.values;
+    if (!m_lang.empty() && bound.input.values.contains("lang") && !step.arguments.contains("lang")) {
+      bound.input.values["lang"] = m_lang;
+    }
     bound.input.sink = &sink;
+    bound.input.attributions = m_attributions;
+    bound.input.run_record = manifest(m_started_at, m_threads, {{"total_seconds", seconds_since(m_started)}});
+    std::set<std::string> staged;
     bound.input.stage_file = [&](const std::string& name) {
       const std::string path = prefixed_file(step.prefix, name);
       const bool declared = std::any_of(step.outputs.begin(), step.outputs.end(),
                                         [&](const auto& out) { return out.name == path; });
       if (!declared) throw Error(ErrorKind::internal, fmt::format("file output '{}' is not declared", name));
+      staged.insert(path);
       return file_system_errors_as(ErrorKind::output, [&] { return m_writer.stage_file(path); });
     };
     StepOutput output;
@@ -356,7 +386,7 @@ class Run {
     }
     if (scratch) scratch->close();
     write_results(step, output);
-    record(step, output, seconds_since(step_start));
+    record(step, output, staged, seconds_since(step_start));
     keep_for_later(step, output, scratch.get(), index);
     for (const auto& name : step.last_use) {
       m_catalogue.remove(name);
@@ -367,7 +397,7 @@ class Run {
   // In-memory layers go to the writer on a thread of their own while the tables are written here.
   void write_results(const PlannedStep& step, StepOutput& output) {
     file_system_errors_as(ErrorKind::output, [&] {
-      RenamingSink renamed(m_writer.layers(), step.prefix);
+      RenamingSink renamed(output_layers(), step.prefix);
       AsyncSink sink(renamed);
       for (const auto& layer : output.layers) sink.write_layer(layer);
       if (!m_writer.tables_alongside_layers()) sink.finish();
@@ -377,10 +407,13 @@ class Run {
       }
       sink.finish();
     });
-    for (auto& layer : output.layers) layer.name = step.prefix + layer.name;
+    for (auto& layer : output.layers) {
+      layer.style = layer.style_name();
+      layer.name = step.prefix + layer.name;
+    }
   }
 
-  void record(const PlannedStep& step, const StepOutput& output, double seconds) {
+  void record(const PlannedStep& step, const StepOutput& output, const std::set<std::string>& staged, double seconds) {
     const auto& call = *step.call;
     nlohmann::json entry = {{"algorithm", call.algorithm}, {"parameters", step.arguments}, {"stats", output.stats},
                             {"wall_seconds", seconds}};
@@ -396,7 +429,7 @@ class Run {
     m_summary.steps.push_back(std::move(summary));
     for (const auto& out : step.outputs) {
       if (out.spec->kind == OutputKind::layer) m_outputs.push_back(m_writer.describe_layer(out.name));
-      if (out.spec->kind == OutputKind::file) m_outputs.push_back({{"file", out.name}});
+      if (out.spec->kind == OutputKind::file && staged.count(out.name)) m_outputs.push_back({{"file", out.name}});
     }
     for (const auto& table : output.tables) m_outputs.push_back(m_writer.describe_table(table));
   }
@@ -412,7 +445,8 @@ class Run {
       if (std::string name = layer.name; consumed(name)) m_catalogue.add(std::move(name), std::move(layer));
     }
     for (auto& table : output.tables) {
-      if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), std::move(table));
+      if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), Table(table));
+      m_workbook_tables.push_back(std::move(table));
     }
     if (!scratch) return;
     for (const auto& name : scratch->layer_names()) {
@@ -430,6 +464,25 @@ class Run {
     }
   }
 
+  // tables.xlsx: every table of the run, one sheet each, beside the CSVs of a folder output.
+  void write_workbook() {
+    if (m_workbook_tables.empty() || !m_writer.takes_files()) return;
+    std::vector<const Table*> tables;
+    for (const auto& table : m_workbook_tables) tables.push_back(&table);
+    const auto report = render::write_workbook(m_writer.stage_file(kWorkbook), tables);
+    m_workbook_tables.clear();
+    if (report.truncated_cells > 0) {
+      m_progress.message(fmt::format("tables.xlsx: {} texts longer than a spreadsheet cell holds (32,767 characters) "
+                                     "are cut; the CSVs have them whole",
+                                     report.truncated_cells));
+    }
+    if (report.omitted_rows > 0) {
+      m_progress.message(fmt::format("tables.xlsx: {} rows beyond a sheet's 1,048,575 are left out; the CSVs have them",
+                                     report.omitted_rows));
+    }
+    m_outputs.push_back({{"file", kWorkbook}, {"tables", tables.size()}});
+  }
+
   fs::path scratch_path(std::size_t step) {
     if (m_scratch.path().empty()) m_scratch.create();
     return m_scratch.path() / fmt::format("step-{}.gpkg", step + 1);
@@ -443,6 +496,7 @@ class Run {
         {"pipeline", m_pipeline.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_pipeline.file.string())},
         {"analysis_crs",
          {{"requested", m_pipeline.analysis_crs}, {"equal_area", io::is_equal_area(m_crs_wkt)}, {"wkt", m_crs_wkt}}},
+        {"output_crs", {{"requested", m_pipeline.output_crs}, {"wkt", m_output_crs_wkt}}},
         {"threads", threads},
         {"output", m_writer.location()},
         {"inputs", m_inputs},
@@ -498,12 +552,22 @@ class Run {
     std::unique_ptr<InterruptCleanup> m_on_interrupt;
   };
 
+  static constexpr const char* kWorkbook = "tables.xlsx";
+
   const Pipeline& m_pipeline;
   const Plan& m_plan;
+  Clock::time_point m_started;
+  std::string m_started_at;
+  int m_threads = 0;
+  std::string m_lang;
+  std::vector<std::pair<std::string, std::string>> m_attributions;
+  std::vector<Table> m_workbook_tables;
   io::ResultWriter& m_writer;
   Progress& m_progress;
   const std::size_t m_stages;  // load, each step, write
   std::string m_crs_wkt;
+  std::string m_output_crs_wkt;
+  std::unique_ptr<io::ReprojectingSink> m_reprojecting;  // when the output CRS is not the analysis CRS
   Catalogue m_catalogue;
   std::map<std::string, io::LayerDefinition> m_stored;  // streamed results a later step reads
   ScratchFolder m_scratch;
@@ -527,14 +591,16 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
     throw ConfigError("no output given", {}, "use -o FOLDER (or -o PG:\"dbname=…\"), or `output:` in the pipeline");
   }
   // The output is checked (and an existing one refused) before any input is read.
+  auto outputs = plan.outputs;
+  if (target.postgis.empty() && !outputs.tables.empty()) outputs.files.push_back("tables.xlsx");
   auto writer = file_system_errors_as(ErrorKind::output,
-                                      [&] { return io::open_result_writer(target, plan.outputs, options.overwrite); });
+                                      [&] { return io::open_result_writer(target, outputs, options.overwrite); });
   std::optional<tbb::global_control> thread_limit;
   if (options.threads > 0) {
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
   }
   const int threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
-  return Run(pipeline, plan, *writer, progress).run(threads);
+  return Run(pipeline, plan, *writer, progress).run(threads, options.lang);
 }
 
 }  // namespace twinrisk::pipeline

@@ -448,7 +448,12 @@ std::optional<LayerStyle> builtin_style(std::string_view layer) {
   return std::nullopt;
 }
 
-std::optional<LayerStyle> style_for(const Layer& layer) {
+namespace {
+
+std::optional<LayerStyle> builtin_style_of(const Layer& layer) {
+  if (!layer.style.empty()) {
+    if (auto style = builtin_style(layer.style)) return style;
+  }
   if (auto style = builtin_style(layer.name)) return style;
   // `as: NAME` prefixes a step's outputs: NAME_zones is styled like zones.
   for (const auto& name : builtin_style_names()) {
@@ -456,6 +461,15 @@ std::optional<LayerStyle> style_for(const Layer& layer) {
   }
   if (layer.role != Role::result && layer.role != Role::features) return builtin_style(to_string(layer.role));
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<LayerStyle> style_for(const Layer& layer) {
+  auto style = builtin_style_of(layer);
+  // A role's optional field (a river's name) may be missing: then the layer is drawn without labels.
+  if (style && style->label && !layer.field_index(style->label->field)) style->label.reset();
+  return style;
 }
 
 void validate_style(const LayerStyle& style, const Layer& layer) {

@@ -56,6 +56,23 @@ std::string escape_literal_hex_sequences(const std::string& text) {
 }
 
 constexpr std::int64_t kMaxExactInteger = std::int64_t{1} << 53;  // a double holds every integer up to 2^53
+constexpr std::size_t kMaxRows = 1048576;       // rows in a sheet (Excel's limit)
+constexpr std::size_t kMaxCellCharacters = 32767;  // characters in a cell (Excel's limit)
+
+std::size_t utf8_characters(std::string_view s) {
+  return static_cast<std::size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
+}
+
+// The first `max_chars` characters of a UTF-8 text.
+std::string cut_characters(std::string s, std::size_t max_chars) {
+  std::size_t chars = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xc0) != 0x80 && chars++ == max_chars) break;
+  }
+  s.resize(i);
+  return s;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -104,8 +121,9 @@ std::string sheet_name(std::string_view table, std::vector<std::string>& taken) 
   return name;
 }
 
-void write_workbook(const std::filesystem::path& file, const std::vector<const Table*>& tables) {
+WorkbookReport write_workbook(const std::filesystem::path& file, const std::vector<const Table*>& tables) {
   if (tables.empty()) throw ConfigError("the workbook has no table to write");
+  WorkbookReport report;
   lxw_workbook_options options{};
   options.constant_memory = 1;  // rows stream to a temporary file: a 500k-row table stays small in memory
   options.use_zip64 = 1;
@@ -171,7 +189,10 @@ void write_workbook(const std::filesystem::path& file, const std::vector<const T
     if (n_columns > 0) {
       worksheet_autofilter(sheet, 0, 0, static_cast<lxw_row_t>(table->rows.size()), static_cast<lxw_col_t>(n_columns - 1));
     }
-    for (std::size_t r = 0; r < table->rows.size(); ++r) {
+    // Excel holds 1,048,576 rows a sheet (the header is one); the CSV keeps the rest.
+    const std::size_t rows = std::min(table->rows.size(), kMaxRows - 1);
+    report.omitted_rows += table->rows.size() - rows;
+    for (std::size_t r = 0; r < rows; ++r) {
       const auto row = static_cast<lxw_row_t>(r + 1);
       for (std::size_t c = 0; c < n_columns; ++c) {
         const auto col = static_cast<lxw_col_t>(c);
@@ -188,7 +209,13 @@ void write_workbook(const std::filesystem::path& file, const std::vector<const T
                                 : worksheet_write_string(sheet, row, col, to_display_string(v).c_str(), text);
         } else if (const auto* s = std::get_if<std::string>(&v); s && !s->empty()) {
           // A string cell, never a formula, whatever its first character (= + - @ tab CR).
-          e = worksheet_write_string(sheet, row, col, escape_literal_hex_sequences(*s).c_str(), text);
+          auto cell = escape_literal_hex_sequences(*s);
+          if (utf8_characters(cell) > kMaxCellCharacters) {
+            cell = cut_characters(std::move(cell), kMaxCellCharacters - 100) +
+                   fmt::format(" … (whole text in tables/{}.csv)", table->name);
+            ++report.truncated_cells;
+          }
+          e = worksheet_write_string(sheet, row, col, cell.c_str(), text);
         }
         if (e != LXW_NO_ERROR) failure(file, fmt::format("sheet '{}' row {} column {}", name, r + 1, table->columns[c].name), e);
       }
@@ -196,6 +223,7 @@ void write_workbook(const std::filesystem::path& file, const std::vector<const T
   }
   const lxw_error closed = workbook_close(workbook.release());
   if (closed != LXW_NO_ERROR) failure(file, "close", closed);
+  return report;
 }
 
 }  // namespace twinrisk::render

@@ -90,7 +90,7 @@ alg = {a["id"]: a for a in doc["algorithms"]}["shared-zones"]
 params = {p["name"]: p for p in alg["parameters"]}
 assert set(params) == {"municipalities", "hazard", "min_area_m2"}, params
 for p in params.values():
-    assert {"type", "description", "default", "optional", "cli_flag"} <= set(p), p
+    assert {"type", "label", "help", "default", "optional", "cli_flag"} <= set(p), p
 assert params["municipalities"]["type"] == "layer" and params["municipalities"]["geometry"] == "polygon"
 assert params["min_area_m2"]["type"] == "number" and params["min_area_m2"]["default"] == 0
 assert [o["name"] for o in alg["outputs"]] == ["zones", "zone_parts", "zone_summary", "municipality_summary"]

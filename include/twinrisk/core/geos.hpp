@@ -5,6 +5,7 @@
 #include <geos_c.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -36,6 +37,9 @@ std::vector<unsigned char> to_wkb(const GEOSGeometry* geometry);
 std::string to_wkt(const GEOSGeometry* geometry, int decimals = -1);
 
 GeomPtr clone(const GEOSGeometry* geometry);
+// A copy with each coordinate's x and y passed through `transform`, which returns false for a
+// coordinate it cannot transform (then GeometryError).
+GeomPtr transform_xy(const GEOSGeometry* geometry, const std::function<bool(double& x, double& y)>& transform);
 GeomPtr empty_multipolygon();
 GeomPtr multipolygon(std::vector<GeomPtr> polygons);
 // A collection of the given GEOS type (GEOS_GEOMETRYCOLLECTION, GEOS_MULTILINESTRING, …) taking ownership.
@@ -95,5 +99,27 @@ std::vector<const GEOSGeometry*> line_views(const GEOSGeometry* geometry);
 // The Points of any geometry (recursing into collections), without copying.
 std::vector<const GEOSGeometry*> point_views(const GEOSGeometry* geometry);
 double length(const GEOSGeometry* geometry);
+
+// --- Lines, buffers and distances (river reaches, corridors, basins, cooperation network).
+double distance(const GEOSGeometry* a, const GEOSGeometry* b);
+// True when the two geometries are at most `distance` apart (GEOS stops at the first witness).
+bool distance_within(const GEOSGeometry* a, const GEOSGeometry* b, double distance);
+// Prepared form of distance_within: for testing one geometry against many.
+bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance);
+bool intersects(const GEOSGeometry* a, const GEOSGeometry* b);
+GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
+
+enum class CapStyle { round = GEOSBUF_CAP_ROUND, flat = GEOSBUF_CAP_FLAT, square = GEOSBUF_CAP_SQUARE };
+// Buffer with mitre-free round joins; `quadrant_segments` segments approximate a quarter circle.
+GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments = 8, CapStyle cap = CapStyle::round);
+
+GeomPtr point(double x, double y);
+GeomPtr line_string(std::span<const XY> points);
+
+// Sews lines that meet end to end into as few LineStrings as possible (GEOSLineMerge).
+GeomPtr line_merge(const GEOSGeometry* lines);
+
+// DE-9IM pattern test (GEOSRelatePattern), e.g. "T********": the interiors intersect.
+bool relate_pattern(const GEOSGeometry* a, const GEOSGeometry* b, const char* pattern);
 
 }  // namespace twinrisk::geos

@@ -64,8 +64,12 @@ struct LayerSchema {
   GeometryFamily geometry = GeometryFamily::polygon;
   std::string crs_wkt;
   std::vector<FieldDef> fields;
-  // The output whose style it takes (styles/<style>.qml): `zones` for hq100_zones. Empty: its name.
+  // The source's feature id column ("fid" in a GeoPackage; QGIS shows it as a field), or empty.
+  std::string fid_column;
+  // The output whose style it takes (styles/<style>.yaml): `zones` for hq100_zones. Empty: its name.
   std::string style;
+  // What a person calls it, for legends ("Counties"); empty: the style's title.
+  std::string title;
 
   std::optional<std::size_t> field_index(std::string_view field) const { return find_field(fields, field); }
   const std::string& style_name() const { return style.empty() ? name : style; }

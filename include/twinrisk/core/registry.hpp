@@ -20,14 +20,20 @@
 
 namespace twinrisk {
 
-// `layer` is a vector layer (the name the QGIS provider and the docs have always used).
-enum class ParamType { layer, table, raster, number, integer, boolean, enumeration, crs, string };
+// `layer` is a vector layer (the name the QGIS provider and the docs have always used); `field`
+// names fields of another layer parameter (its `parent`).
+enum class ParamType { layer, table, raster, number, integer, boolean, enumeration, crs, string, field };
 std::string_view to_string(ParamType type);
+
+// Dialog labels are short (QGIS's own are "Input layer", "Overlay fields prefix"); the longer
+// help goes to tooltips, `--help` and the docs.
+constexpr std::size_t kMaxLabelLength = 40;
 
 struct ParamSpec {
   std::string name;
   ParamType type = ParamType::string;
-  std::string description;
+  std::string label;        // Title Case, at most kMaxLabelLength characters: "Minimum part area (m²)"
+  std::string description;  // the help: what it does, in sentences
   Role role = Role::result;                        // data parameters: the role expected
   GeometryFamily geometry = GeometryFamily::any;  // layer parameters: the geometry expected
   std::string unit;
@@ -37,17 +43,22 @@ struct ParamSpec {
   std::vector<std::string> choices;
   // Layer parameters: the algorithm reads it batch by batch, so it need not fit in memory.
   bool streamable = false;
-  // Data parameters: takes a list of entries (`assets: [roads, hospitals]`).
+  // Data and field parameters: takes a list (`assets: [roads, hospitals]`, `input_fields: [a, b]`).
   bool multiple = false;
+  std::string parent;  // field parameters: the layer parameter whose fields it names
 
   static ParamSpec layer(std::string name, Role role, std::string description);
   static ParamSpec table(std::string name, Role role, std::string description);
   static ParamSpec raster(std::string name, std::string description);
   static ParamSpec number(std::string name, std::string description, double default_value);
+  static ParamSpec text(std::string name, std::string description, std::string default_value);
+  // Fields of the layer parameter `parent`; optional (empty) unless made otherwise.
+  static ParamSpec field(std::string name, std::string parent, std::string description);
+  ParamSpec& labelled(std::string value);
   ParamSpec& with_unit(std::string value);
   ParamSpec& with_range(std::optional<double> low, std::optional<double> high);
   ParamSpec& optional();  // a data parameter that may be left out
-  ParamSpec& list();      // a data parameter taking several entries
+  ParamSpec& list();      // a data or field parameter taking several entries
 
   bool required() const { return default_value.is_null(); }
   // Layer, table and raster parameters name catalogue entries; the others carry values.
@@ -57,6 +68,8 @@ struct ParamSpec {
   std::string cli_flag() const;
   // Parses and range-checks a value given as text (from YAML or the command line).
   nlohmann::json parse(std::string_view text) const;
+  // Parses the items of a list value (a `multiple` value parameter) into a JSON array.
+  nlohmann::json parse_list(const std::vector<std::string>& items) const;
 };
 
 // A result: a vector layer, an attribute table, or a file (a map, a report, a GraphML graph)
@@ -65,11 +78,25 @@ enum class OutputKind { layer, table, file };
 std::string_view to_string(OutputKind kind);
 
 struct OutputSpec {
+  OutputSpec() = default;
+  // Not an aggregate, so that declarations without a label (caught by Registry::label_problems)
+  // compile without -Wmissing-field-initializers.
+  OutputSpec(std::string name_, OutputKind kind_, GeometryFamily geometry_, std::string description_,
+             std::vector<FieldDef> fields_ = {}, std::string label_ = {})
+      : name(std::move(name_)), kind(kind_), geometry(geometry_), description(std::move(description_)),
+        fields(std::move(fields_)), label(std::move(label_)) {}
+
   std::string name;
   OutputKind kind = OutputKind::layer;
   GeometryFamily geometry = GeometryFamily::none;
-  std::string description;
+  std::string description;       // the help
   std::vector<FieldDef> fields;  // empty where they depend on the inputs
+  std::string label;             // Title Case, at most kMaxLabelLength characters: "Zone parts"
+
+  OutputSpec& labelled(std::string value) {
+    label = std::move(value);
+    return *this;
+  }
 };
 
 // What a step is given: its data parameters bound to catalogue entries, its values, and where its
@@ -84,6 +111,10 @@ struct StepInput {
   std::function<std::filesystem::path(const std::string& name)> stage_file;
   nlohmann::json values = nlohmann::json::object();  // every value parameter, defaults filled in
   std::string analysis_crs_wkt;
+  // Credits for the maps and the report: each input layer's `attribution:`, by layer name.
+  std::vector<std::pair<std::string, std::string>> attributions;
+  // The run so far, as manifest.json will record it (inputs, earlier steps, versions, CRS).
+  nlohmann::json run_record = nlohmann::json::object();
 
   bool has(std::string_view name) const;
   const Layer& layer(std::string_view name) const;
@@ -111,6 +142,10 @@ class Algorithm {
   virtual std::string_view title() const = 0;
   virtual std::string_view group() const = 0;
   virtual std::string_view help() const = 0;
+  // Words a search for the algorithm may use ("border", "municipal"), beyond its title.
+  virtual std::vector<std::string> tags() const { return {}; }
+  // The QGIS provider's icon (qgis/twinrisk_provider/icons/<icon>.svg): by default its group's.
+  virtual std::string icon() const;
   virtual StepOutput run(const StepInput& input, Progress& progress) const = 0;
 
   const std::vector<ParamSpec>& parameters() const { return m_parameters; }
@@ -136,6 +171,10 @@ class Registry {
   const std::vector<std::unique_ptr<Algorithm>>& algorithms() const { return m_algorithms; }
   // The document printed by `twinrisk algorithms --json`.
   nlohmann::json describe() const;
+  // What dialogs would lack, one line per problem: a parameter, field parameter, common parameter
+  // or output without a label, a label longer than kMaxLabelLength characters or used twice in
+  // one algorithm, an algorithm without tags. Empty when every algorithm is fit for QGIS.
+  std::vector<std::string> label_problems() const;
 
  private:
   std::vector<std::unique_ptr<Algorithm>> m_algorithms;

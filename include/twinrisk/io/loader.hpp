@@ -34,6 +34,8 @@ struct LayerDefinition {
   // min x, min y, max x, max y in the source's CRS: only features meeting it are read (a
   // database source filters on its spatial index).
   std::optional<std::array<double, 4>> bbox;
+  std::string attribution;  // source and licence, printed on maps and in the report
+  std::string title;        // the legend heading on maps ("Counties"); empty: the style's
   ErrorContext origin;  // the file and line that defined it, for messages
 
   EntryKind kind() const { return role_spec(role).kind; }

@@ -38,6 +38,8 @@ class ResultWriter {
   virtual void write_table(const Table& table) = 0;
   // A path to write the file output `relative_path` to; it appears in its place at commit().
   virtual std::filesystem::path stage_file(const std::string& relative_path) = 0;
+  // Whether it holds files (maps, the workbook) besides layers and tables.
+  virtual bool takes_files() const = 0;
   // Writes the manifest and makes every output visible at once.
   virtual void commit(const nlohmann::json& manifest) = 0;
 

@@ -12,6 +12,7 @@ class SharedZones final : public Algorithm {
   std::string_view title() const override { return "Shared flood-risk zones"; }
   std::string_view group() const override { return "Overlay"; }
   std::string_view help() const override;
+  std::vector<std::string> tags() const override;
   StepOutput run(const StepInput& input, Progress& progress) const override;
 };
 

@@ -32,6 +32,8 @@ struct StepCall {
 struct Pipeline {
   std::filesystem::path file;  // empty when built from the command line
   std::string analysis_crs = "auto";
+  // CRS of the result layers: analysis, input (the first input layer's) or any CRS PROJ accepts.
+  std::string output_crs = "analysis";
   std::vector<io::LayerDefinition> layers;
   std::vector<StepCall> steps;
   std::optional<io::OutputTarget> output;  // `output:`; the command line's -o takes precedence
@@ -58,6 +60,7 @@ struct RunOptions {
   std::string output;  // a folder or "PG:…"; empty: the pipeline's `output:`
   bool overwrite = false;
   int threads = 0;  // 0: every core
+  std::string lang;  // the language of steps that print words (map, report) unless a step says; empty: theirs
 };
 
 // The first rows of a table, for the summary printed after a run.

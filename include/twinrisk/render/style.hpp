@@ -136,8 +136,9 @@ LayerStyle load_style(const std::filesystem::path& file);
 // The styles shipped in styles/*.yaml (embedded at build time), by layer name.
 std::vector<std::string> builtin_style_names();
 std::optional<LayerStyle> builtin_style(std::string_view layer);
-// The built-in style for a layer: its own name, then the name without an `as:` prefix
-// (hq100_zones → zones), then its role (municipalities, rivers, infrastructure).
+// The built-in style for a layer: the output it is (LayerSchema::style), its own name, then the
+// name without an `as:` prefix (hq100_zones → zones), then its role (municipalities, rivers,
+// infrastructure). Without labels when the layer lacks the label field.
 std::optional<LayerStyle> style_for(const Layer& layer);
 
 // Throws ConfigError when the style reads a field the layer lacks, or suits another geometry.

@@ -18,8 +18,14 @@
 
 namespace twinrisk::render {
 
+// What did not fit Excel's limits; the CSVs hold everything.
+struct WorkbookReport {
+  std::size_t truncated_cells = 0;  // texts over 32,767 characters, cut with a note
+  std::size_t omitted_rows = 0;     // rows beyond a sheet's 1,048,575
+};
+
 // Writes `file`. OutputError when it cannot be written; ConfigError for no tables.
-void write_workbook(const std::filesystem::path& file, const std::vector<const Table*>& tables);
+WorkbookReport write_workbook(const std::filesystem::path& file, const std::vector<const Table*>& tables);
 
 // The unit a column name carries by the house naming rule (area_m2, length_m, share_*), or "".
 std::string unit_of(std::string_view column);

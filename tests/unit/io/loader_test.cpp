@@ -151,6 +151,21 @@ TEST(Loader, FieldMappingConstantsDefaultsAndErrors) {
   EXPECT_NE(std::string(bad_key.what()).find("'kreis' is not a field of role municipalities"), std::string::npos);
 }
 
+// QGIS lists a GeoPackage's fid as a field, and picks it for a required field by default.
+TEST(Loader, TheFidColumnCanBeMappedLikeAField) {
+  TempDir dir;
+  const auto file = dir / "m.gpkg";
+  write_layer(file, "gemeinden", 3035, {"GEN"},
+              {{rectangle(0, 0, 10, 10), {std::string("Flensburg")}}, {rectangle(10, 0, 20, 10), {std::string("Kiel")}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "gemeinden", Role::municipalities, {{"id", "FID"}, {"name", "GEN"}}),
+                          epsg_wkt(3035), report);
+  ASSERT_EQ(layer.features.size(), 2u);
+  EXPECT_EQ(layer.fid_column, "fid");
+  EXPECT_EQ(std::get<std::int64_t>(layer.features[0].values[*layer.field_index("id")]), layer.features[0].fid);
+  EXPECT_EQ(std::get<std::int64_t>(layer.features[1].values[*layer.field_index("id")]), 2);
+}
+
 TEST(Loader, FeatureWithoutIdIsDroppedAndNamed) {
   TempDir dir;
   const auto file = dir / "m.gpkg";

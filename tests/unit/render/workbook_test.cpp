@@ -59,6 +59,24 @@ TEST(Workbook, ReopensWithValuesEqualToTheCsvs) {
   EXPECT_EQ(status, 0);
 }
 
+TEST(Workbook, TextsOverExcelsCellLimitAreCutWithANoteAndCounted) {
+  TempDir dir;
+  Table t;
+  t.name = "municipality_summary";
+  t.columns = {{"partner_municipalities", FieldType::string}};
+  std::string long_text;
+  for (int i = 0; i < 8000; ++i) long_text += "Łódź;";  // 40,000 characters, 56,000 bytes
+  t.rows = {{Value(long_text)}, {Value("short")}};
+  const auto report = write_workbook(dir / "tables.xlsx", {&t});
+  EXPECT_EQ(report.truncated_cells, 1u);
+  EXPECT_EQ(report.omitted_rows, 0u);
+  const std::string command = "/usr/bin/python3 -c \"import openpyxl, sys; ws = openpyxl.load_workbook(sys.argv[1]).active; "
+                              "v = ws['A2'].value; assert len(v) <= 32767 and v.startswith('Łódź;Łódź;') and "
+                              "v.endswith('(whole text in tables/municipality_summary.csv)'), len(v); "
+                              "assert ws['A3'].value == 'short'\" '" + (dir / "tables.xlsx").string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+}
+
 TEST(Workbook, CheckerFindsAWrongValue) {  // the comparison can fail
   TempDir dir;
   Table t = summary();
