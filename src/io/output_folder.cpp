@@ -317,6 +317,7 @@ struct OutputFolder::Impl {
   std::unique_ptr<InterruptCleanup> on_interrupt;
   bool swapped = false;
   fs::path replaced;  // where the previous result went by the swap, to be removed
+  std::vector<fs::path> made_parents;  // folders above dir this run made, outermost first
 
   void check_folder(const fs::path& given) const;
   void check_entries() const;
@@ -328,6 +329,12 @@ struct OutputFolder::Impl {
     if (!swapped) fs::remove_all(staging, ignored);
     if (swapped && !replaced.empty()) sweep_and_remove(replaced, dir);
     if (lock) lock->release();
+    // A run that leaves no result leaves no folders it made for one either.
+    if (swapped) return;
+    for (auto it = made_parents.rbegin(); it != made_parents.rend(); ++it) {
+      if (fs::is_empty(*it, ignored)) fs::remove(*it, ignored);
+    }
+    made_parents.clear();
   }
 };
 
@@ -497,6 +504,10 @@ OutputFolder::OutputFolder(const fs::path& folder, const std::vector<std::string
   d.overwrite = overwrite;
   d.check_folder(folder);
   std::error_code error;
+  for (auto parent = d.dir.parent_path(); parent.has_relative_path() && !fs::exists(fs::symlink_status(parent, error));
+       parent = parent.parent_path()) {
+    d.made_parents.insert(d.made_parents.begin(), parent);
+  }
   fs::create_directories(d.dir.parent_path(), error);
   if (error) {
     throw OutputError(fmt::format("cannot create the output folder {}: {}: {}", folder.string(),

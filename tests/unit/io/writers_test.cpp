@@ -76,7 +76,13 @@ TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
     OutputFolder folder(dir / "out", {"a.json"}, false);
     write_json(folder.stage("a.json"), {{"k", 1}});
     EXPECT_FALSE(std::filesystem::exists(dir / "out"));
-    // Leaving without commit (as when a later step throws) removes the staged result.
+    // Leaving without commit (as when a later step throws) removes the staged result, and any
+    // folder the run made for it.
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  {
+    OutputFolder folder(dir / "new" / "deeper" / "out", {"a.json"}, false);
+    write_json(folder.stage("a.json"), {{"k", 1}});
   }
   EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
   {
