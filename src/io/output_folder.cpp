@@ -129,10 +129,10 @@ void sweep_and_remove(const fs::path& previous, const fs::path& dir) {
   fs::remove_all(previous, error);
 }
 
-// Staged files of twinrisk before this layout (".NAME.tmp-PID", and their journals — the old
-// cleanup missed those) whose process is gone.
+// Staged files of twinrisk before this layout (".NAME.tmp-PID", later ".NAME.tmp-PID.EXT", and
+// their journals — the old cleanup missed those) whose process is gone.
 void remove_legacy_staging(const fs::path& dir) {
-  static const std::regex staged(R"(\..+\.tmp-([0-9]{1,9})(-journal|-wal|-shm)?)");
+  static const std::regex staged(R"(\..+\.tmp-([0-9]{1,9})(\.[A-Za-z0-9]+)?(-journal|-wal|-shm)?)");
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(dir, fs::directory_options::skip_permission_denied, error);
        !error && it != fs::recursive_directory_iterator(); it.increment(error)) {

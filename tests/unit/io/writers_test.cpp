@@ -64,9 +64,15 @@ TEST(OutputFolder, RemovesWhatOlderVersionsLeftStagedWithTheirJournals) {
   { std::ofstream(dir / ".manifest.json.tmp-99999999") << "left by a killed run"; }
   { std::ofstream(dir / ".twinrisk.gpkg.tmp-99999999-journal") << "its SQLite journal"; }
   { std::ofstream(dir / ".manifest.json.tmp-1") << "pid 1 is alive: another run's file"; }
+  // The version before the swap kept the extension last.
+  std::filesystem::create_directories(dir / "maps");
+  { std::ofstream(dir / "maps" / ".overview.png.tmp-99999999.png") << "a half-drawn map"; }
+  { std::ofstream(dir / ".twinrisk.gpkg.tmp-99999999.gpkg-journal") << "its SQLite journal"; }
   OutputFolder folder(dir.path(), {"manifest.json"}, false);
   EXPECT_FALSE(std::filesystem::exists(dir / ".manifest.json.tmp-99999999"));
   EXPECT_FALSE(std::filesystem::exists(dir / ".twinrisk.gpkg.tmp-99999999-journal"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "maps" / ".overview.png.tmp-99999999.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".twinrisk.gpkg.tmp-99999999.gpkg-journal"));
   EXPECT_TRUE(std::filesystem::exists(dir / ".manifest.json.tmp-1"));
 }
 
