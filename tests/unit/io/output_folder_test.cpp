@@ -82,6 +82,24 @@ TEST(OutputFolder, ReplacesThePreviousResultWholeAndKeepsEveryOtherFile) {
   EXPECT_EQ(tree(dir.path()).size(), tree(out).size() + 1);  // nothing beside the folder
 }
 
+TEST(OutputFolder, MapsReportAndWorkbookAreSwappedInWithTheRest) {
+  TempDir dir;
+  const auto out = dir / "out";
+  write_result(out, {{"twinrisk.gpkg", "old gpkg"}, {"maps/overview.png", "old map"},
+                     {"report/index.html", "old report"}, {"tables.xlsx", "old workbook"}});
+  const std::vector<std::string> files = {"twinrisk.gpkg", "maps/overview.png", "report/index.html", "tables.xlsx"};
+  OutputFolder folder(out, files, true);
+  for (const auto& file : files) write_text(folder.stage(file), "new " + file);
+  // Until the commit, every file of the old result is there, unchanged, and nothing new is.
+  for (const auto& file : files) EXPECT_EQ(read_text(out / file).rfind("old ", 0), 0u) << file;
+  EXPECT_EQ(tree(out).size(), 7u);  // four files, manifest.json, maps/, report/
+  write_result(folder.stage("manifest.json").parent_path(),
+               {{"twinrisk.gpkg", "new twinrisk.gpkg"}, {"maps/overview.png", "new maps/overview.png"},
+                {"report/index.html", "new report/index.html"}, {"tables.xlsx", "new tables.xlsx"}});
+  folder.commit();
+  for (const auto& file : files) EXPECT_EQ(read_text(out / file), "new " + file);
+}
+
 TEST(OutputFolder, ASecondRunIntoTheFolderIsRefusedAndToldWhoHoldsIt) {
   TempDir dir;
   OutputFolder first(dir / "out", {"a.csv"}, false);
