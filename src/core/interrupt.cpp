@@ -1,6 +1,8 @@
 #include "twinrisk/core/interrupt.hpp"
 
+#include <chrono>
 #include <map>
+#include <thread>
 
 namespace twinrisk {
 namespace {
@@ -34,6 +36,17 @@ InterruptCleanup::~InterruptCleanup() {
 
 std::unique_lock<std::recursive_mutex> hold_interrupt_cleanup() {
   return std::unique_lock<std::recursive_mutex>(registry().mutex);
+}
+
+void remove_staged_tree(const std::filesystem::path& path) {
+  // Bounded, so that an exit never hangs on it; the next run removes whatever is left.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  do {
+    std::error_code error;
+    std::filesystem::remove_all(path, error);
+    if (!std::filesystem::exists(std::filesystem::symlink_status(path, error))) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  } while (std::chrono::steady_clock::now() < give_up);
 }
 
 void run_interrupt_cleanup() {

@@ -326,7 +326,7 @@ struct OutputFolder::Impl {
   void swap();
   void discard() {
     std::error_code ignored;
-    if (!swapped) fs::remove_all(staging, ignored);
+    if (!swapped) remove_staged_tree(staging);
     if (swapped && !replaced.empty()) sweep_and_remove(replaced, dir);
     if (lock) lock->release();
     // A run that leaves no result leaves no folders it made for one either.
@@ -553,6 +553,9 @@ fs::path OutputFolder::stage(const std::string& relative_path) {
   }
   const fs::path path = m_impl->staging / relative_path;
   std::error_code error;
+  // Not while an interruption removes the staging folder (this waits for the exit then), which
+  // would make it again.
+  const auto hold = hold_interrupt_cleanup();
   fs::create_directories(path.parent_path(), error);
   if (error) {
     throw OutputError(fmt::format("cannot create folder {}: {}", path.parent_path().string(), error.message()));

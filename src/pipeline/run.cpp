@@ -514,13 +514,12 @@ class Run {
     ~ScratchFolder() { clear(); }
     void create() {
       remove_abandoned();
+      // Made and registered as one, so an interruption cannot come between and miss it.
+      const auto hold = hold_interrupt_cleanup();
       std::string pattern = (fs::temp_directory_path() / fmt::format("{}{}-XXXXXX", kPrefix, ::getpid())).string();
       if (!::mkdtemp(pattern.data())) throw OutputError(fmt::format("cannot create a temporary folder {}", pattern));
       m_path = pattern;
-      m_on_interrupt = std::make_unique<InterruptCleanup>([path = m_path] {
-        std::error_code ignored;
-        fs::remove_all(path, ignored);
-      });
+      m_on_interrupt = std::make_unique<InterruptCleanup>([path = m_path] { remove_staged_tree(path); });
     }
     void clear() {
       std::error_code ignored;

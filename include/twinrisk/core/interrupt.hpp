@@ -4,6 +4,7 @@
 // exits. Library code never exits; it only registers.
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 
@@ -24,6 +25,10 @@ class InterruptCleanup {
 // Held around work the cleanup must not cut in two (the renames that swap a result into place):
 // an interruption waits until it is released.
 std::unique_lock<std::recursive_mutex> hold_interrupt_cleanup();
+
+// Removes `path` and everything in it, for an undo: other threads keep working while it runs, so
+// a database being written may put a journal into the folder between its listing and its removal.
+void remove_staged_tree(const std::filesystem::path& path);
 
 // Runs every registered undo, newest first, and keeps the registry locked, so that nothing can
 // commit afterwards. For the signal thread, which exits right after.
