@@ -380,6 +380,25 @@ full-disk)
   stderr_lacks "no such table"
   grep -qiE "disk is full|No space left" "$tmp/err" || fail "the message does not say the disk is full"
   ;;
+intersection-field-names)
+  # Both layers have a field area_m2 (the output's own) and a name that differs only in case:
+  # every column is kept under a name of its own, instead of "duplicate column name" after the
+  # whole computation.
+  echo '{"area_m2": 7, "Name": "in"} ## '"$square" | features >"$tmp/a.geojson"
+  echo '{"name": "ov", "area_m2": 9} ## '"$square" | features >"$tmp/b.geojson"
+  run 0 intersection --input "$tmp/a.geojson" --overlay "$tmp/b.geojson" -o "$tmp/o" --progress none
+  $py - "$tmp/o/twinrisk.gpkg" <<'PY' || fail "the columns are not as expected"
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+table = db.execute("SELECT table_name FROM gpkg_contents WHERE data_type = 'features'").fetchone()[0]
+row = db.execute(f'SELECT area_m2_1, "Name", name_2, area_m2_2, area_m2 FROM "{table}"').fetchall()
+assert len(row) == 1, row
+area_1, name, name_2, area_2, area = row[0]
+assert (area_1, name, name_2, area_2) == (7, "in", "ov", 9), row
+# 0.08 deg x 0.03 deg at 50.97 N: 5608 m x 3336 m.
+assert abs(area - 5608 * 3336) < 0.01 * 5608 * 3336, area
+PY
+  ;;
 limits)
   # A polygon with 10^6 vertices, a multipolygon with 10^5 parts, collections nested 20 deep (kept)
   # and 10^5 deep (refused): no stack overflow, and memory stays bounded (max RSS under 2.5 GB,
