@@ -8,5 +8,6 @@ function(twinrisk_add_gtest name)
   target_compile_definitions(${name} PRIVATE
     TWINRISK_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
     TWINRISK_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "PROJ_NETWORK=OFF")
+  # Labelled with the executable's name, so a build of some targets can run just their tests (.ci/run).
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ENVIRONMENT "PROJ_NETWORK=OFF" LABELS ${name})
 endfunction()
