@@ -9,5 +9,12 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt REQUIRED)
 find_package(TBB REQUIRED)
 find_package(OpenSSL REQUIRED)
-find_package(mimalloc 2.0 REQUIRED)
+# mimalloc replaces malloc in the programs (TWINRISK_ALLOCATOR is what they link); a sanitized
+# build uses the sanitizer's allocator instead.
+if(TWINRISK_SANITIZE)
+  set(TWINRISK_ALLOCATOR "")
+else()
+  find_package(mimalloc 2.0 REQUIRED)
+  set(TWINRISK_ALLOCATOR mimalloc)
+endif()
 find_package(Threads REQUIRED)

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "commands.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/core/error.hpp"
 
 namespace twinrisk::cli {
@@ -202,7 +203,7 @@ void add_algorithms_command(CLI::App& app, Action& action) {
     action = [json_flag, docs] {
       const auto& registry = builtin_registry();
       if (*json_flag) {
-        std::cout << registry.describe().dump(2) << '\n';
+        std::cout << json_text(registry.describe(), 2) << '\n';
         return 0;
       }
       if (!docs->empty()) {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "commands.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/loader.hpp"
 
 namespace twinrisk::cli {
@@ -47,7 +48,7 @@ void add_info_command(CLI::App& app, Action& action) {
     action = [options] {
       const auto info = io::describe_source(options->source);
       if (options->json) {
-        std::cout << info.dump(2) << '\n';
+        std::cout << json_text(info, 2) << '\n';
         return 0;
       }
       std::cout << fmt::format("{} ({})\n", info["source"].get<std::string>(), info["driver"].get<std::string>());

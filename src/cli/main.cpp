@@ -1,17 +1,25 @@
 // twinrisk: parse, dispatch, and map every failure to an exit code with a hint.
 
+#include <pthread.h>
+#include <signal.h>
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#ifdef TWINRISK_MIMALLOC
 #include <mimalloc.h>
+#endif
 #include <nlohmann/json.hpp>
 
+#include <cstdlib>
 #include <exception>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 #include "commands.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/interrupt.hpp"
 #include "twinrisk/core/redact.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/core/version.hpp"
 
 namespace {
@@ -20,12 +28,32 @@ void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const 
   const auto message = twinrisk::redact_secrets(text);
   if (global.progress == "json") {
     // Invalid UTF-8 in a message (a file name, a GDAL error) is replaced, never a second failure.
-    std::cerr << nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}}.dump(
-                     -1, ' ', false, nlohmann::json::error_handler_t::replace)
+    std::cerr << twinrisk::json_text(nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}})
               << std::endl;
   } else {
     std::cerr << "twinrisk: error: " << message << std::endl;
   }
+}
+
+// SIGINT, SIGTERM (QGIS's Cancel) and SIGHUP go to one thread, whatever the others are doing: it
+// removes what the run has staged and exits with 128 + the signal (130, 143, 129). Called first
+// thing, so that every thread started later inherits the blocked signals.
+void stop_cleanly_on_signals(const twinrisk::cli::GlobalOptions& global) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  for (int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&signals, signal);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  std::thread([signals, &global] {
+    int signal = 0;
+    if (sigwait(&signals, &signal) != 0) return;
+    twinrisk::run_interrupt_cleanup();
+    const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
+    report_failure(global, 128 + signal,
+                   fmt::format("interrupted ({}): stopped; staged files were removed and existing outputs were not "
+                               "changed",
+                               name));
+    std::_Exit(128 + signal);  // no destructors: the other threads are still running
+  }).detach();
 }
 
 }  // namespace
@@ -33,12 +61,17 @@ void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const 
 int main(int argc, char** argv) {
   using namespace twinrisk;
   CLI::App app{"twinrisk — cross-border flood-risk overlays for twinned municipalities", "twinrisk"};
+#ifdef TWINRISK_MIMALLOC
   const int allocator = mi_version();  // e.g. 209 for 2.0.9
   app.set_version_flag("--version", version_banner(fmt::format("mimalloc {}.{}.{}", allocator / 100,
                                                                allocator / 10 % 10, allocator % 10)));
+#else
+  app.set_version_flag("--version", version_banner("sanitized build"));
+#endif
   app.require_subcommand(1);
   app.fallthrough();  // global options may also follow the subcommand
   cli::GlobalOptions global;
+  stop_cleanly_on_signals(global);
   app.add_option("--progress", global.progress, "Progress output: auto (a bar on a terminal), bar, json, none (warnings only)")
       ->check(CLI::IsMember({"auto", "bar", "json", "none"}))
       ->capture_default_str();

@@ -10,14 +10,11 @@
 
 #include "commands.hpp"
 #include "twinrisk/core/redact.hpp"
+#include "twinrisk/core/text.hpp"
 
 namespace twinrisk::cli {
 namespace {
 
-// One JSON line; invalid UTF-8 (a Latin-1 file name) is replaced rather than failing the run.
-std::string dump(const nlohmann::json& line) {
-  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
 
 // Shared bookkeeping: a thread-safe counter that reports each new whole percent once.
 class CountingProgress : public Progress {
@@ -78,7 +75,7 @@ class JsonProgress final : public CountingProgress {
  public:
   void message(std::string_view text) override {
     std::lock_guard lock(m_mutex);
-    std::cerr << dump(nlohmann::json{{"type", "message"}, {"text", redact_secrets(text)}}) << std::endl;
+    std::cerr << json_text(nlohmann::json{{"type", "message"}, {"text", redact_secrets(text)}}) << std::endl;
   }
   void stage(std::size_t index, std::size_t count) override {
     std::lock_guard lock(m_mutex);
@@ -89,7 +86,7 @@ class JsonProgress final : public CountingProgress {
  private:
   // `stage` of `stages` lets a client draw one bar for the whole run (percent is per task).
   void show(int percent) override {
-    std::cerr << dump(nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent},
+    std::cerr << json_text(nlohmann::json{{"type", "progress"}, {"task", m_task}, {"percent", percent},
                                      {"stage", m_stage}, {"stages", m_stages}})
               << std::endl;
   }

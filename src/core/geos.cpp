@@ -1,5 +1,6 @@
 #include "twinrisk/core/geos.hpp"
 
+#include <cmath>
 
 #include "twinrisk/core/error.hpp"
 
@@ -198,6 +199,74 @@ std::vector<GeomPtr> polygons_of(const GEOSGeometry* geometry) {
   std::vector<GeomPtr> out;
   for (const auto* polygon : polygon_views(geometry)) out.push_back(clone(polygon));
   return out;
+}
+
+namespace {
+
+// Shoelace area of a ring, relative to its first vertex so that big coordinates keep their digits.
+double ring_area(const GEOSGeometry* ring) {
+  const auto points = coordinates(ring);
+  if (points.size() < 4) return 0;
+  double twice = 0;
+  const XY origin = points.front();
+  for (std::size_t i = 1; i + 1 < points.size(); ++i) {
+    twice += (points[i].x - origin.x) * (points[i + 1].y - origin.y) - (points[i + 1].x - origin.x) * (points[i].y - origin.y);
+  }
+  return std::abs(twice) / 2;
+}
+
+}  // namespace
+
+GeomPtr without_small_parts(const GEOSGeometry* polygonal, double min_area) {
+  const int type = type_id(polygonal);
+  if (type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) return nullptr;
+  struct Kept {
+    const GEOSGeometry* polygon;
+    std::vector<const GEOSGeometry*> holes;
+    bool holes_dropped = false;
+  };
+  std::vector<Kept> kept;
+  bool changed = false;
+  const int parts = GEOSGetNumGeometries_r(context(), polygonal);
+  for (int p = 0; p < parts; ++p) {
+    const GEOSGeometry* polygon = GEOSGetGeometryN_r(context(), polygonal, p);
+    // A shell with fewer than 3 distinct points encloses no area, so the area test covers it.
+    if (is_empty(polygon) || area(polygon) < min_area) {
+      changed = true;
+      continue;
+    }
+    const auto rings = ring_views(polygon);
+    Kept part{polygon, {}, false};
+    for (std::size_t r = 1; r < rings.size(); ++r) {
+      if (ring_area(rings[r]) < min_area) {
+        part.holes_dropped = changed = true;
+      } else {
+        part.holes.push_back(rings[r]);
+      }
+    }
+    kept.push_back(std::move(part));
+  }
+  if (!changed) return nullptr;
+  std::vector<GeomPtr> polygons;
+  for (const auto& part : kept) {
+    if (!part.holes_dropped) {
+      polygons.push_back(clone(part.polygon));
+      continue;
+    }
+    auto shell = clone(ring_views(part.polygon).front());
+    std::vector<GeomPtr> holes;
+    for (const auto* hole : part.holes) holes.push_back(clone(hole));
+    std::vector<GEOSGeometry*> raw_holes;
+    for (auto& hole : holes) raw_holes.push_back(hole.get());
+    GEOSGeometry* rebuilt = GEOSGeom_createPolygon_r(context(), shell.get(), raw_holes.data(),
+                                                     static_cast<unsigned>(raw_holes.size()));
+    if (!rebuilt) fail("create polygon");
+    static_cast<void>(shell.release());  // the rings now belong to the polygon
+    for (auto& hole : holes) static_cast<void>(hole.release());
+    polygons.push_back(GeomPtr(rebuilt));
+  }
+  if (polygons.size() == 1) return std::move(polygons.front());
+  return multipolygon(std::move(polygons));
 }
 
 GeomPtr point_on_surface(const GEOSGeometry* geometry) {

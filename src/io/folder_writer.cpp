@@ -1,4 +1,5 @@
-// The folder layout: twinrisk.gpkg, tables/NAME.csv, files such as maps/overview.png, manifest.json.
+// The folder layout: twinrisk.gpkg, tables/NAME.csv, files such as maps/overview.png, manifest.json;
+// built beside the folder and swapped in whole (output_folder.hpp).
 
 #include <fmt/format.h>
 
@@ -44,9 +45,18 @@ class FolderWriter final : public ResultWriter {
 
   bool takes_files() const override { return true; }
 
+  // The manifest, written last, lists every file of the result with its size and SHA-256: it
+  // tells a complete result, and lets anyone check one.
   void commit(const nlohmann::json& manifest) override {
     m_geopackage.close();
-    write_json(m_folder.stage(kManifest), manifest);
+    nlohmann::json complete = manifest;
+    complete["files"] = nlohmann::json::array();
+    for (const auto& relative : m_folder.staged()) {
+      const auto path = m_folder.stage(relative);
+      complete["files"].push_back(
+          {{"path", relative}, {"size_bytes", std::filesystem::file_size(path)}, {"sha256", sha256_file(path)}});
+    }
+    write_json(m_folder.stage(kManifest), complete);
     m_written.push_back((m_folder.folder() / kManifest).string());
     m_folder.commit();
   }

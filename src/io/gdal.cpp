@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <mutex>
+#include <utility>
 
 namespace twinrisk::io {
 
@@ -20,6 +21,23 @@ std::string last_gdal_error(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   return message && *message ? std::string(message) : fallback;
 }
+
+GdalErrorTrap::GdalErrorTrap() {
+  CPLPushErrorHandlerEx([](CPLErr type, CPLErrorNum number, const char* message) {
+    GdalErrorTrap::handle(static_cast<int>(type), number, message);
+  }, this);
+}
+
+GdalErrorTrap::~GdalErrorTrap() { CPLPopErrorHandler(); }
+
+void GdalErrorTrap::handle(int type, int, const char* message) {
+  auto* self = static_cast<GdalErrorTrap*>(CPLGetErrorHandlerUserData());
+  if (self && type >= CE_Failure && self->m_failure.empty()) {
+    self->m_failure = message && *message ? message : "unknown GDAL failure";
+  }
+}
+
+std::string GdalErrorTrap::take_failure() { return std::exchange(m_failure, {}); }
 
 std::string crs_label(const OGRSpatialReference& crs) {
   const char* authority = crs.GetAuthorityName(nullptr);

@@ -4,20 +4,26 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <unistd.h>
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <memory>
 
 #include "twinrisk/core/redact.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/gdal.hpp"
 
 namespace twinrisk::io {
 namespace {
+
+namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxNotesPerLayer = 50;
 constexpr std::size_t kBatchSize = 65536;
@@ -41,16 +47,69 @@ bool is_undefined(const OGRSpatialReference& crs) {
                                     std::string_view(name) == "Undefined Cartesian SRS"));
 }
 
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+bool exists_in_any_case(fs::path path, const std::string& extension) {
+  std::string upper = extension;
+  std::transform(upper.begin(), upper.end(), upper.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::error_code ignored;
+  return fs::exists(path.replace_extension(extension), ignored) || fs::exists(path.replace_extension(upper), ignored);
+}
+
+constexpr const char* kEncodingHint =
+    "re-encode the source as UTF-8 (ogr2ogr -lco ENCODING=UTF-8 OUT IN for a shapefile, or give it a .cpg file "
+    "naming its code page; iconv -f latin1 -t utf-8 for a CSV)";
+
+constexpr const char* kSourceHint = "check the `source:` path (relative paths are relative to the file that names them)";
+
+// A local source is checked before GDAL opens it: it exists and is a file or a folder (a FIFO or
+// a device would block or never end), it is not empty, and a shapefile has its .shx and .dbf.
+void check_local_source(const std::string& source, const ErrorContext& context) {
+  if (!looks_like_path(source)) return;
+  std::error_code error;
+  const auto status = fs::status(source, error);
+  if (error && error != std::errc::no_such_file_or_directory) {
+    throw InputError(fmt::format("cannot read {}: {}", source, error.message()), context, kSourceHint);
+  }
+  if (!fs::exists(status)) throw InputError(fmt::format("input file not found: {}", source), context, kSourceHint);
+  if (::access(source.c_str(), R_OK) != 0) {
+    throw InputError(fmt::format("cannot read {}: {}", source, std::strerror(errno)), context,
+                     "check its permissions");
+  }
+  if (fs::is_directory(status)) return;
+  if (!fs::is_regular_file(status)) {
+    throw InputError(fmt::format("{} is not a regular file (a FIFO, socket or device); it is not opened", source),
+                     context, "point `source:` at a data file, a folder or a database");
+  }
+  if (fs::file_size(source, error) == 0 && !error) {
+    throw InputError(fmt::format("{} is empty (0 bytes)", source), context,
+                     "was it copied or downloaded completely? `twinrisk info SOURCE` checks a source");
+  }
+  const fs::path path(source);
+  if (lower(path.extension().string()) != ".shp") return;
+  if (!exists_in_any_case(path, ".shx")) {
+    throw InputError(fmt::format("{} has no .shx beside it (a shapefile is its .shp, .shx and .dbf together)", source),
+                     context,
+                     "copy the .shx next to the .shp, or rebuild it: ogr2ogr --config SHAPE_RESTORE_SHX YES OUT.shp IN.shp");
+  }
+  if (!exists_in_any_case(path, ".dbf")) {
+    throw InputError(fmt::format("{} has no .dbf beside it, so it has no attributes (a shapefile is its .shp, .shx "
+                                 "and .dbf together)",
+                                 source),
+                     context, "copy the .dbf next to the .shp");
+  }
+}
+
 // An open source with the layer a definition names (or its SQL result set).
 class OpenLayer {
  public:
   explicit OpenLayer(const LayerDefinition& definition) : m_definition(definition) {
     ensure_gdal_registered();
     const auto context = context_of(definition);
-    if (looks_like_path(definition.source) && !std::filesystem::exists(definition.source)) {
-      throw InputError(fmt::format("input file not found: {}", definition.source), context,
-                       "check the `source:` path (relative paths are relative to the file that names them)");
-    }
+    check_local_source(definition.source, context);
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
     CPLErrorReset();
     m_dataset.reset(GDALDataset::Open(definition.source.c_str(), GDAL_OF_VECTOR | GDAL_OF_READONLY));
@@ -119,10 +178,18 @@ class OpenLayer {
     return names;
   }
 
+  // Names that are not UTF-8 could not be written on as column names, nor named in messages.
   std::vector<std::string> field_names() const {
     std::vector<std::string> names;
     const auto* defn = m_layer->GetLayerDefn();
-    for (int i = 0; i < defn->GetFieldCount(); ++i) names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+    for (int i = 0; i < defn->GetFieldCount(); ++i) {
+      names.emplace_back(defn->GetFieldDefn(i)->GetNameRef());
+      if (!is_valid_utf8(names.back())) {
+        throw InputError(fmt::format("the name of field {} of layer '{}' is not UTF-8", i + 1,
+                                     m_layer->GetName()),
+                         context_of(m_definition), kEncodingHint);
+      }
+    }
     return names;
   }
 
@@ -261,10 +328,17 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
       bindings.push_back(binding);
       continue;
     }
+    const bool required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
+                          spec.required_fields.end();
+    // An optional field left unmapped may be missing; a layer without fields is fine then.
+    if (index < 0 && field_names.empty() && (required || given != definition.fields.end())) {
+      throw InputError(fmt::format("layer '{}' has no fields at all, so '{}' cannot be read from it", layer.GetName(),
+                                   wanted),
+                       context, "an empty or cut-off export? `twinrisk info SOURCE` shows what it holds");
+    }
     if (index < 0) {
       if (given == definition.fields.end()) {
-        if (std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
-            spec.required_fields.end()) {
+        if (required) {
           throw ConfigError(fmt::format("role {} needs field '{}' and none is mapped (fields: {})", spec.name,
                                         role_field, fmt::join(field_names, ", ")),
                             context, mapping_hint(definition, role_field, true));
@@ -277,8 +351,7 @@ std::vector<FieldBinding> bind_fields(const LayerDefinition& definition, OGRLaye
     }
     binding.source_index = index;
     binding.output.type = field_type_of(*defn->GetFieldDefn(index));
-    binding.required = std::find(spec.required_fields.begin(), spec.required_fields.end(), role_field) !=
-                       spec.required_fields.end();
+    binding.required = required;
     bindings.push_back(binding);
   }
   return bindings;
@@ -324,16 +397,87 @@ struct RawFeature {
   std::int64_t fid = 0;
   std::vector<unsigned char> wkb;
   std::vector<Value> values;
+  std::string repair;  // what was mended before GEOS saw it (an unclosed ring)
 };
 
-Value read_value(OGRFeature& feature, const FieldBinding& binding) {
+// A vertex farther than this from the analysis CRS's origin is a data error, not a place (the
+// Earth's circumference is 4·10⁷ m): its areas would overflow or drown every other in rounding.
+constexpr double kMaxCoordinate = 1e9;
+
+bool plausible(double x, double y) {
+  return std::isfinite(x) && std::isfinite(y) && std::abs(x) <= kMaxCoordinate && std::abs(y) <= kMaxCoordinate;
+}
+
+// Whether every vertex is finite and within kMaxCoordinate. Curves are linearised before this.
+bool coordinates_plausible(const OGRGeometry& geometry) {
+  switch (wkbFlatten(geometry.getGeometryType())) {
+    case wkbPoint: return plausible(geometry.toPoint()->getX(), geometry.toPoint()->getY());
+    case wkbLineString:
+    case wkbLinearRing: {
+      const auto* curve = geometry.toSimpleCurve();
+      for (int i = 0; i < curve->getNumPoints(); ++i) {
+        if (!plausible(curve->getX(i), curve->getY(i))) return false;
+      }
+      return true;
+    }
+    case wkbPolygon:
+      for (const auto* ring : *geometry.toPolygon()) {
+        if (!coordinates_plausible(*ring)) return false;
+      }
+      return true;
+    case wkbMultiPoint:
+    case wkbMultiLineString:
+    case wkbMultiPolygon:
+    case wkbGeometryCollection:
+      for (const auto* part : *geometry.toGeometryCollection()) {
+        if (!coordinates_plausible(*part)) return false;
+      }
+      return true;
+    default: return true;
+  }
+}
+
+// OGR reads rings that do not end where they start (GeoJSON and WKT written by other tools; QGIS
+// draws them closed), GEOS refuses them. Closes them and says whether one was open.
+bool close_open_rings(OGRGeometry& geometry) {
+  bool closed = false;
+  switch (wkbFlatten(geometry.getGeometryType())) {
+    case wkbPolygon:
+      for (auto* ring : *geometry.toPolygon()) {
+        if (!ring->get_IsClosed()) {
+          ring->closeRings();
+          closed = true;
+        }
+      }
+      return closed;
+    case wkbMultiPolygon:
+    case wkbGeometryCollection:
+      for (auto* part : *geometry.toGeometryCollection()) closed = close_open_rings(*part) || closed;
+      return closed;
+    default: return false;
+  }
+}
+
+// Text that is not UTF-8 would be written on into GeoPackages and CSVs that promise UTF-8.
+Value read_value(OGRFeature& feature, const FieldBinding& binding, const ErrorContext& context) {
   if (binding.source_index == kFidColumn) return static_cast<std::int64_t>(feature.GetFID());
   if (binding.source_index < 0) return binding.constant;
   if (!feature.IsFieldSetAndNotNull(binding.source_index)) return std::monostate{};
   switch (binding.output.type) {
     case FieldType::integer: return static_cast<std::int64_t>(feature.GetFieldAsInteger64(binding.source_index));
     case FieldType::real: return feature.GetFieldAsDouble(binding.source_index);
-    case FieldType::string: return std::string(feature.GetFieldAsString(binding.source_index));
+    case FieldType::string: {
+      std::string text = feature.GetFieldAsString(binding.source_index);
+      if (const auto bad = first_invalid_utf8(text)) {
+        ErrorContext where = context;
+        where.feature = feature.GetFID();
+        throw InputError(fmt::format("field '{}' is not UTF-8 (byte 0x{:02X} at position {})",
+                                     feature.GetFieldDefnRef(binding.source_index)->GetNameRef(),
+                                     static_cast<unsigned char>(text[*bad]), *bad + 1),
+                         where, kEncodingHint);
+      }
+      return text;
+    }
   }
   return std::monostate{};
 }
@@ -365,10 +509,7 @@ namespace {
 GDALDatasetUniquePtr open_raster(const LayerDefinition& definition) {
   ensure_gdal_registered();
   const auto context = context_of(definition);
-  if (looks_like_path(definition.source) && !std::filesystem::exists(definition.source)) {
-    throw InputError(fmt::format("input file not found: {}", definition.source), context,
-                     "check the `source:` path (relative paths are relative to the file that names them)");
-  }
+  check_local_source(definition.source, context);
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   CPLErrorReset();
   GDALDatasetUniquePtr dataset(GDALDataset::Open(definition.source.c_str(), GDAL_OF_RASTER | GDAL_OF_READONLY));
@@ -458,9 +599,11 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   OpenLayer open(definition);
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
-  bind_fields(definition, open.layer(), info.fields);
   info.feature_count = open.feature_count(true);
-  if (info.kind == EntryKind::table) return info;  // geometry, if any, is not needed
+  if (info.kind == EntryKind::table) {
+    bind_fields(definition, open.layer(), info.fields);
+    return info;  // geometry, if any, is not needed
+  }
 
   const auto family = definition.geometry.value_or(role_spec(definition.role).geometry);
   const auto type = open.layer().GetGeomType();
@@ -475,6 +618,7 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
                                  info.layer_name, OGRGeometryTypeToName(type)),
                      context_of(definition), "point the definition at a layer of the right geometry type");
   }
+  bind_fields(definition, open.layer(), info.fields);
   const auto crs = open.crs();
   info.crs_wkt = to_wkt(crs);
   if (with_extent) info.extent = extent_lonlat(open.layer(), crs);
@@ -493,16 +637,28 @@ Table load_table(const LayerDefinition& definition, LoadReport& report) {
   report.name = definition.name;
   report.source = definition.source;
   report.source_layer = open.layer().GetName();
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  const auto context = context_of(definition);
+  GdalErrorTrap errors;
   open.layer().ResetReading();
-  for (std::unique_ptr<OGRFeature> feature{open.layer().GetNextFeature()}; feature;
-       feature.reset(open.layer().GetNextFeature())) {
+  while (true) {
+    std::unique_ptr<OGRFeature> feature{open.layer().GetNextFeature()};
+    // No row is dropped from a table: a failure while reading is an error even where a row came back.
+    if (const auto failure = errors.take_failure(); !failure.empty()) {
+      throw InputError(fmt::format("reading {} failed after {} rows: {}", definition.source, table.rows.size(), failure),
+                       context, "the source is damaged or was cut off; `ogrinfo` shows the same error");
+    }
+    if (!feature) break;
     std::vector<Value> row;
     row.reserve(bindings.size());
-    for (const auto& binding : bindings) row.push_back(read_value(*feature, binding));
+    for (const auto& binding : bindings) row.push_back(read_value(*feature, binding, context));
     table.rows.push_back(std::move(row));
   }
   report.read = report.loaded = static_cast<std::int64_t>(table.rows.size());
+  if (table.rows.empty()) {
+    throw InputError(fmt::format("table '{}' of {} has no rows{}", report.source_layer, definition.source,
+                                 definition.where.empty() ? "" : ", where: " + definition.where),
+                     context, "point the definition at a table with data");
+  }
   return table;
 }
 
@@ -515,6 +671,7 @@ struct LayerReader::Impl {
   LoadReport report;
   Progress& progress;
   bool exhausted = false;
+  std::int64_t last_fid = 0;
 
   Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p)
       : definition(d), open(definition), bindings(bind_fields(definition, open.layer(), open.field_names())),
@@ -556,56 +713,89 @@ struct LayerReader::Impl {
     }
   }
 
-  // Sequential: OGR reading and reprojection.
+  // Sequential: OGR reading and reprojection. A failure GDAL reports while reading (a damaged
+  // page, a lost connection) ends the read as an error; one that spoils a single feature drops it.
   std::vector<RawFeature> read_raw(std::size_t max_features) {
     std::vector<RawFeature> raw;
-    CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+    GdalErrorTrap errors;
     OGRLayer& source = open.layer();
+    const auto context = context_of(definition);
     while (raw.size() < max_features) {
+      // What the last feature's own steps raised (a reprojection GDAL only warned about) is not a
+      // failure of this read.
+      static_cast<void>(errors.take_failure());
       std::unique_ptr<OGRFeature> feature(source.GetNextFeature());
+      const std::string failure = errors.take_failure();
       if (!feature) {
+        if (!failure.empty()) {
+          throw InputError(fmt::format("reading {} failed after {} features{}: {}", definition.source, report.read,
+                                       report.read ? fmt::format(" (the last was feature {})", last_fid) : "", failure),
+                           context,
+                           "the source is damaged or was cut off; `ogrinfo` shows the same error — repair or "
+                           "export it again");
+        }
         exhausted = true;
         break;
       }
       ++report.read;
       progress.advance();
-      const std::int64_t fid = feature->GetFID();
-      OGRGeometry* geometry = feature->GetGeometryRef();
-      if (!geometry || geometry->IsEmpty()) {
-        ++report.empty;
-        note(fid, "NULL or empty geometry, dropped");
-        continue;
-      }
-      if (geometry->hasCurveGeometry()) {
-        feature->SetGeometryDirectly(geometry->getLinearGeometry());
-        geometry = feature->GetGeometryRef();
-      }
-      if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
+      const std::int64_t fid = last_fid = feature->GetFID();
+      if (!failure.empty()) {
         ++report.dropped;
-        note(fid, fmt::format("cannot be reprojected ({}), dropped", last_gdal_error("outside the CRS's area")));
+        note(fid, fmt::format("cannot be read ({}), dropped", failure));
         continue;
       }
-      RawFeature item;
-      item.fid = fid;
-      item.wkb.resize(geometry->WkbSize());
-      geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
-      item.values.reserve(bindings.size());
-      const FieldBinding* missing = nullptr;
-      for (const auto& binding : bindings) {
-        item.values.push_back(read_value(*feature, binding));
-        if (binding.required && !missing && std::holds_alternative<std::monostate>(item.values.back())) {
-          missing = &binding;
-        }
-      }
-      if (missing) {
-        ++report.dropped;
-        note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)",
-                              missing->output.name, to_string(definition.role)));
-        continue;
-      }
-      raw.push_back(std::move(item));
+      if (auto item = prepare(*feature, errors)) raw.push_back(std::move(*item));
     }
     return raw;
+  }
+
+  // One feature's geometry, reprojected and checked, and its values; nullopt when it is dropped.
+  std::optional<RawFeature> prepare(OGRFeature& feature, GdalErrorTrap& errors) {
+    const std::int64_t fid = feature.GetFID();
+    OGRGeometry* geometry = feature.GetGeometryRef();
+    if (!geometry || geometry->IsEmpty()) {
+      ++report.empty;
+      note(fid, "NULL or empty geometry, dropped");
+      return std::nullopt;
+    }
+    if (geometry->hasCurveGeometry()) {
+      feature.SetGeometryDirectly(geometry->getLinearGeometry());
+      geometry = feature.GetGeometryRef();
+    }
+    geometry->flattenTo2D();  // areas and overlays are planar; Z and M are not carried
+    RawFeature item;
+    item.fid = fid;
+    if (close_open_rings(*geometry)) item.repair = "a ring that did not end where it began was closed";
+    if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
+      ++report.dropped;
+      const auto reason = errors.take_failure();
+      note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
+      return std::nullopt;
+    }
+    if (!coordinates_plausible(*geometry)) {
+      ++report.dropped;
+      note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
+                            kMaxCoordinate));
+      return std::nullopt;
+    }
+    item.wkb.resize(geometry->WkbSize());
+    geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
+    item.values.reserve(bindings.size());
+    const FieldBinding* missing = nullptr;
+    for (const auto& binding : bindings) {
+      item.values.push_back(read_value(feature, binding, context_of(definition)));
+      if (binding.required && !missing && std::holds_alternative<std::monostate>(item.values.back())) {
+        missing = &binding;
+      }
+    }
+    if (missing) {
+      ++report.dropped;
+      note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)", missing->output.name,
+                            to_string(definition.role)));
+      return std::nullopt;
+    }
+    return item;
   }
 
   std::vector<Feature> next_batch(std::size_t max_features) {
@@ -615,39 +805,51 @@ struct LayerReader::Impl {
     while (features.empty() && !exhausted) {
       auto raw = read_raw(max_features);
       features = build(raw);
+      report.loaded += static_cast<std::int64_t>(features.size());
     }
-    if (exhausted) progress.finish();
-    report.loaded += static_cast<std::int64_t>(features.size());
+    if (exhausted) {
+      progress.finish();
+      if (report.loaded == 0 && definition.role != Role::result) throw nothing_usable();
+    }
     return features;
   }
 
-  // Parallel: WKB to GEOS, validity check and repair, polygon extraction.
+  // An input without a usable feature gives empty results that look like an answer ("no shared
+  // zones"); it is refused instead, with what was read and why it was dropped.
+  InputError nothing_usable() const {
+    std::string filters;
+    if (!definition.where.empty()) filters += fmt::format(", where: {}", definition.where);
+    if (definition.bbox) filters += ", bbox";
+    if (!definition.sql.empty()) filters += ", sql";
+    if (report.read == 0) {
+      return InputError(fmt::format("layer '{}' of {} has no features{}", report.source_layer, definition.source, filters),
+                        context_of(definition),
+                        filters.empty() ? "point the definition at a layer with data" : "check where:, bbox: and sql:");
+    }
+    return InputError(fmt::format("none of the {} features of layer '{}' is usable ({} NULL or empty, {} dropped){}",
+                                  report.read, report.source_layer, report.empty, report.dropped,
+                                  report.notes.empty() ? "" : "; first: " + report.notes.front()),
+                      context_of(definition), "the warnings name each feature and why it was dropped");
+  }
+
+  enum class Outcome { kept, repaired, dropped_wrong_type, dropped_collapsed, dropped_unreadable };
+
+  // Parallel: WKB to GEOS, validity check and repair, polygon extraction. A geometry GEOS cannot
+  // take (a ring of fewer than 4 points) is a named drop, never an error without a feature.
   std::vector<Feature> build(std::vector<RawFeature>& raw) {
-    enum class Outcome { kept, repaired, dropped_wrong_type, dropped_collapsed };
     std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
     std::vector<std::string> reasons(raw.size());
     std::vector<geos::GeomPtr> geometries(raw.size());
     const auto family = schema.geometry;
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
       for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        auto geometry = geos::from_wkb(raw[i].wkb);
+        try {
+          outcomes[i] = build_one(raw[i], family, reasons[i], geometries[i]);
+        } catch (const Error& error) {
+          outcomes[i] = Outcome::dropped_unreadable;
+          reasons[i] = error.message();
+        }
         raw[i].wkb = {};
-        if (!geos::is_valid(geometry.get())) {
-          reasons[i] = geos::invalid_reason(geometry.get());
-          geometry = geos::make_valid(geometry.get());
-          outcomes[i] = Outcome::repaired;
-        }
-        const bool plain_polygon = geos::type_id(geometry.get()) == GEOS_POLYGON && !geos::is_empty(geometry.get());
-        if (family == GeometryFamily::polygon && !plain_polygon) {
-          auto polygons = geos::polygons_of(geometry.get());
-          if (polygons.empty()) {
-            outcomes[i] = outcomes[i] == Outcome::repaired ? Outcome::dropped_collapsed : Outcome::dropped_wrong_type;
-            continue;
-          }
-          geometry = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
-        }
-        geos::envelope(geometry.get());  // computes GEOS's cached envelope now, before geometries are shared
-        geometries[i] = std::move(geometry);
       }
     });
     std::vector<Feature> features;
@@ -660,17 +862,58 @@ struct LayerReader::Impl {
           continue;
         case Outcome::dropped_collapsed:
           ++report.dropped;
-          note(raw[i].fid, fmt::format("invalid ({}) and collapses to no area when repaired, dropped", reasons[i]));
+          note(raw[i].fid, fmt::format("{}, dropped", reasons[i]));
+          continue;
+        case Outcome::dropped_unreadable:
+          ++report.dropped;
+          note(raw[i].fid, fmt::format("geometry cannot be used ({}), dropped", reasons[i]));
           continue;
         case Outcome::repaired:
           ++report.repaired;
-          note(raw[i].fid, fmt::format("invalid ({}), repaired", reasons[i]));
+          note(raw[i].fid, fmt::format("{}, repaired", reasons[i]));
           break;
         case Outcome::kept: break;
       }
       features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
     }
     return features;
+  }
+
+  static Outcome build_one(const RawFeature& item, GeometryFamily family, std::string& reason, geos::GeomPtr& out) {
+    auto geometry = geos::from_wkb(item.wkb);
+    Outcome outcome = item.repair.empty() ? Outcome::kept : Outcome::repaired;
+    reason = item.repair;
+    auto also = [&](const std::string& text) { reason += (reason.empty() ? "" : "; ") + text; };
+    if (!geos::is_valid(geometry.get())) {
+      also(fmt::format("invalid ({})", geos::invalid_reason(geometry.get())));
+      geometry = geos::make_valid(geometry.get());
+      if (family == GeometryFamily::polygon && geos::polygon_views(geometry.get()).empty()) {
+        also("collapses to no area when repaired");
+        return Outcome::dropped_collapsed;
+      }
+      outcome = Outcome::repaired;
+    }
+    if (family == GeometryFamily::polygon) {
+      const bool plain_polygon = geos::type_id(geometry.get()) == GEOS_POLYGON && !geos::is_empty(geometry.get());
+      if (!plain_polygon) {
+        auto polygons = geos::polygons_of(geometry.get());
+        if (polygons.empty()) return Outcome::dropped_wrong_type;
+        geometry = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+      }
+      if (auto cleaned = geos::without_small_parts(geometry.get(), geos::kMinPartArea)) {
+        also(fmt::format("polygon parts or holes under {:g} m² or with fewer than 3 distinct points", geos::kMinPartArea));
+        if (geos::is_empty(cleaned.get())) {
+          also("nothing is left");
+          return Outcome::dropped_collapsed;
+        }
+        also("removed");
+        geometry = std::move(cleaned);
+        outcome = Outcome::repaired;
+      }
+    }
+    geos::envelope(geometry.get());  // computes GEOS's cached envelope now, before geometries are shared
+    out = std::move(geometry);
+    return outcome;
   }
 };
 
@@ -749,9 +992,7 @@ bool is_equal_area(const std::string& crs_wkt) {
 
 nlohmann::json describe_source(const std::string& source) {
   ensure_gdal_registered();
-  if (looks_like_path(source) && !std::filesystem::exists(source)) {
-    throw InputError(fmt::format("input file not found: {}", source));
-  }
+  check_local_source(source, {});
   CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
   GDALDatasetUniquePtr dataset(GDALDataset::Open(source.c_str(), GDAL_OF_VECTOR | GDAL_OF_RASTER | GDAL_OF_READONLY));
   if (!dataset) {
@@ -797,6 +1038,7 @@ nlohmann::json describe_source(const std::string& source) {
     }
     std::int64_t invalid = 0, empty = 0, count = 0;
     nlohmann::json invalid_examples = nlohmann::json::array();
+    GdalErrorTrap errors;
     for (auto& feature : *layer) {
       ++count;
       const OGRGeometry* geometry = feature->GetGeometryRef();
@@ -813,6 +1055,11 @@ nlohmann::json describe_source(const std::string& source) {
           invalid_examples.push_back({{"fid", feature->GetFID()}, {"reason", geos::invalid_reason(parsed.get())}});
         }
       }
+    }
+    if (const auto failure = errors.take_failure(); !failure.empty()) {
+      throw InputError(fmt::format("reading layer '{}' of {} failed after {} features: {}", layer->GetName(), source,
+                                   count, failure),
+                       {}, "the source is damaged or was cut off; repair or export it again");
     }
     const auto* crs = layer->GetSpatialRef();
     layers.push_back({{"name", layer->GetName()},

@@ -41,7 +41,10 @@ void set_field(OGRFeature& feature, int index, const Value& value) {
 std::unique_ptr<OGRGeometry> to_ogr(const LayerSchema& schema, const Feature& feature) {
   const auto* source = feature.geometry.get();
   if (!source) return nullptr;
-  const auto wkb = geos::to_wkb(source);
+  // The guarantee holds for every result layer, whichever step made it: no collapsed part.
+  geos::GeomPtr cleaned;
+  if (schema.geometry == GeometryFamily::polygon) cleaned = geos::without_small_parts(source);
+  const auto wkb = geos::to_wkb(cleaned ? cleaned.get() : source);
   OGRGeometry* geometry = nullptr;
   if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &geometry, wkb.size()) != OGRERR_NONE) {
     throw Error(ErrorKind::internal, fmt::format("layer '{}' feature {}: GEOS wrote WKB that OGR cannot read",

@@ -12,6 +12,7 @@
 #include "ogr_convert.hpp"
 #include "result_writers.hpp"
 #include "twinrisk/core/redact.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/gdal.hpp"
 
 namespace twinrisk::io {
@@ -92,7 +93,7 @@ class PostgisWriter final : public ResultWriter, private FeatureSink {
   bool takes_files() const override { return false; }
 
   void commit(const nlohmann::json& manifest) override {
-    Table table{kManifestTable, {{"manifest", FieldType::string}}, {{manifest.dump(2)}}};
+    Table table{kManifestTable, {{"manifest", FieldType::string}}, {{json_text(manifest, 2)}}};
     write_table(table);
     CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
     if (m_dataset->CommitTransaction() != OGRERR_NONE) failure("commit");

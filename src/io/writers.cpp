@@ -5,13 +5,13 @@
 #include <gdal_priv.h>
 #include <ogrsf_frmts.h>
 #include <openssl/evp.h>
-#include <signal.h>
-#include <unistd.h>
+#include <sys/statvfs.h>
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <memory>
@@ -20,6 +20,7 @@
 #include "gpkg_rtree.hpp"
 #include "ogr_convert.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/styles.hpp"
 
@@ -27,116 +28,34 @@ namespace twinrisk::io {
 
 namespace fs = std::filesystem;
 
-OutputFolder::OutputFolder(fs::path folder, const std::vector<std::string>& relative_paths, bool overwrite)
-    : m_folder(std::move(folder)), m_overwrite(overwrite) {
-  if (fs::exists(m_folder) && !fs::is_directory(m_folder)) {
-    throw OutputError(fmt::format("output {} exists and is not a folder", m_folder.string()), {},
-                      "choose another folder with -o");
-  }
-  for (const auto& relative : relative_paths) {
-    check_replaceable(m_folder / relative);
-    remove_abandoned_staging(m_folder / relative);
-  }
-  if (m_overwrite) return;
-  std::vector<std::string> existing;
-  for (const auto& relative : relative_paths) {
-    if (fs::exists(m_folder / relative)) existing.push_back((m_folder / relative).string());
-  }
-  if (!existing.empty()) {
-    throw OutputError(fmt::format("output already exists: {}", fmt::join(existing, ", ")), {},
-                      "use --overwrite to replace it, or choose another folder with -o");
-  }
-}
-
-OutputFolder::~OutputFolder() {
-  std::error_code ignored;
-  for (const auto& [temporary, final_path] : m_staged) fs::remove(temporary, ignored);
-  // Folders made for this run's files go too, deepest first, when nothing else is in them.
-  for (auto it = m_created.rbegin(); it != m_created.rend(); ++it) {
-    if (fs::is_empty(*it, ignored)) fs::remove(*it, ignored);
-  }
-}
-
-fs::path OutputFolder::stage(const std::string& relative_path) {
-  const fs::path final_path = m_folder / relative_path;
-  std::error_code error;
-  std::vector<fs::path> missing;
-  for (auto folder = final_path.parent_path(); !folder.empty() && !fs::exists(folder, error);
-       folder = folder.parent_path()) {
-    missing.push_back(folder);
-    if (folder == folder.parent_path()) break;
-  }
-  fs::create_directories(final_path.parent_path(), error);
-  m_created.insert(m_created.end(), missing.rbegin(), missing.rend());
-  if (error) {
-    throw OutputError(fmt::format("cannot create folder {}: {}", final_path.parent_path().string(), error.message()));
-  }
-  // The extension stays last, so a writer that goes by it (maps: .png, .pdf, .svg) still can.
-  const fs::path temporary = final_path.parent_path() / fmt::format(".{}.tmp-{}{}", final_path.filename().string(),
-                                                                      ::getpid(), final_path.extension().string());
-  fs::remove(temporary, error);
-  m_staged.emplace_back(temporary, final_path);
-  return temporary;
-}
-
-// Staged files of a run that was killed (".NAME.tmp-PID" whose process is gone) are removed.
-void OutputFolder::remove_abandoned_staging(const fs::path& final_path) {
-  std::error_code error;
-  std::string prefix = ".";  // built in steps: GCC 12 warns falsely (-Wrestrict) on a + b + c here
-  prefix += final_path.filename().string();
-  prefix += ".tmp-";
-  for (const auto& entry : fs::directory_iterator(final_path.parent_path(), error)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(prefix, 0) != 0) continue;
-    std::string pid_text = name.substr(prefix.size());
-    const auto extension = final_path.extension().string();
-    if (pid_text.ends_with(extension)) pid_text.resize(pid_text.size() - extension.size());
-    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
-    const auto pid = static_cast<pid_t>(std::stol(pid_text));
-    if (pid != ::getpid() && ::kill(pid, 0) != 0 && errno == ESRCH) fs::remove(entry.path(), error);
-  }
-}
-
-void OutputFolder::check_replaceable(const fs::path& final_path) {
-  if (fs::is_directory(final_path)) {
-    throw OutputError(fmt::format("output {} is a folder", final_path.string()), {},
-                      "remove or rename it, or choose another folder with -o");
-  }
-  // An SQLite file open elsewhere (QGIS keeps a GeoPackage open) has these beside it; SQLite would
-  // replay the old file's journal into the new one.
-  for (const char* suffix : {"-wal", "-shm", "-journal"}) {
-    fs::path sidecar = final_path;
-    sidecar += suffix;
-    if (fs::exists(sidecar)) {
-      throw OutputError(fmt::format("{} is open in another program ({} exists)", final_path.string(),
-                                    sidecar.filename().string()),
-                        {}, "close it (in QGIS: remove its layers from the project) and run again");
-    }
-  }
-}
-
-void OutputFolder::commit() {
-  // Everything that could refuse is checked before the first rename, so a refusal changes nothing.
-  for (const auto& [temporary, final_path] : m_staged) {
-    if (!m_overwrite && fs::exists(final_path)) {
-      throw OutputError(fmt::format("output appeared while running: {}", final_path.string()), {},
-                        "use --overwrite to replace it");
-    }
-    check_replaceable(final_path);
-  }
-  for (const auto& [temporary, final_path] : m_staged) {
-    std::error_code error;
-    fs::rename(temporary, final_path, error);
-    if (error) throw OutputError(fmt::format("cannot move {} into place: {}", final_path.string(), error.message()));
-  }
-  m_staged.clear();
-  m_created.clear();
-}
-
 namespace {
 
-[[noreturn]] void gdal_write_failure(const fs::path& path, const std::string& what) {
-  throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, last_gdal_error("unknown error")));
+// Says when the disk is full: the error of the call that failed last ("no such table") hides it.
+std::string write_hint(const fs::path& path) {
+  struct statvfs disk {};
+  const auto folder = path.parent_path();
+  if (::statvfs(folder.c_str(), &disk) == 0 && disk.f_bavail * disk.f_frsize < (1u << 20)) {
+    return fmt::format("the disk holding {} is full: free some space, or write elsewhere with -o", folder.string());
+  }
+  return {};
+}
+
+// GDAL's first failure is the cause; later ones follow from it.
+[[noreturn]] void gdal_write_failure(const fs::path& path, const std::string& what, GdalErrorTrap& errors) {
+  auto cause = errors.take_failure();
+  if (cause.empty()) cause = last_gdal_error("unknown error");
+  throw OutputError(fmt::format("cannot write {}: {}: {}", path.string(), what, cause), {}, write_hint(path));
+}
+
+// Runs `work`; an OutputError it throws is replaced by one with GDAL's first failure, the cause.
+template <typename F>
+void first_cause(GdalErrorTrap& errors, const fs::path& path, F&& work) {
+  try {
+    work();
+  } catch (const OutputError&) {
+    if (errors.failed()) gdal_write_failure(path, "spatial index", errors);
+    throw;
+  }
 }
 
 constexpr std::size_t kWriteChunk = 65536;
@@ -162,7 +81,7 @@ class PinnedDate {
 };
 
 // QGIS reads a layer's default style from the GeoPackage's layer_styles table.
-void write_layer_styles(GDALDataset& dataset, const fs::path& path,
+void write_layer_styles(GDALDataset& dataset, const fs::path& path, GdalErrorTrap& errors,
                         const std::vector<std::pair<std::string, std::string>>& layers) {
   std::vector<std::pair<const std::string*, std::string_view>> styled;
   for (const auto& [layer, style] : layers) {
@@ -170,7 +89,7 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path,
   }
   if (styled.empty()) return;
   OGRLayer* table = dataset.CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
-  if (!table) gdal_write_failure(path, "create layer_styles");
+  if (!table) gdal_write_failure(path, "create layer_styles", errors);
   const std::vector<std::pair<const char*, OGRFieldType>> columns = {
       {"f_table_catalog", OFTString}, {"f_table_schema", OFTString}, {"f_table_name", OFTString},
       {"f_geometry_column", OFTString}, {"styleName", OFTString}, {"styleQML", OFTString},
@@ -179,7 +98,7 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path,
   for (const auto& [name, type] : columns) {
     OGRFieldDefn defn(name, type);
     if (type == OFTInteger) defn.SetSubType(OFSTBoolean);
-    if (table->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, "create layer_styles field");
+    if (table->CreateField(&defn) != OGRERR_NONE) gdal_write_failure(path, "create layer_styles field", errors);
   }
   for (const auto& [layer, qml] : styled) {
     OGRFeature feature(table->GetLayerDefn());
@@ -191,7 +110,7 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path,
     feature.SetField("styleQML", std::string(qml).c_str());
     feature.SetField("useAsDefault", 1);
     feature.SetField("description", "twinrisk default style");
-    if (table->CreateFeature(&feature) != OGRERR_NONE) gdal_write_failure(path, "write layer_styles");
+    if (table->CreateFeature(&feature) != OGRERR_NONE) gdal_write_failure(path, "write layer_styles", errors);
   }
 }
 
@@ -199,18 +118,19 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path,
 
 GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
   ensure_gdal_registered();
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GdalErrorTrap errors;
   const PinnedDate date;
   auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!driver) throw OutputError("GDAL was built without the GeoPackage driver");
   m_dataset.reset(driver->Create(m_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
-  if (!m_dataset) gdal_write_failure(m_path, "create");
+  // A full disk can leave GDAL with a dataset whose metadata tables were never made.
+  if (!m_dataset || errors.failed()) gdal_write_failure(m_path, "create", errors);
 }
 
 GeoPackageWriter::~GeoPackageWriter() = default;
 
 void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GdalErrorTrap errors;
   const PinnedDate date;
   m_schema = schema;
   OGRSpatialReference crs;
@@ -220,17 +140,19 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
   const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=NO", nullptr};
   m_layer = m_dataset->CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
                                    ogr_type(schema.geometry), const_cast<char**>(options));
-  if (!m_layer) gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name));
+  if (!m_layer) gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
   for (const auto& field : schema.fields) {
     OGRFieldDefn defn(field.name.c_str(), ogr_field_type(field.type));
     if (m_layer->CreateField(&defn) != OGRERR_NONE) {
-      gdal_write_failure(m_path, fmt::format("create field '{}'", field.name));
+      gdal_write_failure(m_path, fmt::format("create field '{}'", field.name), errors);
     }
   }
   if (schema.geometry != GeometryFamily::none) {
-    m_index = std::make_unique<GpkgSpatialIndex>(*m_dataset, m_path, schema.name, "geom");
+    first_cause(errors, m_path, [&] { m_index = std::make_unique<GpkgSpatialIndex>(*m_dataset, m_path, schema.name, "geom"); });
   }
-  if (m_dataset->StartTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "start transaction");
+  if (m_dataset->StartTransaction() != OGRERR_NONE || errors.failed()) {
+    gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
+  }
   m_layer_names.push_back(schema.name);
   m_styles.emplace_back(schema.name, schema.style_name());
   m_counts[schema.name] = 0;
@@ -239,7 +161,7 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
 void GeoPackageWriter::write(std::vector<Feature> batch) { write_view(batch); }
 
 void GeoPackageWriter::write_view(std::span<const Feature> features) {
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GdalErrorTrap errors;
   const PinnedDate date;
   // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
   // parallel, then OGR writes sequentially.
@@ -258,19 +180,20 @@ void GeoPackageWriter::write_view(std::span<const Feature> features) {
       const auto& values = features[i].values;
       for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
       if (m_layer->CreateFeature(&feature) != OGRERR_NONE) {
-        gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, features[i].fid));
+        gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, features[i].fid), errors);
       }
       if (m_index && envelopes[i - begin]) m_index->add(feature.GetFID(), *envelopes[i - begin]);
     }
+    if (errors.failed()) gdal_write_failure(m_path, fmt::format("layer '{}'", m_schema.name), errors);
   }
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
 }
 
 void GeoPackageWriter::end_layer() {
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GdalErrorTrap errors;
   const PinnedDate date;
-  if (m_dataset->CommitTransaction() != OGRERR_NONE) gdal_write_failure(m_path, "commit");
-  if (m_index) m_index->finish();
+  if (m_dataset->CommitTransaction() != OGRERR_NONE || errors.failed()) gdal_write_failure(m_path, "commit", errors);
+  if (m_index) first_cause(errors, m_path, [&] { m_index->finish(); });
   m_index.reset();
   m_layer = nullptr;
 }
@@ -281,13 +204,13 @@ std::int64_t GeoPackageWriter::count(const std::string& layer) const {
 }
 
 void GeoPackageWriter::close() {
-  CPLErrorHandlerPusher quiet(CPLQuietErrorHandler);
+  GdalErrorTrap errors;
   const PinnedDate date;
-  write_layer_styles(*m_dataset, m_path, m_styles);
+  write_layer_styles(*m_dataset, m_path, errors, m_styles);
+  if (errors.failed()) gdal_write_failure(m_path, "write layer_styles", errors);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
-  CPLErrorReset();
   m_dataset.reset();
-  if (CPLGetLastErrorType() == CE_Failure) gdal_write_failure(m_path, "close");
+  if (errors.failed()) gdal_write_failure(m_path, "close", errors);
 }
 
 void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {
@@ -298,12 +221,18 @@ void write_geopackage(const fs::path& path, const std::vector<const Layer*>& lay
 
 namespace {
 
-std::string csv_escape(const std::string& text) {
-  // One pass over the text (find_first_of would scan the four specials once per character).
-  const bool needs_quotes =
-      std::any_of(text.begin(), text.end(), [](char c) { return c == ',' || c == '"' || c == '\r' || c == '\n'; });
+// RFC 4180 quoting, and OWASP's advice against formula injection for text from the data: a cell
+// that starts with = + - @ tab or CR gets a leading ' (spreadsheets then show it as text; plain
+// numbers such as -3.5 stay as they are). A cell holding ';' is quoted too: Excel in many
+// European locales splits on ';', and a quoted cell stays whole.
+std::string csv_cell(const std::string& text) {
+  const bool formula = looks_like_formula(text);
+  // One pass over the text (find_first_of would scan the specials once per character).
+  const bool needs_quotes = formula || std::any_of(text.begin(), text.end(), [](char c) {
+                              return c == ',' || c == '"' || c == '\r' || c == '\n' || c == ';';
+                            });
   if (!needs_quotes) return text;
-  std::string quoted = "\"";
+  std::string quoted = formula ? "\"'" : "\"";
   for (char c : text) {
     if (c == '"') quoted += '"';
     quoted += c;
@@ -312,7 +241,7 @@ std::string csv_escape(const std::string& text) {
 }
 
 void check_stream(const std::ofstream& out, const fs::path& path) {
-  if (!out) throw OutputError(fmt::format("cannot write {}", path.string()));
+  if (!out) throw OutputError(fmt::format("cannot write {}: {}", path.string(), std::strerror(errno)), {}, write_hint(path));
 }
 
 }  // namespace
@@ -320,13 +249,18 @@ void check_stream(const std::ofstream& out, const fs::path& path) {
 void write_csv(const fs::path& path, const Table& table) {
   std::ofstream out(path, std::ios::binary);
   check_stream(out, path);
-  for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_escape(table.columns[c].name);
+  for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_cell(table.columns[c].name);
   out << "\r\n";
   for (const auto& row : table.rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
-      // As PostgreSQL's COPY reads CSV: NULL is an empty field, an empty string is "".
-      const auto* text = std::get_if<std::string>(&row[c]);
-      out << (c ? "," : "") << (text && text->empty() ? "\"\"" : csv_escape(to_display_string(row[c])));
+      out << (c ? "," : "");
+      // As PostgreSQL's COPY reads CSV: NULL is an empty field, an empty string is "". Numbers
+      // are never neutralised: only text can carry a formula.
+      if (const auto* text = std::get_if<std::string>(&row[c])) {
+        out << (text->empty() ? "\"\"" : csv_cell(*text));
+      } else {
+        out << to_display_string(row[c]);
+      }
     }
     out << "\r\n";
   }
@@ -337,7 +271,7 @@ void write_csv(const fs::path& path, const Table& table) {
 void write_json(const fs::path& path, const nlohmann::json& document) {
   std::ofstream out(path, std::ios::binary);
   check_stream(out, path);
-  out << document.dump(2) << '\n';
+  out << json_text(document, 2) << '\n';
   out.close();
   check_stream(out, path);
 }

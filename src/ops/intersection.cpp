@@ -96,10 +96,13 @@ std::vector<FieldDef> output_fields(const LayerSchema& input, const std::vector<
   return fields;
 }
 
+// The polygons of an overlay result, without collapsed parts (see geos::kMinPartArea).
 geos::GeomPtr polygonal(geos::GeomPtr geometry) {
   auto polygons = geos::polygons_of(geometry.get());
   if (polygons.empty()) return nullptr;
-  return polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+  auto result = polygons.size() == 1 ? std::move(polygons.front()) : geos::multipolygon(std::move(polygons));
+  if (auto cleaned = geos::without_small_parts(result.get())) result = std::move(cleaned);
+  return result;
 }
 
 constexpr std::size_t kBatchSize = 65536;
@@ -124,7 +127,7 @@ std::vector<Piece> intersect(const Feature& feature, const Layer& overlay, const
     auto piece = geos::covers(prepared.get(), other) ? geos::clone(other) : polygonal(geos::intersection(geometry, other));
     if (!piece) continue;
     const double area = geos::area(piece.get());
-    if (area > 0) pieces.push_back(Piece{j, std::move(piece), area});
+    if (area >= geos::kMinPartArea) pieces.push_back(Piece{j, std::move(piece), area});
   }
   return pieces;
 }

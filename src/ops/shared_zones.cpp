@@ -50,9 +50,10 @@ Value class_output(const Value& class_value) {
   return to_display_string(class_value);
 }
 
+// Items already escaped as list items (MunicipalityTable::list_id), so the list is unambiguous.
 template <typename Strings>
-std::string join(const Strings& values) {
-  return fmt::format("{}", fmt::join(values, ";"));
+std::string join(const Strings& escaped) {
+  return fmt::format("{}", fmt::join(escaped, ";"));
 }
 
 }  // namespace
@@ -107,7 +108,9 @@ std::string_view SharedZones::help() const {
          "municipality is kept as a part with an empty municipality_id, so the parts of a zone always "
          "add up to the zone. Where municipalities overlap, the shared area is counted once, in the "
          "municipality that comes first in its layer, and the overlap is reported. Areas are square "
-         "metres in the analysis CRS.";
+         "metres in the analysis CRS. Lists of ids (municipalities, countries, partner_municipalities) "
+         "are joined with ';'; a ';' or '\\' inside an id is escaped with '\\'. Rows that share an id "
+         "are one municipality and must agree on its name and country.";
 }
 
 std::vector<std::string> SharedZones::tags() const {
@@ -122,7 +125,13 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
 
   // 1. Zones per class, each cut by the municipalities.
   const auto table = municipality_table(municipalities);
-  const auto& [id_text, name_text, country_text, group_of, municipality_area, index] = table;
+  // Named references, not a structured binding: clang 14 cannot capture those in a lambda.
+  const auto& id_text = table.id;
+  const auto& name_text = table.name;
+  const auto& country_text = table.country;
+  const auto& list_id = table.list_id;
+  const auto& list_country = table.list_country;
+  const auto& municipality_area = table.area;
   auto [zones, cuts, unclassed] = dissolve_and_cut(hazard, municipalities, table, progress);
   if (unclassed > 0) {
     progress.message(fmt::format("{} hazard polygons have no class; they form a class of their own (NULL)", unclassed));
@@ -169,7 +178,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     }
     if (cut.overlap_m2 > 0 && overlap_count <= kMaxOverlapMessages) {
       std::set<std::string_view> ids;
-      for (auto m : cut.overlapping) ids.insert(id_text[m]);
+      for (auto m : cut.overlapping) ids.insert(list_id[m]);
       progress.message(fmt::format("zone {}: municipalities overlap by {:.1f} m2; the overlap is counted in the "
                                    "municipality first in the layer, not in {}",
                                    zone_id, cut.overlap_m2, join(ids)));
@@ -177,8 +186,8 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     std::set<std::string_view> ids, countries;
     for (const auto* part : kept) {
       if (!part->municipality) continue;
-      ids.insert(id_text[*part->municipality]);
-      if (const auto& country = country_text[*part->municipality]; !country.empty()) countries.insert(country);
+      ids.insert(list_id[*part->municipality]);
+      if (const auto& country = list_country[*part->municipality]; !country.empty()) countries.insert(country);
     }
     const bool cross_border = ids.size() >= 2;
     const bool cross_national = countries.size() >= 2;
@@ -246,8 +255,8 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   std::map<std::pair<std::size_t, Value>, std::set<std::string_view>> partners_of;
   for (const auto& pair : touching_partners(touching_parts)) {
     const auto& class_value = zones[static_cast<std::size_t>(pair.zone - 1)].class_value;
-    partners_of[{pair.a, class_value}].insert(id_text[pair.b]);
-    partners_of[{pair.b, class_value}].insert(id_text[pair.a]);
+    partners_of[{pair.a, class_value}].insert(list_id[pair.b]);
+    partners_of[{pair.b, class_value}].insert(list_id[pair.a]);
   }
   Table municipality_summary{"municipality_summary", kMunicipalitySummaryFields, {}};
   for (const auto& [key, totals] : municipality_totals) {

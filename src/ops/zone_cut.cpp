@@ -1,5 +1,6 @@
 #include "twinrisk/ops/zone_cut.hpp"
 
+#include <fmt/format.h>
 #include <tbb/parallel_for.h>
 #include <tbb/partitioner.h>
 
@@ -7,6 +8,9 @@
 #include <iterator>
 #include <numeric>
 #include <unordered_map>
+
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 
 namespace twinrisk::ops {
 namespace {
@@ -98,8 +102,9 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
   std::vector<Zone> zones;
   zones.reserve(polygons.size());
   for (auto& polygon : polygons) {
+    if (auto cleaned = geos::without_small_parts(polygon.get())) polygon = std::move(cleaned);
     const double area = geos::area(polygon.get());
-    zones.push_back(Zone{class_value, std::move(polygon), area});
+    if (area >= geos::kMinPartArea) zones.push_back(Zone{class_value, std::move(polygon), area});
   }
   return zones;
 }
@@ -161,20 +166,46 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
   }
   auto add_part = [&](std::optional<std::size_t> municipality, std::vector<geos::GeomPtr> faces) {
     auto geometry = geos::coverage_union(std::move(faces));
+    // Faces of nearly coincident boundaries union into collapsed slivers (a ring A,B,B,A).
+    if (auto cleaned = geos::without_small_parts(geometry.get())) geometry = std::move(cleaned);
     const double area = geos::area(geometry.get());
-    if (area > 0) cut.parts.push_back(Part{municipality, std::move(geometry), area});
+    if (area >= geos::kMinPartArea) cut.parts.push_back(Part{municipality, std::move(geometry), area});
   };
   for (auto& [group, faces] : faces_of) add_part(group, std::move(faces));
   if (!outside.empty()) add_part(std::nullopt, std::move(outside));
   return cut;
 }
 
+namespace {
+
+// Row `m` shares its id with the earlier row `first`: one municipality in several rows (islands,
+// exclaves). A name or country only one of them has is taken; two different ones are an error,
+// for merging them would lose one without a word.
+void merge_attributes(MunicipalityTable& table, const Layer& municipalities, std::size_t first, std::size_t m) {
+  for (auto* column : {&table.name, &table.country}) {
+    auto& kept = (*column)[first];
+    const auto& other = (*column)[m];
+    if (kept.empty()) kept = other;
+    if (other.empty() || other == kept) continue;
+    ErrorContext context;
+    context.layer = municipalities.name;
+    context.feature = municipalities.features[m].fid;
+    throw InputError(fmt::format("id '{}' is also the id of feature {}, which is '{}' ({}), but this row is '{}' ({}); "
+                                 "rows that share an id are one municipality",
+                                 table.id[m], municipalities.features[first].fid, table.name[first],
+                                 table.country[first], table.name[m], table.country[m]),
+                     context, "give them different ids, or the same name and country");
+  }
+}
+
+}  // namespace
+
 MunicipalityTable municipality_table(const Layer& municipalities) {
   const auto id_field = municipalities.field_index("id");
   const auto name_field = municipalities.field_index("name");
   const auto country_field = municipalities.field_index("country");
   const auto& features = municipalities.features;
-  MunicipalityTable table{{}, {}, {}, std::vector<std::size_t>(features.size()),
+  MunicipalityTable table{{}, {}, {}, {}, {}, std::vector<std::size_t>(features.size()),
                           std::vector<double>(features.size(), 0.0), SpatialIndex(municipalities)};
   std::vector<double> feature_area(features.size());
   tbb::parallel_for(std::size_t{0}, features.size(),
@@ -187,8 +218,13 @@ MunicipalityTable municipality_table(const Layer& municipalities) {
   std::unordered_map<std::string_view, std::size_t> first_with_id;
   first_with_id.reserve(features.size());
   for (std::size_t m = 0; m < features.size(); ++m) {
-    table.group_of[m] = first_with_id.try_emplace(table.id[m], m).first->second;
-    table.area[table.group_of[m]] += feature_area[m];
+    const auto first = table.group_of[m] = first_with_id.try_emplace(table.id[m], m).first->second;
+    table.area[first] += feature_area[m];
+    if (first != m) merge_attributes(table, municipalities, first, m);
+  }
+  for (std::size_t m = 0; m < features.size(); ++m) {
+    table.list_id.push_back(escape_list_item(table.id[m]));
+    table.list_country.push_back(escape_list_item(table.country[m]));
   }
   return table;
 }

@@ -1,17 +1,23 @@
 // Running a pipeline: plan → probe → load → execute → write, each a function of its own.
 
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <fmt/format.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <ctime>
 #include <exception>
 #include <mutex>
 #include <optional>
 
 #include "twinrisk/core/catalogue.hpp"
+#include "twinrisk/core/interrupt.hpp"
 #include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/version.hpp"
 #include "twinrisk/io/reproject.hpp"
@@ -243,11 +249,6 @@ class Run {
     m_progress.finish();
     for (std::size_t k = 0; k < to_load.size(); ++k) {
       const auto& item = m_plan.loads[to_load[k]];
-      if (reports[k].loaded == 0) {
-        m_progress.message(fmt::format("layer '{}' has no usable {} ({} read{})", item.definition.name,
-                                       item.definition.kind() == EntryKind::table ? "rows" : "features", reports[k].read,
-                                       item.definition.where.empty() ? "" : ", where: " + item.definition.where));
-      }
       m_inputs.push_back(input_entry(item.definition, reports[k], m_checksums));
       m_summary.loads.push_back(std::move(reports[k]));
       if (item.definition.kind() == EntryKind::table) {
@@ -505,24 +506,49 @@ class Run {
     };
   }
 
-  // A private temporary folder for results that later steps read back; removed with the run.
+  // A private temporary folder for results that later steps read back; removed with the run,
+  // also when it is interrupted. Its name holds the process id, so that the next run can remove
+  // those of runs that were killed.
   class ScratchFolder {
    public:
     ~ScratchFolder() { clear(); }
     void create() {
-      std::string pattern = (fs::temp_directory_path() / "twinrisk-scratch-XXXXXX").string();
+      remove_abandoned();
+      // Made and registered as one, so an interruption cannot come between and miss it.
+      const auto hold = hold_interrupt_cleanup();
+      std::string pattern = (fs::temp_directory_path() / fmt::format("{}{}-XXXXXX", kPrefix, ::getpid())).string();
       if (!::mkdtemp(pattern.data())) throw OutputError(fmt::format("cannot create a temporary folder {}", pattern));
       m_path = pattern;
+      m_on_interrupt = std::make_unique<InterruptCleanup>([path = m_path] { remove_staged_tree(path); });
     }
     void clear() {
       std::error_code ignored;
+      m_on_interrupt.reset();
       if (!m_path.empty()) fs::remove_all(m_path, ignored);
       m_path.clear();
     }
     const fs::path& path() const { return m_path; }
 
    private:
+    static constexpr const char* kPrefix = "twinrisk-scratch-";
+
+    static void remove_abandoned() {
+      std::error_code error;
+      for (const auto& entry : fs::directory_iterator(fs::temp_directory_path(error), error)) {
+        const std::string name = entry.path().filename().string();
+        if (name.rfind(kPrefix, 0) != 0) continue;
+        const long pid = std::strtol(name.c_str() + std::strlen(kPrefix), nullptr, 10);
+        struct stat info {};
+        const bool ours = ::lstat(entry.path().c_str(), &info) == 0 && info.st_uid == ::geteuid();
+        if (pid > 0 && ours && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+          std::error_code ignored;
+          fs::remove_all(entry.path(), ignored);
+        }
+      }
+    }
+
     fs::path m_path;
+    std::unique_ptr<InterruptCleanup> m_on_interrupt;
   };
 
   static constexpr const char* kWorkbook = "tables.xlsx";

@@ -52,6 +52,16 @@ int type_id(const GEOSGeometry* geometry);
 double area(const GEOSGeometry* geometry);
 Envelope envelope(const GEOSGeometry* geometry);
 
+// Result geometries never hold a polygon part or a hole smaller than this (m² in the analysis
+// CRS), nor a ring with fewer than 3 distinct points: such parts come from rounding where
+// boundaries nearly meet (a collapsed sliver QGIS draws as a stray line), never from the data.
+constexpr double kMinPartArea = 0.01;
+
+// `polygonal` (a Polygon or MultiPolygon) without the parts and holes whose area is under
+// `min_area`; nullptr when nothing had to go (the common case: no copy), an empty MultiPolygon
+// when nothing is left. Anything else is returned as nullptr too.
+GeomPtr without_small_parts(const GEOSGeometry* polygonal, double min_area = kMinPartArea);
+
 // Repairs with the structure-preserving method and drops collapsed components.
 GeomPtr make_valid(const GEOSGeometry* geometry);
 // The polygons of any geometry (recursing into collections); lines and points are dropped.

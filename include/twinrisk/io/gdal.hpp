@@ -10,6 +10,25 @@ namespace twinrisk::io {
 void ensure_gdal_registered();
 // The last CPL error message of this thread, or `fallback` when there is none.
 std::string last_gdal_error(const std::string& fallback);
+
+// Catches the GDAL errors raised on this thread while it lives (GDAL keeps one handler stack per
+// thread) and keeps them quiet: a failure GDAL reports while still returning (a damaged page
+// ends a read loop as if the layer were exhausted) is kept to be turned into an error.
+class GdalErrorTrap {
+ public:
+  GdalErrorTrap();
+  ~GdalErrorTrap();
+  GdalErrorTrap(const GdalErrorTrap&) = delete;
+  GdalErrorTrap& operator=(const GdalErrorTrap&) = delete;
+
+  // The first failure since the last call, and forgets it; empty when there was none.
+  std::string take_failure();
+  bool failed() const { return !m_failure.empty(); }
+
+ private:
+  static void handle(int type, int number, const char* message);
+  std::string m_failure;
+};
 // "EPSG:4326 (WGS 84)" or the CRS's name.
 std::string crs_label(const OGRSpatialReference& crs);
 std::string to_wkt(const OGRSpatialReference& crs);

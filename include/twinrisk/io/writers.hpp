@@ -1,6 +1,6 @@
 #pragma once
-// Output files: every file is staged under a temporary name in its target folder and renamed
-// into place only when all of them are written, so a failed run leaves existing outputs untouched.
+// Output files: GeoPackage, CSV and JSON writers, and checksums. Where they go and how they are
+// swapped into place: output_folder.hpp.
 
 #include <gdal_priv.h>
 
@@ -15,33 +15,9 @@
 
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/stream.hpp"
+#include "twinrisk/io/output_folder.hpp"
 
 namespace twinrisk::io {
-
-class OutputFolder {
- public:
-  // Throws OutputError (exit 4) when one of `relative_paths` exists and `overwrite` is false.
-  OutputFolder(std::filesystem::path folder, const std::vector<std::string>& relative_paths, bool overwrite);
-  ~OutputFolder();  // removes staged files that were never committed
-  OutputFolder(const OutputFolder&) = delete;
-  OutputFolder& operator=(const OutputFolder&) = delete;
-
-  // A temporary path next to `relative_path`'s final place; creates parent folders.
-  std::filesystem::path stage(const std::string& relative_path);
-  // Renames every staged file into place, after checking that each can be replaced.
-  void commit();
-  const std::filesystem::path& folder() const { return m_folder; }
-
- private:
-  // Throws OutputError when `path` is a folder or an SQLite file open in another program.
-  static void check_replaceable(const std::filesystem::path& path);
-  static void remove_abandoned_staging(const std::filesystem::path& path);
-
-  std::filesystem::path m_folder;
-  bool m_overwrite;
-  std::vector<std::pair<std::filesystem::path, std::filesystem::path>> m_staged;  // temporary → final
-  std::vector<std::filesystem::path> m_created;  // folders stage() made, parents first
-};
 
 // Writes layers to a new GeoPackage, whole or batch by batch (it is a FeatureSink, so a
 // streaming step writes straight into it), and each layer's QGIS style into layer_styles.
@@ -75,7 +51,8 @@ class GeoPackageWriter final : public FeatureSink {
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);
 // RFC 4180: comma separated, CRLF line ends, quotes doubled, UTF-8; NULL is an empty field and an
-// empty string is "" (as PostgreSQL's COPY reads CSV).
+// empty string is "" (as PostgreSQL's COPY reads CSV). Text that a spreadsheet would take for a
+// formula (it starts with = + - @ tab or CR and is not a plain number) is written as "'…" (OWASP).
 void write_csv(const std::filesystem::path& path, const Table& table);
 void write_json(const std::filesystem::path& path, const nlohmann::json& document);
 

@@ -40,11 +40,14 @@ struct ZoneCut {
 // adds up the rows' areas.
 struct MunicipalityTable {
   std::vector<std::string> id, name, country;
+  // id and country as items of a `;` list (core/text.hpp escape_list_item).
+  std::vector<std::string> list_id, list_country;
   std::vector<std::size_t> group_of;
   std::vector<double> area;
   SpatialIndex index;
 };
 
+// Throws InputError when rows that share an id disagree on the name or the country.
 MunicipalityTable municipality_table(const Layer& municipalities);
 
 // Cuts a polygon by the municipalities in one overlay: its boundary and the municipalities'

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -38,10 +39,15 @@ struct Pipeline {
   std::optional<io::OutputTarget> output;  // `output:`; the command line's -o takes precedence
 };
 
-// Parses a pipeline file; layer definition files are resolved relative to it.
+// Parses a pipeline file; layer definition files are resolved relative to it. The file must be a
+// regular file of at most 4 MiB in UTF-8; anything else is a ConfigError naming file and line.
 Pipeline load_pipeline(const std::filesystem::path& file);
 // Parses one layer definition file (`layers/NAME.yaml`).
 io::LayerDefinition load_layer_definition(const std::filesystem::path& file, const std::string& name);
+// The same from text already read; `file` names it in messages and anchors relative paths.
+Pipeline parse_pipeline(std::string_view text, const std::filesystem::path& file);
+io::LayerDefinition parse_layer_definition(std::string_view text, const std::filesystem::path& file,
+                                           const std::string& name);
 // `-o` as given on the command line: a folder, or a PostgreSQL connection ("PG:…", whose
 // `active_schema=` names the schema).
 io::OutputTarget output_target(const std::string& text);

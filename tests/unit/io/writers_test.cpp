@@ -58,13 +58,21 @@ TEST(OutputFolder, RefusesAGeoPackageOpenElsewhereOrATargetThatIsAFolder) {
   EXPECT_THROW(OutputFolder(dir.path(), {"tables/t.csv"}, true), OutputError);
 }
 
-TEST(OutputFolder, RemovesWhatAKilledRunLeftStaged) {
+TEST(OutputFolder, RemovesWhatOlderVersionsLeftStagedWithTheirJournals) {
   TempDir dir;
   // PIDs above the kernel's limit (4,194,304) cannot belong to a live process.
   { std::ofstream(dir / ".manifest.json.tmp-99999999") << "left by a killed run"; }
+  { std::ofstream(dir / ".twinrisk.gpkg.tmp-99999999-journal") << "its SQLite journal"; }
   { std::ofstream(dir / ".manifest.json.tmp-1") << "pid 1 is alive: another run's file"; }
+  // The version before the swap kept the extension last.
+  std::filesystem::create_directories(dir / "maps");
+  { std::ofstream(dir / "maps" / ".overview.png.tmp-99999999.png") << "a half-drawn map"; }
+  { std::ofstream(dir / ".twinrisk.gpkg.tmp-99999999.gpkg-journal") << "its SQLite journal"; }
   OutputFolder folder(dir.path(), {"manifest.json"}, false);
   EXPECT_FALSE(std::filesystem::exists(dir / ".manifest.json.tmp-99999999"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".twinrisk.gpkg.tmp-99999999-journal"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "maps" / ".overview.png.tmp-99999999.png"));
+  EXPECT_FALSE(std::filesystem::exists(dir / ".twinrisk.gpkg.tmp-99999999.gpkg-journal"));
   EXPECT_TRUE(std::filesystem::exists(dir / ".manifest.json.tmp-1"));
 }
 
@@ -73,11 +81,16 @@ TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
   {
     OutputFolder folder(dir / "out", {"a.json"}, false);
     write_json(folder.stage("a.json"), {{"k", 1}});
-    EXPECT_FALSE(std::filesystem::exists(dir / "out" / "a.json"));
-    // Leaving without commit (as when a later step throws) removes the staged file, and the
+    EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+    // Leaving without commit (as when a later step throws) removes the staged result, and any
     // folder the run made for it.
   }
-  EXPECT_FALSE(std::filesystem::exists(dir / "out"));
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+  {
+    OutputFolder folder(dir / "new" / "deeper" / "out", {"a.json"}, false);
+    write_json(folder.stage("a.json"), {{"k", 1}});
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
   {
     OutputFolder folder(dir / "out", {"a.json"}, false);
     write_json(folder.stage("a.json"), {{"k", 2}});
@@ -90,6 +103,10 @@ TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
     folder.commit();
   }
   EXPECT_NE(read_file(dir / "out" / "a.json").find("\"k\": 3"), std::string::npos);
+  // Nothing is left beside the folder: no staging folder, no lock file.
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) left.push_back(entry.path().filename());
+  EXPECT_EQ(left, std::vector<std::string>{"out"});
 }
 
 TEST(GeoPackage, RoundTripThroughOgr) {

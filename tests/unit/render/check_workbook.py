@@ -4,8 +4,9 @@
 Usage: check_workbook.py WORKBOOK.xlsx CSV...   (sheet name = CSV file name without .csv)
 Exit 0 when equal; 1 with one line per difference; 77 when openpyxl is missing.
 Numbers: integers exactly; reals to 1e-15 relative (libxlsxwriter prints 16 significant digits,
-the CSV the shortest exact form). Text exactly, and as text cells (never formulas). NULL ("" in
-the CSV, not "\"\"") is an empty cell.
+the CSV the shortest exact form). Text exactly, and as text cells (never formulas), but for the
+' the CSV puts before text that starts like a formula. NULL ("" in the CSV, not "\"\"") is an
+empty cell.
 """
 import csv
 import math
@@ -26,6 +27,8 @@ def ooxml_text(value):
 
 
 INTEGER = re.compile(r'-?[0-9]+')
+FORMULA = re.compile("'[=+\\-@\t\r]")
+NUMBER = re.compile(r'[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?')
 problems = []
 wb = openpyxl.load_workbook(sys.argv[1])  # not read_only: freeze panes and filters are read too
 for path in sys.argv[2:]:
@@ -75,6 +78,10 @@ for path in sys.argv[2:]:
                     problems.append(f'{where}: {value!r} != {text}')
             else:
                 value = ooxml_text(value)
+                # The CSV writes text a spreadsheet would run as a formula with a leading ' (OWASP);
+                # a workbook's text cell needs none.
+                if FORMULA.match(text) and not NUMBER.fullmatch(text[1:]):
+                    text = text[1:]
                 if value != text:
                     problems.append(f'{where}: {value!r} != {text!r}')
                 if cell.data_type != 's':

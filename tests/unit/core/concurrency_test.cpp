@@ -1,0 +1,139 @@
+// Code that runs on threads of its own: the async writer, the interrupt registry a signal thread
+// uses, the output folder lock. Meant for ThreadSanitizer too (.ci/run's TSan build).
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "../test_support.hpp"
+#include "twinrisk/core/error.hpp"
+#include "twinrisk/core/interrupt.hpp"
+#include "twinrisk/core/stream.hpp"
+#include "twinrisk/io/output_folder.hpp"
+
+namespace twinrisk {
+namespace {
+
+Feature numbered(std::int64_t fid) { return Feature{fid, geos::from_wkt("POINT (1 2)"), {Value(fid)}}; }
+
+// Fails on the given batch, as a full disk would.
+class FailingSink final : public FeatureSink {
+ public:
+  explicit FailingSink(int fail_at) : m_fail_at(fail_at) {}
+  void begin_layer(const LayerSchema&) override {}
+  void write(std::vector<Feature>) override {
+    if (++m_batches == m_fail_at) throw OutputError("disk full");
+  }
+  void end_layer() override {}
+
+ private:
+  int m_fail_at;
+  int m_batches = 0;
+};
+
+TEST(AsyncSink, HandsEveryBatchOverInOrderFromItsOwnThread) {
+  LayerSink target;
+  {
+    AsyncSink sink(target, 2);
+    LayerSchema schema;
+    schema.name = "points";
+    sink.begin_layer(schema);
+    std::int64_t fid = 0;
+    for (int batch = 0; batch < 50; ++batch) {
+      std::vector<Feature> features;
+      for (int i = 0; i < 20; ++i) features.push_back(numbered(++fid));
+      sink.write(std::move(features));
+    }
+    sink.end_layer();
+    sink.finish();
+  }
+  ASSERT_EQ(target.layers().size(), 1u);
+  const auto& features = target.layers().front().features;
+  ASSERT_EQ(features.size(), 1000u);
+  for (std::size_t i = 0; i < features.size(); ++i) EXPECT_EQ(features[i].fid, static_cast<std::int64_t>(i + 1));
+}
+
+TEST(AsyncSink, AFailureOfTheTargetReachesTheProducer) {
+  FailingSink target(3);
+  AsyncSink sink(target, 1);
+  sink.begin_layer(LayerSchema{});
+  EXPECT_THROW(
+      {
+        for (int batch = 0; batch < 100; ++batch) {
+          std::vector<Feature> features;
+          features.push_back(numbered(batch));
+          sink.write(std::move(features));
+        }
+        sink.finish();
+      },
+      OutputError);
+}
+
+TEST(InterruptCleanup, RegistrationsFromManyThreadsWhileTheRegistryIsHeld) {
+  std::atomic<int> registered{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 200; ++i) {
+        InterruptCleanup cleanup([] {});
+        ++registered;
+      }
+    });
+  }
+  for (int i = 0; i < 50; ++i) {
+    const auto hold = hold_interrupt_cleanup();  // as a commit does around its renames
+    std::this_thread::yield();
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(registered.load(), 1600);
+}
+
+// SIGTERM's cleanup runs while the run's threads still write: a database puts its journal into
+// the staging folder between remove_all's listing and its rmdir, which then fails. The folder
+// must go all the same (reliability.sigterm left it behind once in four runs on a busy machine).
+TEST(InterruptCleanup, AStagedFolderGoesEvenWhileAThreadKeepsWritingIntoIt) {
+  test::TempDir dir;
+  const auto staged = dir / "staging";
+  for (int round = 0; round < 5; ++round) {
+    std::filesystem::create_directories(staged);
+    std::atomic<bool> stop = false;
+    std::thread writer([&] {
+      for (int i = 0; !stop; ++i) std::ofstream(staged / ("journal-" + std::to_string(i % 8))) << "page";
+    });
+    while (std::filesystem::is_empty(staged)) std::this_thread::yield();
+    remove_staged_tree(staged);
+    stop = true;
+    writer.join();
+    ASSERT_FALSE(std::filesystem::exists(staged)) << "round " << round;
+  }
+}
+
+TEST(OutputFolder, OfFourThreadsThatWantTheSameFolderOneGetsIt) {
+  test::TempDir dir;
+  std::atomic<int> won{0}, refused{0};
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  std::vector<std::unique_ptr<io::OutputFolder>> folders(4);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      while (!go) std::this_thread::yield();
+      try {
+        folders[t] = std::make_unique<io::OutputFolder>(dir / "out", std::vector<std::string>{"a.csv"}, true);
+        ++won;
+      } catch (const OutputError&) {
+        ++refused;
+      }
+    });
+  }
+  go = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+}
+
+}  // namespace
+}  // namespace twinrisk
