@@ -17,6 +17,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/interrupt.hpp"
@@ -221,9 +222,14 @@ class FolderLock {
       }
       if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
         const int error = errno;
-        std::string holder(512, '\0');
-        const auto got = ::pread(fd, holder.data(), holder.size(), 0);
-        holder.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+        // The holder writes who it is just after it takes the lock: give it a moment to do so.
+        std::string holder;
+        for (int wait = 0; wait < 50 && holder.empty(); ++wait) {
+          if (wait > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+          holder.assign(512, '\0');
+          const auto got = ::pread(fd, holder.data(), holder.size(), 0);
+          holder.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
+        }
         ::close(fd);
         if (error == EWOULDBLOCK) {
           throw OutputError(fmt::format("{} is being written by another twinrisk run ({})", folder.string(),
