@@ -25,14 +25,6 @@ constexpr std::size_t kBatchSize = 16384;
 // Pieces per task: points of a task are sampled together, block by block.
 constexpr std::size_t kGrain = 512;
 
-const std::vector<FieldDef> kPieceFields = {
-    {"asset_layer", FieldType::string},     {"asset_id", FieldType::integer},
-    {"category", FieldType::string},        {"name", FieldType::string},
-    {"zone_id", FieldType::integer},        {"class", FieldType::string},
-    {"municipality_id", FieldType::string}, {"municipality_name", FieldType::string},
-    {"country", FieldType::string},         {"length_m", FieldType::real},
-    {"area_m2", FieldType::real},           {"share_of_asset", FieldType::real},
-};
 const std::vector<FieldDef> kByEventFields = {
     {"municipality_id", FieldType::string}, {"municipality_name", FieldType::string},
     {"country", FieldType::string},         {"event", FieldType::string},
