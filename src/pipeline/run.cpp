@@ -203,7 +203,7 @@ class Run {
     file_system_errors_as(ErrorKind::output, [&] {
       m_progress.stage(m_stages - 1, m_stages);
       m_progress.start("write", 1);
-      write_workbook();
+      if (!m_workbook_output.is_null()) m_outputs.push_back(m_workbook_output);
       m_writer.commit(manifest(started_at, threads,
                                {{"load_seconds", load_seconds}, {"write_seconds", seconds_since(write_start)},
                                 {"total_seconds", seconds_since(started)}}));
@@ -385,7 +385,7 @@ class Run {
       m_summary.loads.push_back(reader->report());
     }
     if (scratch) scratch->close();
-    write_results(step, output);
+    write_results(step, output, index + 1 == m_plan.steps.size());
     record(step, output, staged, seconds_since(step_start));
     keep_for_later(step, output, scratch.get(), index);
     for (const auto& name : step.last_use) {
@@ -394,8 +394,9 @@ class Run {
     }
   }
 
-  // In-memory layers go to the writer on a thread of their own while the tables are written here.
-  void write_results(const PlannedStep& step, StepOutput& output) {
+  // In-memory layers go to the writer on a thread of their own while the tables are written here
+  // (after the last step also the workbook, the longest of them).
+  void write_results(const PlannedStep& step, StepOutput& output, bool last_step) {
     file_system_errors_as(ErrorKind::output, [&] {
       RenamingSink renamed(output_layers(), step.prefix);
       AsyncSink sink(renamed);
@@ -405,6 +406,7 @@ class Run {
         table.name = step.prefix + table.name;
         m_writer.write_table(table);
       }
+      if (last_step) write_workbook(output.tables);
       sink.finish();
     });
     for (auto& layer : output.layers) {
@@ -446,7 +448,7 @@ class Run {
     }
     for (auto& table : output.tables) {
       if (std::string name = table.name; consumed(name)) m_catalogue.add(std::move(name), Table(table));
-      m_workbook_tables.push_back(std::move(table));
+      if (index + 1 < m_plan.steps.size()) m_workbook_tables.push_back(std::move(table));
     }
     if (!scratch) return;
     for (const auto& name : scratch->layer_names()) {
@@ -465,10 +467,12 @@ class Run {
   }
 
   // tables.xlsx: every table of the run, one sheet each, beside the CSVs of a folder output.
-  void write_workbook() {
-    if (m_workbook_tables.empty() || !m_writer.takes_files()) return;
+  void write_workbook(const std::vector<Table>& last_step_tables) {
+    if (!m_writer.takes_files()) return;
     std::vector<const Table*> tables;
     for (const auto& table : m_workbook_tables) tables.push_back(&table);
+    for (const auto& table : last_step_tables) tables.push_back(&table);
+    if (tables.empty()) return;
     const auto report = render::write_workbook(m_writer.stage_file(kWorkbook), tables);
     m_workbook_tables.clear();
     if (report.truncated_cells > 0) {
@@ -480,7 +484,7 @@ class Run {
       m_progress.message(fmt::format("tables.xlsx: {} rows beyond a sheet's 1,048,575 are left out; the CSVs have them",
                                      report.omitted_rows));
     }
-    m_outputs.push_back({{"file", kWorkbook}, {"tables", tables.size()}});
+    m_workbook_output = {{"file", kWorkbook}, {"tables", tables.size()}};
   }
 
   fs::path scratch_path(std::size_t step) {
@@ -560,7 +564,8 @@ class Run {
   int m_threads = 0;
   std::string m_lang;
   std::vector<std::pair<std::string, std::string>> m_attributions;
-  std::vector<Table> m_workbook_tables;
+  std::vector<Table> m_workbook_tables;  // of the steps before the last
+  nlohmann::json m_workbook_output;
   io::ResultWriter& m_writer;
   Progress& m_progress;
   const std::size_t m_stages;  // load, each step, write
