@@ -1,17 +1,30 @@
 #include "twinrisk/ops/touching_partners.hpp"
 
 #include <fmt/format.h>
+#include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
-#include <tbb/partitioner.h>
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
+#include <tuple>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
 
 namespace twinrisk::ops {
+namespace {
+
+struct ZoneMembers {
+  std::int64_t zone = 0;
+  std::vector<std::size_t> members;  // indexes into parts
+  std::map<std::size_t, double> area;  // by municipality
+  std::vector<geos::Envelope> envelopes;  // of the members, widened by the tolerance
+  std::unique_ptr<SpatialIndex> index;
+};
+
+}  // namespace
 
 std::vector<TouchingPair> touching_partners(std::span<const ZonePart> parts, double tolerance_m) {
   if (!(tolerance_m >= 0)) throw ConfigError(fmt::format("tolerance_m is {}; it must be 0 or more", tolerance_m));
@@ -19,51 +32,58 @@ std::vector<TouchingPair> touching_partners(std::span<const ZonePart> parts, dou
   for (std::size_t i = 0; i < parts.size(); ++i) {
     if (parts[i].geometry && !geos::is_empty(parts[i].geometry)) by_zone[parts[i].zone].push_back(i);
   }
-  std::vector<std::pair<std::int64_t, std::vector<std::size_t>>> zones(by_zone.begin(), by_zone.end());
-  // The biggest zones first, each a task of its own (as shared-zones schedules its components).
-  std::vector<std::size_t> schedule(zones.size());
-  for (std::size_t z = 0; z < zones.size(); ++z) schedule[z] = z;
-  std::stable_sort(schedule.begin(), schedule.end(),
-                   [&](auto x, auto y) { return zones[x].second.size() > zones[y].second.size(); });
-  std::vector<std::vector<TouchingPair>> per_zone(zones.size());
-  tbb::parallel_for(
-      tbb::blocked_range<std::size_t>(0, schedule.size(), 1),
-      [&](const auto& range) {
-        for (std::size_t k = range.begin(); k != range.end(); ++k) {
-          const auto& [zone, members] = zones[schedule[k]];
-          std::map<std::size_t, double> area;
-          for (auto i : members) area[parts[i].municipality] += parts[i].area_m2;
-          if (area.size() < 2) continue;
-          std::vector<geos::Envelope> envelopes;
-          envelopes.reserve(members.size());
-          for (auto i : members) {
-            auto e = geos::envelope(parts[i].geometry);
-            envelopes.push_back({e.min_x - tolerance_m, e.min_y - tolerance_m, e.max_x + tolerance_m, e.max_y + tolerance_m});
-          }
-          const SpatialIndex index(envelopes);
-          std::set<std::pair<std::size_t, std::size_t>> touching;
-          for (std::size_t x = 0; x < members.size(); ++x) {
-            const auto& part = parts[members[x]];
-            geos::PreparedPtr prepared;
-            for (auto y : index.query(envelopes[x])) {
-              if (y <= x) continue;
-              const auto& other = parts[members[y]];
-              if (other.municipality == part.municipality) continue;
-              const auto key = std::minmax(part.municipality, other.municipality);
-              if (touching.count(key)) continue;
-              if (!prepared) prepared = geos::prepare(part.geometry);
-              const bool touches = tolerance_m > 0 ? geos::distance_within(prepared.get(), other.geometry, tolerance_m)
-                                                   : geos::intersects(prepared.get(), other.geometry);
-              if (touches) touching.insert(key);
-            }
-          }
-          for (const auto& [a, b] : touching) per_zone[schedule[k]].push_back({zone, a, b, area[a], area[b]});
-        }
-      },
-      tbb::simple_partitioner());
-  std::vector<TouchingPair> out;
-  for (auto& pairs : per_zone) out.insert(out.end(), pairs.begin(), pairs.end());
-  return out;
+  std::vector<ZoneMembers> zones;
+  for (auto& [zone, members] : by_zone) {
+    ZoneMembers z{zone, std::move(members), {}, {}, {}};
+    for (auto i : z.members) z.area[parts[i].municipality] += parts[i].area_m2;
+    if (z.area.size() >= 2) zones.push_back(std::move(z));
+  }
+  tbb::parallel_for(std::size_t{0}, zones.size(), [&](std::size_t k) {
+    auto& z = zones[k];
+    z.envelopes.reserve(z.members.size());
+    for (auto i : z.members) {
+      const auto e = geos::envelope(parts[i].geometry);
+      z.envelopes.push_back({e.min_x - tolerance_m, e.min_y - tolerance_m, e.max_x + tolerance_m, e.max_y + tolerance_m});
+    }
+    z.index = std::make_unique<SpatialIndex>(z.envelopes);
+  });
+  // One task per part, not per zone: a river-long zone has thousands of parts and alone took
+  // most of the time on one core.
+  std::vector<std::pair<std::size_t, std::size_t>> tasks;  // (zone, member)
+  for (std::size_t k = 0; k < zones.size(); ++k) {
+    for (std::size_t x = 0; x < zones[k].members.size(); ++x) tasks.emplace_back(k, x);
+  }
+  using Found = std::tuple<std::size_t, std::size_t, std::size_t>;  // (zone, a, b), a < b
+  tbb::enumerable_thread_specific<std::vector<Found>> found;
+  tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
+    const auto [k, x] = tasks[t];
+    const auto& z = zones[k];
+    const auto& part = parts[z.members[x]];
+    auto& out = found.local();
+    std::set<std::size_t> partners;  // already found from this part
+    geos::PreparedPtr prepared;
+    for (auto y : z.index->query(z.envelopes[x])) {
+      if (y <= x) continue;
+      const auto& other = parts[z.members[y]];
+      if (other.municipality == part.municipality || partners.count(other.municipality)) continue;
+      if (!prepared) prepared = geos::prepare(part.geometry);
+      const bool touches = tolerance_m > 0 ? geos::distance_within(prepared.get(), other.geometry, tolerance_m)
+                                           : geos::intersects(prepared.get(), other.geometry);
+      if (!touches) continue;
+      partners.insert(other.municipality);
+      const auto [a, b] = std::minmax(part.municipality, other.municipality);
+      out.emplace_back(k, a, b);
+    }
+  });
+  std::set<Found> pairs;  // in zone order, then (a, b), whichever thread found them
+  for (const auto& local : found) pairs.insert(local.begin(), local.end());
+  std::vector<TouchingPair> result;
+  result.reserve(pairs.size());
+  for (const auto& [k, a, b] : pairs) {
+    const auto& z = zones[k];
+    result.push_back({z.zone, a, b, z.area.at(a), z.area.at(b)});
+  }
+  return result;
 }
 
 }  // namespace twinrisk::ops
