@@ -207,14 +207,21 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
     auto piece = polygonal(geos::intersection(corridor.get(), polygon));
     if (geos::area(piece.get()) <= 0) continue;
     outcome.inside_of_group[g] = geos::area(piece.get());  // for the outside area, before overlaps
-    std::vector<geos::GeomPtr> claimed;
-    for (auto r : earlier_rows) claimed.push_back(geos::clone(features[r].geometry.get()));
+    std::vector<const GEOSGeometry*> claimed;
+    for (auto r : earlier_rows) claimed.push_back(features[r].geometry.get());
     for (const auto& t : taken) {
-      if (geos::intersects(piece.get(), t.get())) claimed.push_back(geos::clone(t.get()));
+      if (geos::intersects(piece.get(), t.get())) claimed.push_back(t.get());
     }
-    if (!claimed.empty()) piece = polygonal(geos::difference(piece.get(), geos::unary_union(std::move(claimed)).get()));
+    // Subtracted one by one: each claim overlaps the piece only near a junction, and unioning the
+    // claims first was a quarter of the step's time.
+    for (const auto* claim : claimed) {
+      if (geos::is_empty(piece.get())) break;
+      piece = polygonal(geos::difference(piece.get(), claim));
+    }
+    // Overlays leave dust along shared edges; no result keeps a part under geos::kMinPartArea.
+    if (auto cleaned = geos::without_small_parts(piece.get())) piece = std::move(cleaned);
     const double corridor_area = geos::area(piece.get());
-    if (corridor_area <= 0) continue;
+    if (corridor_area < geos::kMinPartArea) continue;
     outcome.corridor += corridor_area;
     geos::GeomPtr candidate = geos::clone(piece.get());
     taken.push_back(std::move(piece));
@@ -225,9 +232,10 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
       auto zones = c.hazard.covered(candidate.get());
       candidate = zones ? std::move(zones) : geos::empty_multipolygon();
     }
+    if (auto cleaned = geos::without_small_parts(candidate.get())) candidate = std::move(cleaned);
     const double area = geos::area(candidate.get());
     outcome.excluded += corridor_area - area;
-    if (area > 0) outcome.candidates.push_back({c.municipalities.group(row), group.river, group.border, std::move(candidate), area});
+    if (area >= geos::kMinPartArea) outcome.candidates.push_back({c.municipalities.group(row), group.river, group.border, std::move(candidate), area});
   }
   return outcome;
 }
