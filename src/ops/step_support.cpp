@@ -28,8 +28,9 @@ std::optional<AssetKind> asset_kind(const GEOSGeometry* geometry) {
   return std::nullopt;
 }
 
-geos::GeomPtr only(AssetKind kind, geos::GeomPtr geometry) {
-  if (!geometry || geos::is_empty(geometry.get())) return nullptr;
+namespace {
+
+geos::GeomPtr members_of_dimension(AssetKind kind, geos::GeomPtr geometry) {
   const int type = geos::type_id(geometry.get());
   const bool plain = (kind == AssetKind::point && (type == GEOS_POINT || type == GEOS_MULTIPOINT)) ||
                      (kind == AssetKind::line && (type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING)) ||
@@ -45,6 +46,18 @@ geos::GeomPtr only(AssetKind kind, geos::GeomPtr geometry) {
   return geos::collection(std::move(copies), kind == AssetKind::point  ? GEOS_MULTIPOINT
                                              : kind == AssetKind::line ? GEOS_MULTILINESTRING
                                                                        : GEOS_MULTIPOLYGON);
+}
+
+}  // namespace
+
+geos::GeomPtr only(AssetKind kind, geos::GeomPtr geometry) {
+  if (!geometry || geos::is_empty(geometry.get())) return nullptr;
+  auto members = members_of_dimension(kind, std::move(geometry));
+  if (members && kind == AssetKind::polygon) {
+    if (auto cleaned = geos::without_small_parts(members.get())) members = std::move(cleaned);
+    if (geos::is_empty(members.get())) return nullptr;
+  }
+  return members;
 }
 
 DepthBands depth_bands_parameter(const StepInput& input, const std::string& name) {

@@ -21,7 +21,8 @@ enum class AssetKind { point, line, polygon };
 std::optional<AssetKind> asset_kind(const GEOSGeometry* geometry);
 
 // The members of one dimension of an overlay result (a road touching a zone's corner gives a point
-// besides its lines), as one geometry; nullptr when there are none.
+// besides its lines), as one geometry, without polygon parts under geos::kMinPartArea (overlay
+// dust along shared edges); nullptr when nothing is left.
 geos::GeomPtr only(AssetKind kind, geos::GeomPtr geometry);
 
 // The `depth_bands` parameter: its edges, the last band open-ended (2 means "2 m and deeper").
