@@ -176,17 +176,22 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
   const auto* polygon = features[row].geometry.get();
   if (!polygon || geos::is_empty(polygon)) return outcome;
   const auto row_box = c.municipalities.envelope(row);
-  // The reaches near this row, by group, in the priority order of the header.
+  // The reaches whose corridor reaches into this row, by group, in the priority order of the
+  // header. A reach farther than the width adds nothing here (nor does its cap where it joins a
+  // nearer one, the joint being as far): leaving it out spares buffering it for every row whose
+  // bounding box it crosses.
+  auto prepared_row = geos::prepare(polygon);
   std::map<std::size_t, std::vector<const GEOSGeometry*>> lines_of;
   for (auto i : c.reach_index.query(row_box)) {
     const auto k = c.indexed[i];
-    lines_of[c.group_of_reach[k]].push_back(c.reaches.reaches[k].geometry.get());
+    const auto g = c.group_of_reach[k];
+    const auto* line = c.reaches.reaches[k].geometry.get();
+    if (geos::distance_within(prepared_row.get(), line, c.groups[g].width)) lines_of[g].push_back(line);
   }
   std::vector<std::size_t> order;
   for (const auto& [g, lines] : lines_of) order.push_back(g);
   std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return c.groups[x].key() < c.groups[y].key(); });
   // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap.
-  auto prepared_row = geos::prepare(polygon);
   std::vector<std::size_t> earlier_rows;
   for (auto r : c.municipalities.index().query(row_box)) {
     const auto* other = features[r].geometry.get();
@@ -203,14 +208,18 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
     // pieces as they are made GEOS fall back to snap-rounding noding, 15× slower.
     const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());
     const auto corridor = geos::buffer(merged.get(), group.width, c.options.quadrant_segments, c.options.cap);
-    if (!geos::intersects(prepared_row.get(), corridor.get())) continue;
     auto piece = polygonal(geos::intersection(corridor.get(), polygon));
     if (geos::area(piece.get()) <= 0) continue;
     outcome.inside_of_group[g] = geos::area(piece.get());  // for the outside area, before overlaps
     std::vector<const GEOSGeometry*> claimed;
     for (auto r : earlier_rows) claimed.push_back(features[r].geometry.get());
+    const auto box = geos::envelope(piece.get());
+    geos::PreparedPtr prepared_piece;
     for (const auto& t : taken) {
-      if (geos::intersects(piece.get(), t.get())) claimed.push_back(t.get());
+      const auto other = geos::envelope(t.get());
+      if (other.min_x > box.max_x || other.max_x < box.min_x || other.min_y > box.max_y || other.max_y < box.min_y) continue;
+      if (!prepared_piece) prepared_piece = geos::prepare(piece.get());
+      if (geos::intersects(prepared_piece.get(), t.get())) claimed.push_back(t.get());
     }
     // Subtracted one by one: each claim overlaps the piece only near a junction, and unioning the
     // claims first was a quarter of the step's time.

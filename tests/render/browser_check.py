@@ -90,13 +90,22 @@ with open(harness, 'w') as f:
   const broken = images.filter(i => !i.complete || i.naturalWidth === 0 || i.naturalHeight === 0);
   document.getElementById('out').textContent =
     'images=' + images.length + ' broken=' + broken.length + ' title=' + d.title;"></iframe></body></html>''')
+
+
+def harness_summary(budget_ms):
+    result = run(['--allow-file-access-from-files', f'--virtual-time-budget={budget_ms}', '--dump-dom',
+                  'file://' + harness])
+    out = result.stdout
+    start = out.find('<pre id="out">')
+    return (out[start + 14:out.find('</pre>', start)] if start >= 0 else ''), result
+
+
 try:
-    result = run(['--allow-file-access-from-files', '--virtual-time-budget=5000', '--dump-dom', 'file://' + harness])
+    summary, result = harness_summary(5000)
+    if summary == 'pending':  # on a loaded machine the frame can need more virtual time to load
+        summary, result = harness_summary(30000)
 finally:
     os.remove(harness)
-out = result.stdout
-start = out.find('<pre id="out">')
-summary = out[start + 14:out.find('</pre>', start)] if start >= 0 else ''
 if not summary.startswith('images='):
     problems.append(f'the harness did not report ({summary!r}); chromium said: {result.stderr[-300:]}')
 else:
