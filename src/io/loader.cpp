@@ -444,7 +444,8 @@ bool close_open_rings(OGRGeometry& geometry) {
   switch (wkbFlatten(geometry.getGeometryType())) {
     case wkbPolygon:
       for (auto* ring : *geometry.toPolygon()) {
-        if (!ring->get_IsClosed()) {
+        // GDAL 3.6 reads through a null point array when asked whether an empty ring is closed.
+        if (!ring->IsEmpty() && !ring->get_IsClosed()) {
           ring->closeRings();
           closed = true;
         }

@@ -279,6 +279,19 @@ JSON
   stderr_has "was closed"
   grep -q '"repaired": 1' "$tmp/o/manifest.json" || fail "the repair is not counted"
   ;;
+empty-ring)
+  # fuzz_geometry's first crash: GDAL 3.6 dereferences a null point array when asked whether an
+  # empty ring is closed. An empty hole is removed (a named repair), an empty polygon a named drop.
+  features >"$tmp/flood.geojson" <<'JSON'
+{"hq": 10} ## {"type": "Polygon", "coordinates": [[[5.70, 50.955], [5.78, 50.955], [5.78, 50.985], [5.70, 50.985], [5.70, 50.955]], []]}
+{"hq": 20} ## {"type": "Polygon", "coordinates": [[]]}
+JSON
+  pipeline "$tmp/flood.geojson" >"$tmp/p.yaml"
+  run 0 run "$tmp/p.yaml" -o "$tmp/o" --progress none
+  stderr_has "layer 'flood', feature 0"
+  stderr_has "layer 'flood', feature 1: NULL or empty geometry, dropped"
+  grep -q '"repaired": 1' "$tmp/o/manifest.json" || fail "the repair is not counted"
+  ;;
 degenerate-ring)
   # A ring of three points (A,B,A) cannot be a polygon: a named drop, the other feature kept.
   features >"$tmp/flood.geojson" <<JSON
