@@ -164,7 +164,11 @@ int main(int argc, char** argv) try {
   }
   const std::string command = argv[1];
   std::map<std::string, std::string> args;
-  for (int i = 2; i + 1 < argc; i += 2) args[std::string(argv[i]).substr(2)] = argv[i + 1];
+  for (int i = 2; i + 1 < argc; i += 2) {
+    std::string key = argv[i];
+    key.erase(0, key.find_first_not_of('-'));  // -o and --o alike (bench/run passes -o)
+    args[key] = argv[i + 1];
+  }
 
   if (command == "generate") {
     const fs::path out = arg(args, "o");
