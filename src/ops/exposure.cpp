@@ -14,6 +14,7 @@
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
 #include "twinrisk/ops/measure.hpp"
+#include "twinrisk/ops/touching_partners.hpp"
 #include "twinrisk/ops/zone_parts.hpp"
 #include "step_support.hpp"
 
@@ -72,6 +73,38 @@ double measure(Kind kind, const GEOSGeometry* geometry, Measurer& measurer) {
   return 0;
 }
 
+// For each zone and municipality (empty id: the zone outside every municipality), the municipalities
+// its flooding concerns: its own and those whose parts of the zone touch its part. Whole-zone
+// membership would put a river-long zone's thousands of ids on every critical facility (691 MB of
+// critical_facilities at 20k municipalities); it stays in zones.municipalities.
+using PartKey = std::pair<std::int64_t, std::string>;
+std::map<PartKey, ZoneMembers> touching_members(const Layer& layer, const std::vector<ZonePartInfo>& info) {
+  std::map<std::string, std::size_t> key_of;
+  std::vector<const ZonePartInfo*> first_of;  // by key: the municipality's id and country
+  std::vector<ZonePart> parts;
+  for (std::size_t i = 0; i < info.size(); ++i) {
+    const auto [it, added] = key_of.try_emplace(info[i].municipality_id, first_of.size());
+    if (added) first_of.push_back(&info[i]);
+    parts.push_back({info[i].zone_id, it->second, layer.features[i].geometry.get(), 0.0});
+  }
+  std::map<std::pair<std::int64_t, std::size_t>, std::set<std::size_t>> near;
+  for (const auto& part : parts) near[{part.zone, part.municipality}].insert(part.municipality);
+  for (const auto& pair : touching_partners(parts)) {
+    near[{pair.zone, pair.a}].insert(pair.b);
+    near[{pair.zone, pair.b}].insert(pair.a);
+  }
+  std::map<PartKey, ZoneMembers> out;
+  for (const auto& [key, keys] : near) {
+    std::set<std::string> ids, countries;
+    for (auto k : keys) {
+      if (!first_of[k]->municipality_id.empty()) ids.insert(first_of[k]->municipality_id);
+      if (!first_of[k]->country.empty()) countries.insert(first_of[k]->country);
+    }
+    out[{key.first, first_of[key.second]->municipality_id}] = {{ids.begin(), ids.end()}, {countries.begin(), countries.end()}};
+  }
+  return out;
+}
+
 // The zone parts, indexed, with each part's class as an index into `classes`.
 struct Parts {
   const Layer& layer;
@@ -79,10 +112,15 @@ struct Parts {
   std::vector<Value> classes;          // sorted
   std::vector<std::size_t> class_of;   // per part
   std::map<std::int64_t, ZoneMembers> zones;
+  std::map<PartKey, ZoneMembers> touching;
   SpatialIndex index;
 
   explicit Parts(const Layer& zone_parts)
-      : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts) {
+      : layer(zone_parts),
+        info(zone_part_infos(zone_parts)),
+        zones(zone_members(info)),
+        touching(touching_members(zone_parts, info)),
+        index(zone_parts) {
     std::set<Value> distinct;
     for (const auto& part : info) distinct.insert(part.class_value);
     classes.assign(distinct.begin(), distinct.end());
@@ -373,7 +411,7 @@ class Tally {
       add_sums(by_zone, first_in_zone ? 1 : 0, piece.length_m, piece.area_m2);
       m_zone_class.try_emplace(part.zone_id, part.class_value);
       if (m_critical.count(lower(category))) {
-        const auto& members = m_parts.zones.at(part.zone_id);
+        const auto& members = m_parts.touching.at({part.zone_id, part.municipality_id});
         m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
                                    part.municipality_id, part.country, join_ids(members.municipalities),
                                    join_ids(members.countries)});
@@ -510,7 +548,8 @@ std::vector<OutputSpec> exposure_outputs() {
        "Per zone and category: assets, length and area, and the zone's municipality count and cross_national flag",
        kByZoneFields, "Exposure by zone"},
       {"critical_facilities", OutputKind::table, GeometryFamily::none,
-       "One row per exposed piece of a critical asset, with the municipalities and countries of its zone",
+       "One row per exposed piece of a critical asset, with the municipalities and countries its flooding "
+       "concerns: its own and those whose parts of the zone touch its part (the whole zone: zones.municipalities)",
        kCriticalFields, "Critical facilities"},
       {"exposure_totals", OutputKind::table, GeometryFamily::none,
        "Per category and class: the unsplit totals, what lies in the class's zones and what does not "

@@ -194,6 +194,25 @@ TEST(Exposure, ARoadAlongTheBorderIsCountedOnce) {
   EXPECT_NEAR(real(totals, totals.rows[0], "unexposed_length_m"), 0, kTolerance);
 }
 
+TEST(Exposure, ACriticalFacilityListsThePartnersWhosePartsTouchItsPart) {
+  // One zone across A | B | C in a row (and a part outside every municipality beyond C): a hospital
+  // in A concerns A and B, whose parts touch A's, not C, whose part lies 100 m away.
+  const auto parts = zone_parts({{1, "1", "A", "X", rectangle(0, 0, 100, 100)},
+                                 {1, "1", "B", "Y", rectangle(100, 0, 200, 100)},
+                                 {1, "1", "C", "Z", rectangle(200, 0, 300, 100)},
+                                 {1, "1", "", "", rectangle(300, 0, 400, 100)}});
+  const auto sites = assets("sites", {{"hospital", "POINT(50 50)"}, {"hospital", "POINT(250 50)"},
+                                      {"hospital", "POINT(350 50)"}});
+  const auto result = run(parts, {&sites});
+  const auto& critical = table(result.output, "critical_facilities");
+  ASSERT_EQ(critical.rows.size(), 3u);
+  EXPECT_EQ(text(critical, critical.rows[0], "zone_municipalities"), "A;B");
+  EXPECT_EQ(text(critical, critical.rows[0], "zone_countries"), "X;Y");
+  EXPECT_EQ(text(critical, critical.rows[1], "zone_municipalities"), "B;C");
+  EXPECT_EQ(text(critical, critical.rows[1], "zone_countries"), "Y;Z");
+  EXPECT_EQ(text(critical, critical.rows[2], "zone_municipalities"), "C");  // outside: C's part touches it
+}
+
 TEST(Exposure, PointsLieInOnePartOfEachClass) {
   // Class 1 (frequent) inside class 2 (rare), as nested return periods are: the point at (50 50)
   // is in both; the point at (150 50) only in class 2; (100 50) is on the line between the two class-2
