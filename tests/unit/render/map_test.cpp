@@ -190,7 +190,7 @@ TEST_F(MercatorAt60North, ScaleBarLengthIsTrueAtTheMapCentre) {
 }
 
 TEST_F(MercatorAt60North, PolygonFillAppearsWhereItsInteriorProjects) {
-  const auto [cx, cy] = centre;
+  const double cx = centre.first, cy = centre.second;  // clang 14 cannot capture structured bindings
   const Layer towns = municipalities(crs, {{rectangle(cx - 60000, cy - 40000, cx + 60000, cy + 40000), "NO"}});
   // A class-1 zone east of the centre and a class-3 zone west of it.
   const Layer flood = zones(crs, {{rectangle(cx + 10000, cy - 3000, cx + 20000, cy + 3000), "1"},
@@ -215,7 +215,7 @@ TEST_F(MercatorAt60North, PolygonFillAppearsWhereItsInteriorProjects) {
   const Colour ground = *builtin_style("municipalities")->classes.values[0].symbol.fill;
   for (const auto& [x, value] : {std::pair{cx + 15000, std::string("1")}, std::pair{cx - 25000, std::string("3")}}) {
     const auto rule = std::find_if(zone_style.classes.values.begin(), zone_style.classes.values.end(),
-                                   [&](const ClassRule& r) { return r.value == value; });
+                                   [&wanted = value](const ClassRule& r) { return r.value == wanted; });
     const auto expected = over(*rule->symbol.fill, rule->symbol.fill_opacity, ground);
     const auto [px, py] = pixel_of(x, cy);
     const auto got = image.at(px, py);
