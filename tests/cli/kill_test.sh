@@ -136,8 +136,11 @@ sigterm | sigint)
   for progress in none json; do
     "$tw" run "$tmp/new.yaml" -o "$tmp/out" --overwrite --progress "$progress" >/dev/null 2>"$tmp/err" &
     pid=$!
-    # A third into the run, when it is loading or computing.
-    sleep "$(printf '0.%03d' $((duration_ms / 3 % 1000)))"
+    # Just after it takes the folder's lock, while it loads or computes. (A third of the reference
+    # run's duration was too late once, under ASan on a loaded machine: the run had finished.)
+    for _ in $(seq 2000); do [ -e "$tmp/.out.twinrisk-lock" ] && break; sleep 0.005; done
+    [ -e "$tmp/.out.twinrisk-lock" ] || fail "the run took no lock within 10 s"
+    sleep 0.05
     kill -"$signal" "$pid"
     wait "$pid"; rc=$?
     [ "$rc" -eq "$want" ] || fail "exit $rc after SIG$signal, want $want: $(cat "$tmp/err")"
