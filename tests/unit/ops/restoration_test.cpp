@@ -174,6 +174,25 @@ TEST(Restoration, CrossingCorridorsCountOnce) {
   EXPECT_NEAR(result.corridor_area_m2, 1500, 1e-9);
 }
 
+TEST(Restoration, ThreeOverlappingCorridorsGiveEachSquareMetreToTheFirst) {
+  // Width 5, flat caps. h1 (y = 50) takes [10,90] × [45,55], 800. v (x = 50) takes its 800 less
+  // the 10 × 10 in h1: 700. h2 (y = 54) would take [10,90] × [49,59], 800, less the 80 × 6 in h1
+  // and the [45,55] × [55,59] in v: 280. The 10 × 6 that all three cover goes to h1.
+  const auto layer = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)}});
+  const MunicipalityIndex m(layer);
+  const auto rivers = river_layer({{"h1", line({{10, 50}, {90, 50}})},
+                                   {"v", line({{50, 10}, {50, 90}})},
+                                   {"h2", line({{10, 54}, {90, 54}})}});
+  const auto result = restoration(rivers, reaches_of(rivers, m, 0), m, {}, flat(5));
+  ASSERT_EQ(result.candidates.size(), 3u);
+  std::map<std::size_t, double> by_river;
+  for (const auto& c : result.candidates) by_river[c.river] += c.area_m2;
+  EXPECT_NEAR(by_river.at(0), 800, 1e-9);
+  EXPECT_NEAR(by_river.at(1), 700, 1e-9);
+  EXPECT_NEAR(by_river.at(2), 280, 1e-9);
+  EXPECT_NEAR(result.corridor_area_m2, 1780, 1e-9);
+}
+
 TEST(Restoration, WidthByStreamOrder) {
   // Order 1 → 2 m, order 2 → 4 m (flat caps): 80 × 4 + 80 × 8 = 960 on two parallel rivers.
   const auto layer = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)}});
