@@ -191,14 +191,20 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
   std::vector<std::size_t> order;
   for (const auto& [g, lines] : lines_of) order.push_back(g);
   std::stable_sort(order.begin(), order.end(), [&](auto x, auto y) { return c.groups[x].key() < c.groups[y].key(); });
-  // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap.
+  // Earlier rows overlapping this one (interiors meet, not just edges) keep the overlap. Whether
+  // interiors meet (a full relate) is asked only of rows whose box a piece reaches: in a clean
+  // layer every neighbour merely touches.
   std::vector<std::size_t> earlier_rows;
   for (auto r : c.municipalities.index().query(row_box)) {
     const auto* other = features[r].geometry.get();
-    if (r < row && other && geos::intersects(prepared_row.get(), other) && geos::relate_pattern(polygon, other, "T********")) {
-      earlier_rows.push_back(r);
-    }
+    if (r < row && other && geos::intersects(prepared_row.get(), other)) earlier_rows.push_back(r);
   }
+  std::map<std::size_t, bool> overlaps_row;
+  auto overlapping = [&](std::size_t r) {
+    const auto [it, added] = overlaps_row.try_emplace(r, false);
+    if (added) it->second = geos::relate_pattern(polygon, features[r].geometry.get(), "T********");
+    return it->second;
+  };
   std::vector<geos::GeomPtr> taken;
   for (auto g : order) {
     const auto& group = c.groups[g];
@@ -212,8 +218,12 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
     if (geos::area(piece.get()) <= 0) continue;
     outcome.inside_of_group[g] = geos::area(piece.get());  // for the outside area, before overlaps
     std::vector<const GEOSGeometry*> claimed;
-    for (auto r : earlier_rows) claimed.push_back(features[r].geometry.get());
     const auto box = geos::envelope(piece.get());
+    for (auto r : earlier_rows) {
+      const auto other = c.municipalities.envelope(r);
+      if (other.min_x > box.max_x || other.max_x < box.min_x || other.min_y > box.max_y || other.max_y < box.min_y) continue;
+      if (overlapping(r)) claimed.push_back(features[r].geometry.get());
+    }
     geos::PreparedPtr prepared_piece;
     for (const auto& t : taken) {
       const auto other = geos::envelope(t.get());
