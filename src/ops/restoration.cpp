@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <map>
 #include <numeric>
+#include <tuple>
+#include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
@@ -146,6 +148,45 @@ Obstacles hazard_zones(const Layer* hazard) {
   return out;
 }
 
+// The boundary segments of the municipality rows that no other row shares in reverse: the rim of
+// the layer, and the edges of its gaps and overlaps. Corridor area outside every municipality can
+// only lie within the corridor width of one of them. Neighbours whose shared edges do not match
+// vertex for vertex make more rim, which costs time, never area.
+SpatialIndex rim_of(const MunicipalityIndex& municipalities) {
+  struct Key {
+    double x1, y1, x2, y2;
+    bool operator==(const Key&) const = default;
+  };
+  struct Hash {
+    std::size_t operator()(const Key& k) const {
+      std::size_t h = std::hash<double>()(k.x1);
+      for (double v : {k.y1, k.x2, k.y2}) h = h * 1000003u ^ std::hash<double>()(v);
+      return h;
+    }
+  };
+  std::unordered_map<Key, int, Hash> net;  // +1 for each way round, -1 for the other
+  for (const auto& feature : municipalities.layer().features) {
+    if (!feature.geometry) continue;
+    for (const auto* polygon : geos::polygon_views(feature.geometry.get())) {
+      for (const auto* ring : geos::ring_views(polygon)) {
+        const auto points = geos::coordinates(ring);
+        for (std::size_t i = 1; i < points.size(); ++i) {
+          const auto& a = points[i - 1];
+          const auto& b = points[i];
+          const bool forward = std::tie(a.x, a.y) < std::tie(b.x, b.y);
+          const Key key = forward ? Key{a.x, a.y, b.x, b.y} : Key{b.x, b.y, a.x, a.y};
+          net[key] += forward ? 1 : -1;
+        }
+      }
+    }
+  }
+  std::vector<geos::Envelope> rim;
+  for (const auto& [k, n] : net) {
+    if (n != 0) rim.push_back({std::min(k.x1, k.x2), std::min(k.y1, k.y2), std::max(k.x1, k.x2), std::max(k.y1, k.y2)});
+  }
+  return SpatialIndex(rim);
+}
+
 struct Outcome {
   std::vector<RestorationCandidate> candidates;
   double corridor = 0, excluded = 0;
@@ -281,9 +322,22 @@ RestorationResult restoration(const Layer& rivers, const RiverReachesResult& rea
     groups[it->second].lines.push_back(reach.geometry.get());
     group_of_reach[k] = it->second;
   }
-  // Each group's whole corridor, for its area only (the outside area of the result).
+  // Each group's whole corridor, for its area only (the outside area of the result): only groups
+  // with a reach in no municipality or within their width of the rim can have any. Buffering every
+  // group took as long as buffering the corridors of all rows (0.95 s of CPU at 20k × 50k).
+  const SpatialIndex rim = rim_of(municipalities);
+  std::vector<char> may_leave(groups.size(), 0);
+  for (std::size_t k = 0; k < reaches.reaches.size(); ++k) {
+    const auto g = group_of_reach[k];
+    if (g == SIZE_MAX || may_leave[g]) continue;
+    const auto& reach = reaches.reaches[k];
+    const double w = groups[g].width;
+    const auto e = geos::envelope(reach.geometry.get());
+    if (!reach.municipality || !rim.query({e.min_x - w, e.min_y - w, e.max_x + w, e.max_y + w}).empty()) may_leave[g] = 1;
+  }
   std::vector<double> group_area(groups.size(), 0.0);
   tbb::parallel_for(std::size_t{0}, groups.size(), [&](std::size_t g) {
+    if (!may_leave[g]) return;
     std::vector<geos::GeomPtr> lines;
     for (const auto* line : groups[g].lines) lines.push_back(geos::clone(line));
     const auto merged = geos::line_merge(geos::collection(std::move(lines), GEOS_MULTILINESTRING).get());

@@ -193,6 +193,25 @@ TEST(Restoration, ThreeOverlappingCorridorsGiveEachSquareMetreToTheFirst) {
   EXPECT_NEAR(result.corridor_area_m2, 1780, 1e-9);
 }
 
+TEST(Restoration, OutsideAreaIsTheCorridorInNoMunicipality) {
+  // A = [0,100]² and B = [110,200] × [0,100], a 10 m gap between them; width 5, flat caps.
+  const auto layer = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)}, {"B", "Y", rectangle(110, 0, 200, 100)}});
+  const MunicipalityIndex m(layer);
+  // Through the gap: [50,150] × [45,55], of which 100 m² in the gap.
+  const auto across = river_layer({{"across", line({{50, 50}, {150, 50}})}});
+  EXPECT_NEAR(restoration(across, reaches_of(across, m, 0), m, {}, flat(5)).outside_area_m2, 100, 1e-9);
+  // Inside A, 3 m from its edge: [10,90] × [-2,8], of which 80 × 2 below A.
+  const auto along = river_layer({{"along", line({{10, 3}, {90, 3}})}});
+  EXPECT_NEAR(restoration(along, reaches_of(along, m, 0), m, {}, flat(5)).outside_area_m2, 160, 1e-9);
+  // Across the shared edge of two neighbours, far from the rim: nothing outside.
+  const auto pair = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)}, {"B", "Y", rectangle(100, 0, 200, 100)}});
+  const MunicipalityIndex n(pair);
+  const auto inner = river_layer({{"inner", line({{50, 50}, {150, 50}})}});
+  const auto result = restoration(inner, reaches_of(inner, n, 0), n, {}, flat(5));
+  EXPECT_NEAR(result.corridor_area_m2, 1000, 1e-9);
+  EXPECT_NEAR(result.outside_area_m2, 0, 1e-9);
+}
+
 TEST(Restoration, WidthByStreamOrder) {
   // Order 1 → 2 m, order 2 → 4 m (flat caps): 80 × 4 + 80 × 8 = 960 on two parallel rivers.
   const auto layer = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)}});
