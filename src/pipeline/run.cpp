@@ -339,8 +339,12 @@ class Run {
       const ParamSpec& spec = *binding.parameter;
       for (const auto& key : binding.keys) {
         switch (spec.kind()) {
-          case EntryKind::raster: bound.input.rasters[spec.name].push_back(m_catalogue.raster(key)); continue;
-          case EntryKind::table: bound.input.tables[spec.name].push_back(m_catalogue.table(key)); continue;
+          case EntryKind::raster:
+            bound.input.rasters[spec.name].push_back(in_catalogue(m_catalogue.raster(key), key));
+            continue;
+          case EntryKind::table:
+            bound.input.tables[spec.name].push_back(in_catalogue(m_catalogue.table(key), key));
+            continue;
           case EntryKind::vector: break;
         }
         if (const auto* item = streamed_input(key)) {
@@ -366,7 +370,7 @@ class Run {
           bound.input.layers[spec.name].push_back(bound.reloaded.back().get());
           continue;
         }
-        const Layer* layer = m_catalogue.layer(key);
+        const Layer* layer = in_catalogue(m_catalogue.layer(key), key);
         check_role_fields(spec, *layer);
         bound.input.layers[spec.name].push_back(layer);
         if (spec.streamable) {
@@ -375,6 +379,14 @@ class Run {
         }
       }
     }
+  }
+
+  // The plan resolved every reference, so a missing entry is twinrisk's fault: an internal error
+  // that names it, not a crash.
+  template <typename T>
+  static const T* in_catalogue(const T* entry, const std::string& key) {
+    if (!entry) throw Error(ErrorKind::internal, fmt::format("'{}' is not in the catalogue when a step needs it", key));
+    return entry;
   }
 
   // A result whose fields depend on its inputs can only be checked now.
