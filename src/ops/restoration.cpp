@@ -150,8 +150,10 @@ Obstacles hazard_zones(const Layer* hazard) {
 
 // The boundary segments of the municipality rows that no other row shares in reverse: the rim of
 // the layer, and the edges of its gaps and overlaps. Corridor area outside every municipality can
-// only lie within the corridor width of one of them. Neighbours whose shared edges do not match
-// vertex for vertex make more rim, which costs time, never area.
+// only lie within the corridor width of one of them. Each ring is walked with its polygon's inside
+// on the left, whatever the orientation it was stored in, so that an edge cancels only between
+// polygons on its two sides. Neighbours whose shared edges do not match vertex for vertex make more
+// rim, which costs time, never area.
 SpatialIndex rim_of(const MunicipalityIndex& municipalities) {
   struct Key {
     double x1, y1, x2, y2;
@@ -168,11 +170,18 @@ SpatialIndex rim_of(const MunicipalityIndex& municipalities) {
   for (const auto& feature : municipalities.layer().features) {
     if (!feature.geometry) continue;
     for (const auto* polygon : geos::polygon_views(feature.geometry.get())) {
-      for (const auto* ring : geos::ring_views(polygon)) {
-        const auto points = geos::coordinates(ring);
+      const auto rings = geos::ring_views(polygon);
+      for (std::size_t r = 0; r < rings.size(); ++r) {
+        const auto points = geos::coordinates(rings[r]);
+        double twice_area = 0;  // shoelace, positive counter-clockwise
         for (std::size_t i = 1; i < points.size(); ++i) {
-          const auto& a = points[i - 1];
-          const auto& b = points[i];
+          twice_area += (points[i - 1].x - points[0].x) * (points[i].y - points[0].y) -
+                        (points[i].x - points[0].x) * (points[i - 1].y - points[0].y);
+        }
+        const bool inside_left = (r == 0) == (twice_area > 0);  // a shell counter-clockwise, a hole clockwise
+        for (std::size_t i = 1; i < points.size(); ++i) {
+          const auto& a = inside_left ? points[i - 1] : points[i];
+          const auto& b = inside_left ? points[i] : points[i - 1];
           const bool forward = std::tie(a.x, a.y) < std::tie(b.x, b.y);
           const Key key = forward ? Key{a.x, a.y, b.x, b.y} : Key{b.x, b.y, a.x, a.y};
           net[key] += forward ? 1 : -1;
@@ -257,14 +266,18 @@ Outcome restore_row(std::size_t row, const RowContext& c) {
     const auto corridor = geos::buffer(merged.get(), group.width, c.options.quadrant_segments, c.options.cap);
     auto piece = polygonal(geos::intersection(corridor.get(), polygon));
     if (geos::area(piece.get()) <= 0) continue;
-    outcome.inside_of_group[g] = geos::area(piece.get());  // for the outside area, before overlaps
-    std::vector<const GEOSGeometry*> claimed;
     const auto box = geos::envelope(piece.get());
     for (auto r : earlier_rows) {
       const auto other = c.municipalities.envelope(r);
       if (other.min_x > box.max_x || other.max_x < box.min_x || other.min_y > box.max_y || other.max_y < box.min_y) continue;
-      if (overlapping(r)) claimed.push_back(features[r].geometry.get());
+      if (!geos::is_empty(piece.get()) && overlapping(r)) {
+        piece = polygonal(geos::difference(piece.get(), features[r].geometry.get()));
+      }
     }
+    // For the outside area: the group's corridor in this row and in no earlier one (an overlap of
+    // two rows counted in both made the outside area too small), before other groups took theirs.
+    outcome.inside_of_group[g] = geos::area(piece.get());
+    std::vector<const GEOSGeometry*> claimed;
     geos::PreparedPtr prepared_piece;
     for (const auto& t : taken) {
       const auto other = geos::envelope(t.get());

@@ -210,6 +210,12 @@ TEST(Restoration, OutsideAreaIsTheCorridorInNoMunicipality) {
   const auto result = restoration(inner, reaches_of(inner, n, 0), n, {}, flat(5));
   EXPECT_NEAR(result.corridor_area_m2, 1000, 1e-9);
   EXPECT_NEAR(result.outside_area_m2, 0, 1e-9);
+  // A stored counter-clockwise, B = [0,100] × [0,50] over its lower half stored clockwise: their
+  // bottom edges run opposite ways but both have land above, so the edge is rim all the same.
+  const auto stacked = municipality_layer({{"A", "X", rectangle(0, 0, 100, 100)},
+                                           {"B", "X", "POLYGON((0 0,0 50,100 50,100 0,0 0))"}});
+  const MunicipalityIndex s(stacked);
+  EXPECT_NEAR(restoration(along, reaches_of(along, s, 0), s, {}, flat(5)).outside_area_m2, 160, 1e-9);
 }
 
 TEST(Restoration, WidthByStreamOrder) {
