@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "twinrisk/core/progress.hpp"
 #include "twinrisk/ops/builtin.hpp"
@@ -24,6 +25,13 @@ using ops::builtin_registry;
 void add_run_options(CLI::App& command, pipeline::RunOptions& options, bool output_required);
 
 std::unique_ptr<Progress> make_progress(const GlobalOptions& options);
+
+// Every line twinrisk writes to stderr goes out whole under one lock, so that a progress line and
+// the error that an interrupt reports from the signal thread never share a line (the QGIS provider
+// reads them as JSON lines). write_final_stderr keeps the lock and silences stderr for everyone
+// else, runs `last_line` (the cleanup) and writes what it returns: nothing follows it.
+void write_stderr(std::string_view text);
+void write_final_stderr(const std::function<std::string()>& last_line);
 // Prints where the outputs are, the load counts and each step's small tables (only those named in
 // `tables`, when it is not empty).
 void print_run_summary(const pipeline::RunSummary& summary, const std::vector<std::string>& tables = {});

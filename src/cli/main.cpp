@@ -24,15 +24,17 @@
 
 namespace {
 
-void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const std::string& text) {
+std::string failure_line(const twinrisk::cli::GlobalOptions& global, int code, const std::string& text) {
   const auto message = twinrisk::redact_secrets(text);
+  // Invalid UTF-8 in a message (a file name, a GDAL error) is replaced, never a second failure.
   if (global.progress == "json") {
-    // Invalid UTF-8 in a message (a file name, a GDAL error) is replaced, never a second failure.
-    std::cerr << twinrisk::json_text(nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}})
-              << std::endl;
-  } else {
-    std::cerr << "twinrisk: error: " << message << std::endl;
+    return twinrisk::json_text(nlohmann::json{{"type", "error"}, {"exit_code", code}, {"message", message}}) + '\n';
   }
+  return "twinrisk: error: " + message + '\n';
+}
+
+void report_failure(const twinrisk::cli::GlobalOptions& global, int code, const std::string& text) {
+  twinrisk::cli::write_stderr(failure_line(global, code, text));
 }
 
 // SIGINT, SIGTERM (QGIS's Cancel) and SIGHUP go to one thread, whatever the others are doing: it
@@ -46,12 +48,14 @@ void stop_cleanly_on_signals(const twinrisk::cli::GlobalOptions& global) {
   std::thread([signals, &global] {
     int signal = 0;
     if (sigwait(&signals, &signal) != 0) return;
-    twinrisk::run_interrupt_cleanup();
     const char* name = signal == SIGINT ? "SIGINT" : signal == SIGTERM ? "SIGTERM" : "SIGHUP";
-    report_failure(global, 128 + signal,
-                   fmt::format("interrupted ({}): stopped; staged files were removed and existing outputs were not "
-                               "changed",
-                               name));
+    twinrisk::cli::write_final_stderr([&] {
+      twinrisk::run_interrupt_cleanup();
+      return failure_line(global, 128 + signal,
+                          fmt::format("interrupted ({}): stopped; staged files were removed and existing outputs were "
+                                      "not changed",
+                                      name));
+    });
     std::_Exit(128 + signal);  // no destructors: the other threads are still running
   }).detach();
 }

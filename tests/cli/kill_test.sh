@@ -4,7 +4,7 @@
 # its SHA-256, and nothing else — and the next run must leave nothing behind.
 # Usage: kill_test.sh TWINRISK BENCH_GENERATOR MODE [TRIALS]
 #   MODE: kill (SIGKILL at random moments of an --overwrite run), concurrent (two --overwrite runs
-#   into one folder at once), sigterm, sigint.
+#   into one folder at once), sigterm, sigint, json-lines (SIGTERM during --progress json output).
 set -uo pipefail
 tw=$1 gen=$2 mode=$3 trials=${4:-10}
 tmp=$(mktemp -d)
@@ -153,6 +153,28 @@ sigterm | sigint)
     no_leftovers  # the staging folder, its journal, the lock and the scratch folder are gone now
   done
   echo "PASS [sig$signal]: exit $want, message, old result intact, nothing left behind"
+  ;;
+json-lines)
+  # SIGTERM while progress lines pour out: every line of stderr must be one whole JSON object and
+  # the last the error (the signal thread's error once landed between a progress line and its
+  # newline, which the QGIS provider could not read). A random moment of the load each time.
+  for ((i = 0; i < trials; i++)); do
+    "$tw" run "$tmp/new.yaml" -o "$tmp/out" --overwrite --progress json >/dev/null 2>"$tmp/err" &
+    pid=$!
+    for _ in $(seq 2000); do [ -e "$tmp/.out.twinrisk-lock" ] && break; sleep 0.005; done
+    sleep "0.0$((RANDOM % 10))"
+    kill -TERM "$pid"
+    wait "$pid"; rc=$?
+    [ "$rc" -eq 143 ] || fail "round $i: exit $rc: $(tail -3 "$tmp/err")"
+    $py - "$tmp/err" <<'PY' || fail "round $i: $(tail -3 "$tmp/err")"
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objects = [json.loads(line) for line in lines]
+assert objects[-1]["type"] == "error" and objects[-1]["exit_code"] == 143, objects[-1]
+PY
+    no_leftovers
+  done
+  echo "PASS [json-lines]: $trials SIGTERMs during progress output, every line whole JSON, the error last"
   ;;
 *)
   fail "unknown mode"
