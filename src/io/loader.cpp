@@ -4,6 +4,7 @@
 #include <gdal_priv.h>
 #include <ogr_spatialref.h>
 #include <ogrsf_frmts.h>
+#include <proj.h>
 #include <unistd.h>
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
@@ -978,14 +979,25 @@ std::string resolve_analysis_crs(const std::string& spec, const std::vector<LonL
 }
 
 bool is_equal_area(const std::string& crs_wkt) {
-  OGRSpatialReference crs;
-  if (crs.importFromWkt(crs_wkt.c_str()) != OGRERR_NONE || !crs.IsProjected()) return false;
-  const char* method = crs.GetAttrValue("PROJECTION");
-  if (!method) return false;
+  // PROJ names the method directly; OGRSpatialReference::GetAttrValue would build the WKT1 tree
+  // first, 16 ms of every run before its inputs are read.
+  const std::unique_ptr<PJ_CONTEXT, decltype(&proj_context_destroy)> context(proj_context_create(),
+                                                                              &proj_context_destroy);
+  proj_log_level(context.get(), PJ_LOG_NONE);  // text that is not a CRS is simply not equal-area
+  auto owned = [&](PJ* object) { return std::unique_ptr<PJ, decltype(&proj_destroy)>(object, &proj_destroy); };
+  auto crs = owned(proj_create(context.get(), crs_wkt.c_str()));
+  if (crs && proj_get_type(crs.get()) == PJ_TYPE_BOUND_CRS) crs = owned(proj_get_source_crs(context.get(), crs.get()));
+  if (crs && proj_get_type(crs.get()) == PJ_TYPE_COMPOUND_CRS) crs = owned(proj_crs_get_sub_crs(context.get(), crs.get(), 0));
+  if (!crs || proj_get_type(crs.get()) != PJ_TYPE_PROJECTED_CRS) return false;
+  const auto conversion = owned(proj_crs_get_coordoperation(context.get(), crs.get()));
+  const char* method = nullptr;
+  if (!conversion || !proj_coordoperation_get_method_info(context.get(), conversion.get(), &method, nullptr, nullptr) ||
+      !method) {
+    return false;
+  }
   std::string name = method;
   std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* equal_area : {"equal_area", "equal area", "mollweide", "sinusoidal", "eckert_iv", "eckert iv",
-                                 "eckert_vi", "goode", "equal_earth", "equal earth"}) {
+  for (const char* equal_area : {"equal area", "mollweide", "sinusoidal", "eckert iv", "eckert vi", "goode", "equal earth"}) {
     if (name.find(equal_area) != std::string::npos) return true;
   }
   return false;

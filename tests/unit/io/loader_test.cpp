@@ -289,5 +289,31 @@ TEST(AnalysisCrs, AutoIsEqualAreaAndCentredOnTheData) {
   EXPECT_THROW(resolve_analysis_crs("EPSG:999999", {}), ConfigError);
 }
 
+// The projection method decides, in any WKT dialect and inside compound or bound CRSes.
+TEST(AnalysisCrs, EqualAreaByProjectionMethod) {
+  auto wkt_of = [](const char* definition, const char* const* options) {
+    OGRSpatialReference crs;
+    EXPECT_EQ(crs.SetFromUserInput(definition), OGRERR_NONE) << definition;
+    char* text = nullptr;
+    crs.exportToWkt(&text, options);
+    std::string wkt = text ? text : "";
+    CPLFree(text);
+    return wkt;
+  };
+  const char* wkt1[] = {"FORMAT=WKT1_GDAL", nullptr};
+  const char* wkt2[] = {"FORMAT=WKT2_2019", nullptr};
+  for (const auto* const* format : {wkt1, wkt2}) {
+    EXPECT_TRUE(is_equal_area(wkt_of("EPSG:5070", format)));   // Albers, CONUS
+    EXPECT_TRUE(is_equal_area(wkt_of("ESRI:54009", format)));  // Mollweide
+    EXPECT_FALSE(is_equal_area(wkt_of("EPSG:3857", format)));  // Web Mercator
+    EXPECT_FALSE(is_equal_area(wkt_of("EPSG:4326", format)));  // not projected
+  }
+  EXPECT_TRUE(is_equal_area(wkt_of("EPSG:8857", wkt2)));  // Equal Earth, which WKT1 cannot express
+  EXPECT_TRUE(is_equal_area(wkt_of("EPSG:3035+5773", wkt2)));  // LAEA Europe + EGM96 height
+  EXPECT_FALSE(is_equal_area(wkt_of("EPSG:25832+5773", wkt2)));
+  EXPECT_TRUE(is_equal_area(wkt_of("+proj=laea +lat_0=52 +lon_0=10 +towgs84=0,0,0 +type=crs", wkt2)));  // BOUNDCRS
+  EXPECT_FALSE(is_equal_area("not a CRS"));
+}
+
 }  // namespace
 }  // namespace twinrisk::io
