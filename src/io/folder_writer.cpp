@@ -2,6 +2,7 @@
 // built beside the folder and swapped in whole (output_folder.hpp).
 
 #include <fmt/format.h>
+#include <tbb/parallel_for.h>
 
 #include "result_writers.hpp"
 #include "twinrisk/io/writers.hpp"
@@ -49,13 +50,17 @@ class FolderWriter final : public ResultWriter {
   // tells a complete result, and lets anyone check one.
   void commit(const nlohmann::json& manifest) override {
     m_geopackage.close();
+    // The disk writes while the files are hashed, several at a time.
+    m_folder.start_writeback();
+    const auto staged = m_folder.staged();
+    std::vector<fs::path> paths;
+    for (const auto& relative : staged) paths.push_back(m_folder.stage(relative));
+    std::vector<nlohmann::json> files(staged.size());
+    tbb::parallel_for(std::size_t{0}, staged.size(), [&](std::size_t i) {
+      files[i] = {{"path", staged[i]}, {"size_bytes", fs::file_size(paths[i])}, {"sha256", sha256_file(paths[i])}};
+    });
     nlohmann::json complete = manifest;
-    complete["files"] = nlohmann::json::array();
-    for (const auto& relative : m_folder.staged()) {
-      const auto path = m_folder.stage(relative);
-      complete["files"].push_back(
-          {{"path", relative}, {"size_bytes", std::filesystem::file_size(path)}, {"sha256", sha256_file(path)}});
-    }
+    complete["files"] = std::move(files);
     write_json(m_folder.stage(kManifest), complete);
     m_written.push_back((m_folder.folder() / kManifest).string());
     m_folder.commit();

@@ -570,6 +570,17 @@ fs::path OutputFolder::stage(const std::string& relative_path) {
   return path;
 }
 
+void start_writeback(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;  // a folder, or gone: the commit reports what matters
+  ::sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+  ::close(fd);
+}
+
+void OutputFolder::start_writeback() const {
+  for (const auto& relative : m_staged) io::start_writeback(m_impl->staging / relative);
+}
+
 void OutputFolder::commit() {
   auto& d = *m_impl;
   // Everything that could refuse is checked before anything is moved, so a refusal changes nothing.

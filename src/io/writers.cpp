@@ -122,6 +122,9 @@ GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
   const PinnedDate date;
   auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
   if (!driver) throw OutputError("GDAL was built without the GeoPackage driver");
+  // Validating the (absent) options makes the driver list its tiling schemes, reading a dozen
+  // JSON files and PROJ's database: 20 ms of every run before any input is read.
+  const CPLConfigOptionSetter unvalidated("GDAL_VALIDATE_CREATION_OPTIONS", "NO", true);
   m_dataset.reset(driver->Create(m_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   // A full disk can leave GDAL with a dataset whose metadata tables were never made.
   if (!m_dataset || errors.failed()) gdal_write_failure(m_path, "create", errors);
@@ -196,6 +199,9 @@ void GeoPackageWriter::end_layer() {
   if (m_index) first_cause(errors, m_path, [&] { m_index->finish(); });
   m_index.reset();
   m_layer = nullptr;
+  // The disk takes the layer while the run goes on: 38 MB of river corridors took 0.1 s of
+  // fsync at the end of the run.
+  start_writeback(m_path);
 }
 
 std::int64_t GeoPackageWriter::count(const std::string& layer) const {

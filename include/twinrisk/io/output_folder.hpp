@@ -40,6 +40,8 @@ class OutputFolder {
   std::filesystem::path stage(const std::string& relative_path);
   // Relative paths staged so far, in order.
   const std::vector<std::string>& staged() const { return m_staged; }
+  // start_writeback() for every staged file; call when they are complete.
+  void start_writeback() const;
   // Swaps the staged result in (see above). Throws OutputError, and changes nothing, when it cannot.
   void commit();
   // The folder as given, for messages.
@@ -51,6 +53,10 @@ class OutputFolder {
   std::filesystem::path m_given;
   std::vector<std::string> m_staged;
 };
+
+// Asks the kernel to start writing `file` to disk and returns at once (sync_file_range), so that
+// the fsync before the result is swapped in finds little left to wait for.
+void start_writeback(const std::filesystem::path& file);
 
 // The files of the result in `folder`, as its manifest lists them (`files`, or the `outputs` of
 // manifests older than that list), with manifest.json itself; empty when there is no manifest.
