@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <future>
 #include <iterator>
 #include <memory>
 
@@ -27,7 +28,8 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr std::size_t kMaxNotesPerLayer = 50;
-constexpr std::size_t kBatchSize = 65536;
+// load_layer's batches: the next one is read while this one is built (LayerReader::Impl::next_batch).
+constexpr std::size_t kBatchSize = 8192;
 
 ErrorContext context_of(const LayerDefinition& definition) {
   ErrorContext context = definition.origin;
@@ -673,7 +675,20 @@ struct LayerReader::Impl {
   LoadReport report;
   Progress& progress;
   bool exhausted = false;
-  std::int64_t last_fid = 0;
+  std::int64_t last_fid = 0;  // of the read thread
+
+  // What one read gathered: its features, counts and notes, merged into `report` by the thread
+  // that takes the batch (the next batch is read meanwhile, see next_batch).
+  struct RawBatch {
+    std::vector<RawFeature> features;
+    std::int64_t read = 0, empty = 0, dropped = 0;
+    std::vector<std::pair<std::int64_t, std::string>> notes;  // (fid, text)
+    bool exhausted = false;
+    void note(std::int64_t fid, std::string text) {
+      if (notes.size() < kMaxNotesPerLayer) notes.emplace_back(fid, std::move(text));
+    }
+  };
+  std::future<RawBatch> ahead;  // last: destroyed (awaited) before what the read uses
 
   Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p)
       : definition(d), open(definition), bindings(bind_fields(definition, open.layer(), open.field_names())),
@@ -717,8 +732,9 @@ struct LayerReader::Impl {
 
   // Sequential: OGR reading and reprojection. A failure GDAL reports while reading (a damaged
   // page, a lost connection) ends the read as an error; one that spoils a single feature drops it.
-  std::vector<RawFeature> read_raw(std::size_t max_features) {
-    std::vector<RawFeature> raw;
+  RawBatch read_raw(std::size_t max_features) {
+    RawBatch batch;
+    auto& raw = batch.features;
     GdalErrorTrap errors;
     OGRLayer& source = open.layer();
     const auto context = context_of(definition);
@@ -730,35 +746,35 @@ struct LayerReader::Impl {
       const std::string failure = errors.take_failure();
       if (!feature) {
         if (!failure.empty()) {
-          throw InputError(fmt::format("reading {} failed after {} features{}: {}", definition.source, report.read,
-                                       report.read ? fmt::format(" (the last was feature {})", last_fid) : "", failure),
+          const auto read = report.read + batch.read;  // the batch before this one is merged by now
+          throw InputError(fmt::format("reading {} failed after {} features{}: {}", definition.source, read,
+                                       read ? fmt::format(" (the last was feature {})", last_fid) : "", failure),
                            context,
                            "the source is damaged or was cut off; `ogrinfo` shows the same error — repair or "
                            "export it again");
         }
-        exhausted = true;
+        batch.exhausted = true;
         break;
       }
-      ++report.read;
-      progress.advance();
+      ++batch.read;
       const std::int64_t fid = last_fid = feature->GetFID();
       if (!failure.empty()) {
-        ++report.dropped;
-        note(fid, fmt::format("cannot be read ({}), dropped", failure));
+        ++batch.dropped;
+        batch.note(fid, fmt::format("cannot be read ({}), dropped", failure));
         continue;
       }
-      if (auto item = prepare(*feature, errors)) raw.push_back(std::move(*item));
+      if (auto item = prepare(*feature, errors, batch)) raw.push_back(std::move(*item));
     }
-    return raw;
+    return batch;
   }
 
   // One feature's geometry, reprojected and checked, and its values; nullopt when it is dropped.
-  std::optional<RawFeature> prepare(OGRFeature& feature, GdalErrorTrap& errors) {
+  std::optional<RawFeature> prepare(OGRFeature& feature, GdalErrorTrap& errors, RawBatch& batch) {
     const std::int64_t fid = feature.GetFID();
     OGRGeometry* geometry = feature.GetGeometryRef();
     if (!geometry || geometry->IsEmpty()) {
-      ++report.empty;
-      note(fid, "NULL or empty geometry, dropped");
+      ++batch.empty;
+      batch.note(fid, "NULL or empty geometry, dropped");
       return std::nullopt;
     }
     if (geometry->hasCurveGeometry()) {
@@ -770,14 +786,14 @@ struct LayerReader::Impl {
     item.fid = fid;
     if (close_open_rings(*geometry)) item.repair = "a ring that did not end where it began was closed";
     if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
-      ++report.dropped;
+      ++batch.dropped;
       const auto reason = errors.take_failure();
-      note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
+      batch.note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
       return std::nullopt;
     }
     if (!coordinates_plausible(*geometry)) {
-      ++report.dropped;
-      note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
+      ++batch.dropped;
+      batch.note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
                             kMaxCoordinate));
       return std::nullopt;
     }
@@ -792,21 +808,25 @@ struct LayerReader::Impl {
       }
     }
     if (missing) {
-      ++report.dropped;
-      note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)", missing->output.name,
+      ++batch.dropped;
+      batch.note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)", missing->output.name,
                             to_string(definition.role)));
       return std::nullopt;
     }
     return item;
   }
 
+  // The next batch is read on a thread of its own while this one is built and used: GDAL reads
+  // one feature at a time, and reading 100k points alone took half of exposure's time for them.
   std::vector<Feature> next_batch(std::size_t max_features) {
     std::vector<Feature> features;
     if (exhausted) return features;
     // A batch may come back empty only when the source is exhausted.
     while (features.empty() && !exhausted) {
-      auto raw = read_raw(max_features);
-      features = build(raw);
+      auto raw = ahead.valid() ? ahead.get() : read_raw(max_features);
+      merge(raw);
+      if (!exhausted) ahead = std::async(std::launch::async, [this, max_features] { return read_raw(max_features); });
+      features = build(raw.features);
       report.loaded += static_cast<std::int64_t>(features.size());
     }
     if (exhausted) {
@@ -814,6 +834,15 @@ struct LayerReader::Impl {
       if (report.loaded == 0 && definition.role != Role::result) throw nothing_usable();
     }
     return features;
+  }
+
+  void merge(const RawBatch& batch) {
+    report.read += batch.read;
+    report.empty += batch.empty;
+    report.dropped += batch.dropped;
+    progress.advance(static_cast<std::size_t>(batch.read));
+    for (const auto& [fid, text] : batch.notes) note(fid, text);
+    exhausted = batch.exhausted;
   }
 
   // An input without a usable feature gives empty results that look like an answer ("no shared

@@ -21,9 +21,10 @@
 namespace twinrisk::ops {
 namespace {
 
-// Big enough to keep both threads busy on points, small enough that a batch of road pieces
-// (each a GEOS geometry) stays a few hundred megabytes at most.
-constexpr std::size_t kBatchSize = 65536;
+// Big enough to keep both threads busy on points; small, so that the reader's read-ahead of the
+// next batch overlaps this one's work from the start (65536 left 100k points read mostly alone:
+// exposure at 2000 municipalities 1.24 s → 1.15 s) and a batch of road pieces stays small.
+constexpr std::size_t kBatchSize = 8192;
 
 const std::vector<FieldDef> kPieceFields = {
     {"asset_layer", FieldType::string},     {"asset_id", FieldType::integer},

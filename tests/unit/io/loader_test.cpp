@@ -274,6 +274,42 @@ TEST(LayerReader, HandsTheLayerOverInBatches) {
   EXPECT_TRUE(reader.next_batch(2).empty());
 }
 
+// The next batch is read while this one is built: what the reading drops and what the building
+// repairs are still noted in feature order, and counted once.
+TEST(LayerReader, NotesStayInFeatureOrderWhileReadingAhead) {
+  TempDir dir;
+  const auto file = dir / "h.gpkg";
+  auto bow_tie = [](int i) {
+    const auto x0 = std::to_string(i), x1 = std::to_string(i + 1);
+    return "POLYGON ((" + x0 + " 0, " + x1 + " 1, " + x1 + " 0, " + x0 + " 1, " + x0 + " 0))";
+  };
+  std::vector<test::TestFeature> features;
+  for (int i = 0; i < 9; ++i) {
+    const std::string geometry = i == 1 || i == 4 ? std::string() : i == 2 || i == 7 ? bow_tie(i) : rectangle(i, 0, i + 1, 1);
+    features.push_back({geometry, {1LL * i}});
+  }
+  write_layer(file, "h", 3035, {"class"}, features);
+  NullProgress progress;
+  LayerReader reader(definition(file, "h", Role::hazard), epsg_wkt(3035), progress);
+  std::size_t handed = 0;
+  for (auto batch = reader.take_batch(2); !batch.empty(); batch = reader.take_batch(2)) handed += batch.size();
+  const auto& report = reader.report();
+  EXPECT_EQ(handed, 7u);
+  EXPECT_EQ(report.read, 9);
+  EXPECT_EQ(report.empty, 2);
+  EXPECT_EQ(report.repaired, 2);
+  EXPECT_EQ(report.loaded, 7);
+  std::vector<std::int64_t> noted;
+  std::string all;
+  for (const auto& note : report.notes) {
+    all += note + "\n";
+    const auto at = note.find("feature ");
+    ASSERT_NE(at, std::string::npos) << note;
+    noted.push_back(std::stoll(note.substr(at + 8)));
+  }
+  EXPECT_EQ(noted, (std::vector<std::int64_t>{2, 3, 5, 8})) << all;
+}
+
 TEST(AnalysisCrs, AutoIsEqualAreaAndCentredOnTheData) {
   const auto wkt = resolve_analysis_crs("auto", {{5.0, 50.0, 6.0, 51.0}, {5.5, 50.5, 7.0, 52.0}});
   EXPECT_TRUE(is_equal_area(wkt));
