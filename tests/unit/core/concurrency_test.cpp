@@ -1,5 +1,5 @@
-// Code that runs on threads of its own: the async writer, the interrupt registry a signal thread
-// uses, the output folder lock. Meant for ThreadSanitizer too (.ci/run's TSan build).
+// Code that runs on threads of its own: the async writer, the layer reader's read-ahead, the
+// interrupt registry a signal thread uses, the output folder lock. Meant for ThreadSanitizer too (.ci/run's TSan build).
 
 #include <gtest/gtest.h>
 
@@ -13,6 +13,7 @@
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/interrupt.hpp"
 #include "twinrisk/core/stream.hpp"
+#include "twinrisk/io/loader.hpp"
 #include "twinrisk/io/output_folder.hpp"
 
 namespace twinrisk {
@@ -71,6 +72,39 @@ TEST(AsyncSink, AFailureOfTheTargetReachesTheProducer) {
         sink.finish();
       },
       OutputError);
+}
+
+// Batches are read ahead on a thread of their own, reprojected there, while the taking thread
+// builds them and counts what was dropped; every feature arrives once, in order.
+TEST(LayerReader, ReadsAheadWhileTheTakingThreadBuilds) {
+  test::TempDir dir;
+  const auto file = dir / "points.gpkg";
+  std::vector<test::TestFeature> features;
+  for (int i = 0; i < 500; ++i) {
+    features.push_back({i % 50 == 7 ? std::string() : "POINT (" + std::to_string(5 + i * 0.001) + " 50)", {1LL * i}});
+  }
+  test::write_layer(file, "points", 4326, {"category"}, features);
+  io::LayerDefinition definition;
+  definition.name = "points";
+  definition.source = file.string();
+  definition.layer = "points";
+  definition.role = Role::infrastructure;
+  definition.fields = {{"category", "category"}};
+  NullProgress progress;
+  io::LayerReader reader(definition, io::resolve_analysis_crs("EPSG:3035", {}), progress);
+  std::vector<std::int64_t> categories;
+  for (auto batch = reader.take_batch(16); !batch.empty(); batch = reader.take_batch(16)) {
+    for (const auto& feature : batch) categories.push_back(std::get<std::int64_t>(feature.values[0]));
+  }
+  std::vector<std::int64_t> expected;
+  for (int i = 0; i < 500; ++i) {
+    if (i % 50 != 7) expected.push_back(i);
+  }
+  EXPECT_EQ(categories, expected);
+  EXPECT_EQ(reader.report().read, 500);
+  EXPECT_EQ(reader.report().empty, 10);
+  EXPECT_EQ(reader.report().notes.size(), 10u);
+  EXPECT_TRUE(reader.report().reprojected);
 }
 
 TEST(InterruptCleanup, RegistrationsFromManyThreadsWhileTheRegistryIsHeld) {
