@@ -282,13 +282,14 @@ void write_json(const fs::path& path, const nlohmann::json& document) {
   check_stream(out, path);
 }
 
-std::string sha256_file(const fs::path& path) {
+std::string sha256_file(const fs::path& path, const std::atomic<bool>* stop) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw InputError(fmt::format("cannot read {}", path.string()));
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> context(EVP_MD_CTX_new(), &EVP_MD_CTX_free);
   EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr);
   std::vector<char> buffer(1 << 20);
   while (in) {
+    if (stop && stop->load(std::memory_order_relaxed)) return {};
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
   }

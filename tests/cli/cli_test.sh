@@ -28,8 +28,16 @@ success)
   ls -a "$tmp/o" | grep -q 'tmp-' && fail "temporary files left behind"
   # UTF-8 in, UTF-8 out.
   grep -q "Lanaken–Mésen" "$tmp/o/tables/municipality_summary.csv" || fail "UTF-8 name not kept"
-  $py -c "import json,sys; m=json.load(open(sys.argv[1])); assert m['inputs'][0]['sha256'] and m['inputs'][0]['size_bytes']>0; assert m['steps'][0]['algorithm']=='shared-zones'" "$tmp/o/manifest.json" \
-    || fail "manifest lacks checksums or steps"
+  # Every input file's checksum, computed in the background, equals Python's of the file.
+  $py -c "
+import hashlib, json, sys
+m = json.load(open(sys.argv[1]))
+assert m['inputs'] and m['steps'][0]['algorithm'] == 'shared-zones'
+for entry in m['inputs']:
+    data = open(entry['source'], 'rb').read()
+    assert entry['size_bytes'] == len(data), entry
+    assert entry['sha256'] == hashlib.sha256(data).hexdigest(), entry
+" "$tmp/o/manifest.json" || fail "manifest lacks steps, or an input's size or checksum is wrong"
   ;;
 missing-input)
   run 3 run "$data/pipelines/missing_input.yaml" -o "$tmp/o"
@@ -165,6 +173,34 @@ progress = [l for l in lines if l["type"] == "progress"]
 assert progress and all(l["stages"] == 3 for l in progress), progress[:3]
 overall = [(l["stage"] + l["percent"] / 100) / l["stages"] for l in progress]
 assert overall == sorted(overall) and overall[-1] == 1.0, overall
+PY
+  # A step that streams several layers: each bar is the layer being read, 0 to 100 % (the
+  # second layer's bar, started when it was opened, used to count the first's features: 600 %).
+  demo=$(cd "$data/../../layers/demo" && pwd)
+  cat >"$tmp/exposure.yaml" <<YAML
+analysis_crs: auto
+layers:
+  provinces: $demo/limburg_provinces.yaml
+  flood: $demo/meuse_flood_frequency.yaml
+  roads: $demo/meuse_roads.yaml
+  buildings: $demo/meuse_buildings.yaml
+  facilities: $demo/meuse_facilities.yaml
+steps:
+  - shared-zones: { municipalities: provinces, hazard: flood }
+  - exposure: { zone_parts: zone_parts, assets: [roads, buildings, facilities] }
+YAML
+  run 0 --progress json run "$tmp/exposure.yaml" -o "$tmp/e"
+  $py - "$tmp/err" <<'PY' || fail "a streamed layer's progress is not its own, 0 to 100 %"
+import json, sys
+progress = [json.loads(l) for l in open(sys.argv[1])]
+progress = [l for l in progress if l["type"] == "progress"]
+bars = {}
+for l in progress:
+    bars.setdefault(l["task"], []).append(l["percent"])
+for task in ("load roads", "load buildings", "load facilities"):
+    percents = bars.get(task)
+    assert percents and percents == sorted(percents) and percents[-1] == 100, (task, percents)
+assert all(0 <= l["percent"] <= 100 for l in progress), [l for l in progress if l["percent"] > 100][:3]
 PY
   run 3 --progress json run "$data/pipelines/missing_input.yaml" -o "$tmp/p"
   $py -c "import json,sys; l=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert l['type']=='error' and l['exit_code']==3" "$tmp/err" \

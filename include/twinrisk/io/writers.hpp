@@ -4,6 +4,7 @@
 
 #include <gdal_priv.h>
 
+#include <atomic>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -56,7 +57,7 @@ void write_geopackage(const std::filesystem::path& path, const std::vector<const
 void write_csv(const std::filesystem::path& path, const Table& table);
 void write_json(const std::filesystem::path& path, const nlohmann::json& document);
 
-// Lower-case hex SHA-256 of a file's bytes.
-std::string sha256_file(const std::filesystem::path& path);
+// Lower-case hex SHA-256 of a file's bytes; "" when `stop` is set before the end.
+std::string sha256_file(const std::filesystem::path& path, const std::atomic<bool>* stop = nullptr);
 
 }  // namespace twinrisk::io

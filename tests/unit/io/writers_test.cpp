@@ -192,5 +192,14 @@ TEST(Sha256, MatchesKnownDigest) {
   EXPECT_EQ(sha256_file(dir / "abc.txt"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(Sha256, StopsWhenAsked) {
+  TempDir dir;
+  { std::ofstream(dir / "abc.txt", std::ios::binary) << "abc"; }
+  const std::atomic<bool> stop{true};
+  EXPECT_EQ(sha256_file(dir / "abc.txt", &stop), "");
+  const std::atomic<bool> go_on{false};
+  EXPECT_EQ(sha256_file(dir / "abc.txt", &go_on), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
 }  // namespace
 }  // namespace twinrisk::io
