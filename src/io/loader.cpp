@@ -674,6 +674,8 @@ struct LayerReader::Impl {
   LayerSchema schema;
   LoadReport report;
   Progress& progress;
+  std::size_t expected_features = 0;  // 0: unknown
+  bool progress_started = false;
   bool exhausted = false;
   std::int64_t last_fid = 0;  // of the read thread
 
@@ -719,8 +721,8 @@ struct LayerReader::Impl {
     for (const auto& binding : bindings) schema.fields.push_back(binding.output);
     schema.fid_column = source.GetFIDColumn();
     const auto expected = open.feature_count(false);
+    expected_features = expected > 0 ? static_cast<std::size_t>(expected) : 0;
     source.ResetReading();
-    progress.start(fmt::format("load {}", d.name), expected > 0 ? static_cast<std::size_t>(expected) : 0);
   }
 
   void note(std::int64_t fid, const std::string& text) {
@@ -821,6 +823,12 @@ struct LayerReader::Impl {
   std::vector<Feature> next_batch(std::size_t max_features) {
     std::vector<Feature> features;
     if (exhausted) return features;
+    // Started by the first read, not when opened: a step opens all its streamed layers first
+    // (exposure's points and roads), and the bar is the layer being read.
+    if (!progress_started) {
+      progress.start(fmt::format("load {}", definition.name), expected_features);
+      progress_started = true;
+    }
     // A batch may come back empty only when the source is exhausted.
     while (features.empty() && !exhausted) {
       auto raw = ahead.valid() ? ahead.get() : read_raw(max_features);
