@@ -431,6 +431,19 @@ class Run {
     }
   }
 
+  // Errors of a step name the step and, when they lack a place of their own, its line in the pipeline.
+  template <typename F>
+  static void in_step_context(const StepCall& call, F&& action) {
+    try {
+      action();
+    } catch (const Error& error) {
+      ErrorContext context = error.context();
+      if (context.step.empty()) context.step = call.scenario.empty() ? call.algorithm : call.algorithm + " as " + call.scenario;
+      if (context.file.empty()) context = ErrorContext{call.origin.file, call.origin.line, context.layer, context.feature, context.step};
+      throw Error(error.kind(), error.message(), context, error.hint());
+    }
+  }
+
   // The plan resolved every reference, so a missing entry is twinrisk's fault: an internal error
   // that names it, not a crash.
   template <typename T>
@@ -490,22 +503,21 @@ class Run {
       return file_system_errors_as(ErrorKind::output, [&] { return m_writer.stage_file(path); });
     };
     StepOutput output;
-    try {
+    in_step_context(call, [&] {
       file_system_errors_as(ErrorKind::input, [&] { bind(step, bound); });
       output = step.algorithm->run(bound.input, m_progress);
-      sink.finish();
-    } catch (const Error& error) {
-      ErrorContext context = error.context();
-      if (context.step.empty()) context.step = call.scenario.empty() ? call.algorithm : call.algorithm + " as " + call.scenario;
-      if (context.file.empty()) context = ErrorContext{call.origin.file, call.origin.line, context.layer, context.feature, context.step};
-      throw Error(error.kind(), error.message(), context, error.hint());
-    }
+    });
     for (const auto& [definition, reader] : bound.readers) {
       m_inputs.push_back(input_entry(*definition, reader->report()));
       m_summary.loads.push_back(reader->report());
     }
-    if (scratch) scratch->close();
-    write_results(step, output, index + 1 == m_plan.steps.size());
+    // Called by write_results once the workbook is under way: a big streamed layer ends with its
+    // R-tree's bulk load (50 ms of one core for exposure's 100k pieces), which the run waited for.
+    auto finish_streamed = [&] {
+      in_step_context(call, [&] { sink.finish(); });
+      if (scratch) scratch->close();
+    };
+    write_results(step, output, index + 1 == m_plan.steps.size(), finish_streamed);
     record(step, output, staged, seconds_since(step_start));
     keep_for_later(step, output, scratch.get(), index);
     for (const auto& name : step.last_use) {
@@ -514,12 +526,17 @@ class Run {
     }
   }
 
-  // In-memory layers go to the writer on a thread of their own while the tables are written here
-  // (after the last step also the workbook, the longest of them). Before the last step they go on
-  // being written while the next step runs; a layer that step reads is copied for the writer.
-  void write_results(const PlannedStep& step, StepOutput& output, bool last_step) {
+  // After the last step the workbook, the longest of the tables, is started first, before the
+  // step's streamed layers are finished. In-memory layers then go to the writer on a thread of
+  // their own while the tables are written here; before the last step they go on being written
+  // while the next step runs, and a layer that step reads is copied for the writer.
+  void write_results(const PlannedStep& step, StepOutput& output, bool last_step,
+                     const std::function<void()>& finish_streamed) {
     file_system_errors_as(ErrorKind::output, [&] {
       settle();
+      for (auto& table : output.tables) table.name = step.prefix + table.name;
+      auto workbook = last_step ? start_workbook(output.tables) : std::future<render::WorkbookReport>();
+      finish_streamed();
       if (!last_step && m_writer.tables_alongside_layers() && !output.layers.empty()) {
         std::vector<Layer> to_write;
         std::vector<Layer> kept;
@@ -534,18 +551,13 @@ class Run {
         output.layers = std::move(kept);
         std::lock_guard lock(m_background_mutex);
         m_background = std::make_unique<BackgroundWrite>(output_layers(), step.prefix, std::move(to_write));
-        for (auto& table : output.tables) {
-          table.name = step.prefix + table.name;
-          m_writer.write_table(table);
-        }
+        for (const auto& table : output.tables) m_writer.write_table(table);
         return;
       }
       RenamingSink renamed(output_layers(), step.prefix);
       AsyncSink sink(renamed, whole_layer_tasks(output.layers.size()));
       for (const auto& layer : output.layers) sink.write_layer(layer);
       if (!m_writer.tables_alongside_layers()) sink.finish();
-      for (auto& table : output.tables) table.name = step.prefix + table.name;
-      auto workbook = last_step ? start_workbook(output.tables) : std::future<render::WorkbookReport>();
       for (const auto& table : output.tables) m_writer.write_table(table);
       if (workbook.valid()) report_workbook(workbook.get());
       sink.finish();
