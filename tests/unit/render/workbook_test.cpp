@@ -1,9 +1,12 @@
 // tables.xlsx reopened with openpyxl (Debian's python3-openpyxl) and compared with the CSVs that
 // io::write_csv writes for the same tables: the CSV is the reference.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <limits>
 
 #include "../test_support.hpp"
@@ -21,6 +24,11 @@ int check(const std::filesystem::path& xlsx, const std::vector<std::filesystem::
   for (const auto& csv : csvs) command += " '" + csv.string() + "'";
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string bytes_of(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 Table summary() {
@@ -57,6 +65,42 @@ TEST(Workbook, ReopensWithValuesEqualToTheCsvs) {
   const int status = check(dir / "tables.xlsx", {dir / "municipality_summary.csv", dir / "zone_summary.csv", dir / "coverage_issues.csv"});
   if (status == 77) GTEST_SKIP() << "python3-openpyxl is not installed";
   EXPECT_EQ(status, 0);
+}
+
+// Sheets are filled in parallel: each keeps its values and number formats, and the file does not
+// depend on which sheet was done first (two writes are byte for byte equal).
+TEST(Workbook, SheetsFilledInParallelKeepTheirFormatsAndAreReproducible) {
+  TempDir dir;
+  std::vector<Table> tables(4);
+  for (std::size_t t = 0; t < tables.size(); ++t) {
+    tables[t].name = fmt::format("table_{}", t);
+    tables[t].columns = {{"id", FieldType::string}, {"count", FieldType::integer}, {"area_m2", FieldType::real},
+                         {"share_of_zone", FieldType::real}};
+    for (int r = 0; r < 1000 * static_cast<int>(t + 1); ++r) {
+      tables[t].rows.push_back({Value(fmt::format("T{}-{}", t, r)), Value(std::int64_t{r}), Value(r * 0.5), Value(1.0 / (r + 1))});
+    }
+  }
+  std::vector<const Table*> pointers;
+  for (const auto& table : tables) pointers.push_back(&table);
+  ::setenv("SOURCE_DATE_EPOCH", "1700000000", 1);
+  write_workbook(dir / "first.xlsx", pointers);
+  write_workbook(dir / "second.xlsx", pointers);
+  ::unsetenv("SOURCE_DATE_EPOCH");
+  EXPECT_EQ(bytes_of(dir / "first.xlsx"), bytes_of(dir / "second.xlsx"));
+  const std::string command =
+      "/usr/bin/python3 -c \"import openpyxl, sys\n"
+      "wb = openpyxl.load_workbook(sys.argv[1])\n"
+      "assert wb.sheetnames == ['table_0', 'table_1', 'table_2', 'table_3'], wb.sheetnames\n"
+      "for t, ws in enumerate(wb.worksheets):\n"
+      "    assert ws.max_row == 1000 * (t + 1) + 1, ws.max_row\n"
+      "    assert ws['A1'].font.b and ws['C1'].value == 'area_m2 (m²)'\n"
+      "    r = 1000 * (t + 1)\n"
+      "    assert ws.cell(r + 1, 1).value == f'T{t}-{r - 1}' and ws.cell(r + 1, 1).number_format == '@'\n"
+      "    assert ws.cell(r + 1, 2).value == r - 1 and ws.cell(r + 1, 2).number_format == '0'\n"
+      "    assert ws.cell(r + 1, 3).value == (r - 1) * 0.5 and ws.cell(r + 1, 3).number_format == '#,##0.00'\n"
+      "    assert ws.cell(r + 1, 4).value == 1 / r and ws.cell(r + 1, 4).number_format == '0.0000'\n"
+      "\" '" + (dir / "first.xlsx").string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
 TEST(Workbook, TextsOverExcelsCellLimitAreCutWithANoteAndCounted) {
