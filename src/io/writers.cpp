@@ -116,8 +116,9 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path, GdalErrorTra
 
 }  // namespace
 
-GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
-  ensure_gdal_registered();
+namespace {
+
+GDALDatasetUniquePtr create_geopackage(const fs::path& path) {
   GdalErrorTrap errors;
   const PinnedDate date;
   auto* driver = GetGDALDriverManager()->GetDriverByName("GPKG");
@@ -125,12 +126,27 @@ GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
   // Validating the (absent) options makes the driver list its tiling schemes, reading a dozen
   // JSON files and PROJ's database: 20 ms of every run before any input is read.
   const CPLConfigOptionSetter unvalidated("GDAL_VALIDATE_CREATION_OPTIONS", "NO", true);
-  m_dataset.reset(driver->Create(m_path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
+  GDALDatasetUniquePtr dataset(driver->Create(path.c_str(), 0, 0, 0, GDT_Unknown, nullptr));
   // A full disk can leave GDAL with a dataset whose metadata tables were never made.
-  if (!m_dataset || errors.failed()) gdal_write_failure(m_path, "create", errors);
+  if (!dataset || errors.failed()) gdal_write_failure(path, "create", errors);
+  return dataset;
+}
+
+}  // namespace
+
+// GDAL takes 13 ms to create the file's metadata tables: done on a thread of its own while the
+// run reads its inputs; the first use waits for it and rethrows its failure.
+GeoPackageWriter::GeoPackageWriter(fs::path path) : m_path(std::move(path)) {
+  ensure_gdal_registered();
+  m_creating = std::async(std::launch::async, [path = m_path] { return create_geopackage(path); });
 }
 
 GeoPackageWriter::~GeoPackageWriter() = default;
+
+GDALDataset& GeoPackageWriter::dataset() {
+  if (m_creating.valid()) m_dataset = m_creating.get();
+  return *m_dataset;
+}
 
 void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
   GdalErrorTrap errors;
@@ -141,7 +157,7 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
   crs.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
   // The spatial index is bulk-loaded at end_layer() (see gpkg_rtree.hpp), not built by GDAL.
   const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=NO", nullptr};
-  m_layer = m_dataset->CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
+  m_layer = dataset().CreateLayer(schema.name.c_str(), schema.crs_wkt.empty() ? nullptr : &crs,
                                    ogr_type(schema.geometry), const_cast<char**>(options));
   if (!m_layer) gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
   for (const auto& field : schema.fields) {
@@ -151,9 +167,9 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
     }
   }
   if (schema.geometry != GeometryFamily::none) {
-    first_cause(errors, m_path, [&] { m_index = std::make_unique<GpkgSpatialIndex>(*m_dataset, m_path, schema.name, "geom"); });
+    first_cause(errors, m_path, [&] { m_index = std::make_unique<GpkgSpatialIndex>(dataset(), m_path, schema.name, "geom"); });
   }
-  if (m_dataset->StartTransaction() != OGRERR_NONE || errors.failed()) {
+  if (dataset().StartTransaction() != OGRERR_NONE || errors.failed()) {
     gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
   }
   m_layer_names.push_back(schema.name);
@@ -195,7 +211,7 @@ void GeoPackageWriter::write_view(std::span<const Feature> features) {
 void GeoPackageWriter::end_layer() {
   GdalErrorTrap errors;
   const PinnedDate date;
-  if (m_dataset->CommitTransaction() != OGRERR_NONE || errors.failed()) gdal_write_failure(m_path, "commit", errors);
+  if (dataset().CommitTransaction() != OGRERR_NONE || errors.failed()) gdal_write_failure(m_path, "commit", errors);
   if (m_index) first_cause(errors, m_path, [&] { m_index->finish(); });
   m_index.reset();
   m_layer = nullptr;
@@ -212,7 +228,7 @@ std::int64_t GeoPackageWriter::count(const std::string& layer) const {
 void GeoPackageWriter::close() {
   GdalErrorTrap errors;
   const PinnedDate date;
-  write_layer_styles(*m_dataset, m_path, errors, m_styles);
+  write_layer_styles(dataset(), m_path, errors, m_styles);
   if (errors.failed()) gdal_write_failure(m_path, "write layer_styles", errors);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   m_dataset.reset();

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <future>
 #include <map>
 #include <memory>
 #include <span>
@@ -40,7 +41,10 @@ class GeoPackageWriter final : public FeatureSink {
   void close();
 
  private:
+  GDALDataset& dataset();  // waits until the file exists
+
   std::filesystem::path m_path;
+  std::future<GDALDatasetUniquePtr> m_creating;
   GDALDatasetUniquePtr m_dataset;
   OGRLayer* m_layer = nullptr;
   LayerSchema m_schema;
