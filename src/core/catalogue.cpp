@@ -21,8 +21,11 @@ void Catalogue::add(std::string name, Layer layer) { insert(m_entries, std::move
 void Catalogue::add(std::string name, Table table) { insert(m_entries, std::move(name), std::move(table)); }
 void Catalogue::add(std::string name, RasterInfo raster) { insert(m_entries, std::move(name), std::move(raster)); }
 
-void Catalogue::remove(std::string_view name) {
-  if (auto it = m_entries.find(name); it != m_entries.end()) m_entries.erase(it);
+std::optional<Catalogue::Entry> Catalogue::take(std::string_view name) {
+  auto it = m_entries.find(name);
+  if (it == m_entries.end()) return std::nullopt;
+  auto node = m_entries.extract(it);
+  return std::move(node.mapped());
 }
 
 bool Catalogue::contains(std::string_view name) const { return m_entries.find(name) != m_entries.end(); }

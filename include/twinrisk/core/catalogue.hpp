@@ -3,6 +3,7 @@
 // Input layers enter when loaded; every output of a step joins under its output name.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -18,7 +19,9 @@ class Catalogue {
   void add(std::string name, Layer layer);
   void add(std::string name, Table table);
   void add(std::string name, RasterInfo raster);
-  void remove(std::string_view name);
+  using Entry = std::variant<Layer, Table, RasterInfo>;
+  // Takes the entry out (to be freed elsewhere); nullopt when there is none.
+  std::optional<Entry> take(std::string_view name);
 
   bool contains(std::string_view name) const;
   EntryKind kind(std::string_view name) const;
@@ -29,7 +32,7 @@ class Catalogue {
   std::vector<std::string> names() const;
 
  private:
-  std::map<std::string, std::variant<Layer, Table, RasterInfo>, std::less<>> m_entries;
+  std::map<std::string, Entry, std::less<>> m_entries;
 };
 
 }  // namespace twinrisk
