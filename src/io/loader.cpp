@@ -590,6 +590,12 @@ std::optional<LonLatExtent> raster_extent_lonlat(const RasterInfo& raster) {
 
 }  // namespace
 
+class OpenedSource {
+ public:
+  explicit OpenedSource(const LayerDefinition& definition) : layer(definition) {}
+  OpenLayer layer;
+};
+
 SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   SourceInfo info;
   info.kind = definition.kind();
@@ -600,7 +606,8 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
     if (with_extent) info.extent = raster_extent_lonlat(*info.raster);
     return info;
   }
-  OpenLayer open(definition);
+  auto opened = std::make_shared<OpenedSource>(definition);
+  OpenLayer& open = opened->layer;
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
   info.feature_count = open.feature_count(true);
@@ -626,6 +633,7 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   const auto crs = open.crs();
   info.crs_wkt = to_wkt(crs);
   if (with_extent) info.extent = extent_lonlat(open.layer(), crs);
+  info.opened = std::move(opened);
   return info;
 }
 
@@ -668,7 +676,8 @@ Table load_table(const LayerDefinition& definition, LoadReport& report) {
 
 struct LayerReader::Impl {
   const LayerDefinition definition;  // a copy: the reader may outlive the caller's definition
-  OpenLayer open;
+  std::shared_ptr<OpenedSource> opened;
+  OpenLayer& open;
   std::vector<FieldBinding> bindings;
   std::unique_ptr<OGRCoordinateTransformation> transform;
   LayerSchema schema;
@@ -692,8 +701,11 @@ struct LayerReader::Impl {
   };
   std::future<RawBatch> ahead;  // last: destroyed (awaited) before what the read uses
 
-  Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p)
-      : definition(d), open(definition), bindings(bind_fields(definition, open.layer(), open.field_names())),
+  Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p, std::shared_ptr<OpenedSource> given)
+      : definition(d),
+        opened(given ? std::move(given) : std::make_shared<OpenedSource>(definition)),
+        open(opened->layer),
+        bindings(bind_fields(definition, open.layer(), open.field_names())),
         progress(p) {
     OGRLayer& source = open.layer();
     const auto source_crs = open.crs();
@@ -956,8 +968,9 @@ struct LayerReader::Impl {
   }
 };
 
-LayerReader::LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress)
-    : m_impl(std::make_unique<Impl>(definition, target_crs_wkt, progress)) {}
+LayerReader::LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress,
+                         std::shared_ptr<OpenedSource> opened)
+    : m_impl(std::make_unique<Impl>(definition, target_crs_wkt, progress, std::move(opened))) {}
 LayerReader::~LayerReader() = default;
 std::vector<Feature> LayerReader::take_batch(std::size_t max_features) { return m_impl->next_batch(max_features); }
 std::span<const Feature> LayerReader::next_batch(std::size_t max_features) {
@@ -968,8 +981,8 @@ const LayerSchema& LayerReader::schema() const { return m_impl->schema; }
 const LoadReport& LayerReader::report() const { return m_impl->report; }
 
 Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
-                 Progress& progress) {
-  LayerReader reader(definition, target_crs_wkt, progress);
+                 Progress& progress, std::shared_ptr<OpenedSource> opened) {
+  LayerReader reader(definition, target_crs_wkt, progress, std::move(opened));
   Layer layer;
   static_cast<LayerSchema&>(layer) = reader.schema();
   for (auto batch = reader.take_batch(kBatchSize); !batch.empty(); batch = reader.take_batch(kBatchSize)) {

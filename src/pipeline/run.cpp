@@ -16,9 +16,11 @@
 #include <ctime>
 #include <exception>
 #include <functional>
+#include <map>
 #include <future>
 #include <mutex>
 #include <optional>
+#include <utility>
 
 #include "twinrisk/core/catalogue.hpp"
 #include "twinrisk/core/interrupt.hpp"
@@ -286,7 +288,7 @@ class Run {
       if (!definition.attribution.empty()) m_attributions.emplace_back(definition.name, definition.attribution);
     }
     InputChecksums checksums(m_plan);
-    const auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
+    auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
     m_crs_wkt = probed.crs_wkt;
     m_output_crs_wkt = probed.output_crs_wkt;
     if (m_output_crs_wkt != m_crs_wkt) {
@@ -319,7 +321,7 @@ class Run {
  private:
   // Inputs that are not streamed enter the catalogue; layers load concurrently (each has its own
   // GDAL dataset) and their progress adds up to one bar.
-  void load(const Probed& probed) {
+  void load(Probed& probed) {
     std::vector<std::size_t> to_load;
     std::size_t total_features = 0;
     for (std::size_t i = 0; i < m_plan.loads.size(); ++i) {
@@ -329,7 +331,10 @@ class Run {
         m_inputs.push_back(raster_entry(item.definition, *probed.infos[i].raster));
         continue;
       }
-      if (item.streamed) continue;
+      if (item.streamed) {
+        m_opened.emplace(item.key, std::move(probed.infos[i].opened));
+        continue;
+      }
       to_load.push_back(i);
       total_features += static_cast<std::size_t>(std::max<std::int64_t>(probed.infos[i].feature_count, 0));
     }
@@ -344,7 +349,7 @@ class Run {
       if (definition.kind() == EntryKind::table) {
         tables[k] = io::load_table(definition, reports[k]);
       } else {
-        layers[k] = io::load_layer(definition, m_crs_wkt, reports[k], shared);
+        layers[k] = io::load_layer(definition, m_crs_wkt, reports[k], shared, std::move(probed.infos[to_load[k]].opened));
       }
     });
     m_progress.finish();
@@ -398,7 +403,9 @@ class Run {
           case EntryKind::vector: break;
         }
         if (const auto* item = streamed_input(key)) {
-          auto reader = std::make_unique<io::LayerReader>(item->definition, m_crs_wkt, m_progress);
+          std::shared_ptr<io::OpenedSource> opened;
+          if (auto it = m_opened.find(key); it != m_opened.end()) opened = std::exchange(it->second, nullptr);
+          auto reader = std::make_unique<io::LayerReader>(item->definition, m_crs_wkt, m_progress, std::move(opened));
           bound.readers.emplace_back(&item->definition, reader.get());
           bound.input.sources[spec.name].push_back(reader.get());
           bound.sources.push_back(std::move(reader));
@@ -751,6 +758,7 @@ class Run {
   std::map<std::string, io::LayerDefinition> m_stored;  // streamed results a later step reads
   ScratchFolder m_scratch;
   nlohmann::json m_inputs = nlohmann::json::array();
+  std::map<std::string, std::shared_ptr<io::OpenedSource>> m_opened;  // streamed inputs as the probe opened them
   nlohmann::json m_steps = nlohmann::json::array();
   nlohmann::json m_outputs = nlohmann::json::array();
   std::vector<std::pair<std::size_t, std::string>> m_described_later;  // layer outputs: position, name

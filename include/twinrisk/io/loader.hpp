@@ -47,6 +47,10 @@ struct LonLatExtent {
   double min_lon = 0, min_lat = 0, max_lon = 0, max_lat = 0;
 };
 
+// A vector layer as probe_source opened it, for its reader to go on with (opening a GeoPackage
+// layer again took 7 ms of GDAL before the load could start). One reader takes it.
+class OpenedSource;
+
 // What opening a source tells before any feature is read.
 struct SourceInfo {
   EntryKind kind = EntryKind::vector;
@@ -56,6 +60,7 @@ struct SourceInfo {
   std::int64_t feature_count = -1;  // -1: unknown without reading the whole source
   std::optional<LonLatExtent> extent;  // nullopt for an empty layer, or when not asked for
   std::optional<RasterInfo> raster;    // for a raster
+  std::shared_ptr<OpenedSource> opened;  // for a vector layer
 };
 
 struct LoadReport {
@@ -82,7 +87,9 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent);
 // feature is reprojected to `target_crs_wkt` and repaired; what is dropped is counted and noted.
 class LayerReader final : public FeatureSource {
  public:
-  LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress);
+  // With `opened` (from probe_source of the same definition) it reads from there.
+  LayerReader(const LayerDefinition& definition, const std::string& target_crs_wkt, Progress& progress,
+              std::shared_ptr<OpenedSource> opened = nullptr);
   ~LayerReader() override;
   LayerReader(const LayerReader&) = delete;
   LayerReader& operator=(const LayerReader&) = delete;
@@ -102,7 +109,7 @@ class LayerReader final : public FeatureSource {
 
 // Reads every feature (through a LayerReader) into memory.
 Layer load_layer(const LayerDefinition& definition, const std::string& target_crs_wkt, LoadReport& report,
-                 Progress& progress);
+                 Progress& progress, std::shared_ptr<OpenedSource> opened = nullptr);
 
 // Reads every row of an attribute table (a source without geometry, or one whose geometry is not
 // needed): no CRS is needed and no row is dropped.
