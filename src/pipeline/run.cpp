@@ -771,6 +771,7 @@ class Run {
 }  // namespace
 
 RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
+  proj_version();  // for the manifest, before any thread uses PROJ (see proj_version)
   const Plan plan = make_plan(pipeline, registry);
   io::OutputTarget target;
   if (!options.output.empty()) {

@@ -1,9 +1,13 @@
 // Code that runs on threads of its own: the async writer, the layer reader's read-ahead, the
-// interrupt registry a signal thread uses, the output folder lock. Meant for ThreadSanitizer too (.ci/run's TSan build).
+// interrupt registry a signal thread uses, the output folder lock, and a whole pipeline run (its
+// GeoPackage created, its inputs hashed, its workbook written and its leftovers freed on threads of
+// their own). Meant for ThreadSanitizer too (.ci/run's TSan build).
 
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <thread>
@@ -15,6 +19,8 @@
 #include "twinrisk/core/stream.hpp"
 #include "twinrisk/io/loader.hpp"
 #include "twinrisk/io/output_folder.hpp"
+#include "twinrisk/ops/builtin.hpp"
+#include "twinrisk/pipeline/pipeline.hpp"
 
 namespace twinrisk {
 namespace {
@@ -107,6 +113,32 @@ TEST(LayerReader, ReadsAheadWhileTheTakingThreadBuilds) {
   EXPECT_TRUE(reader.report().reprojected);
 }
 
+// The Meuse layers: shared zones, then exposure streaming three asset layers to the GeoPackage.
+TEST(Pipeline, RunsWithTheThreadsOfItsOwn) {
+  test::TempDir dir;
+  const std::filesystem::path demo = TWINRISK_SOURCE_DIR "/layers/demo";
+  {
+    std::ofstream(dir / "p.yaml") << "analysis_crs: auto\nlayers:\n"
+                                  << "  provinces: " << (demo / "limburg_provinces.yaml").string() << "\n"
+                                  << "  flood: " << (demo / "meuse_flood_frequency.yaml").string() << "\n"
+                                  << "  roads: " << (demo / "meuse_roads.yaml").string() << "\n"
+                                  << "  buildings: " << (demo / "meuse_buildings.yaml").string() << "\n"
+                                  << "  facilities: " << (demo / "meuse_facilities.yaml").string() << "\n"
+                                  << "steps:\n"
+                                  << "  - shared-zones: { municipalities: provinces, hazard: flood }\n"
+                                  << "  - exposure: { zone_parts: zone_parts, assets: [roads, buildings, facilities] }\n";
+  }
+  NullProgress progress;
+  pipeline::RunOptions options;
+  options.output = (dir / "out").string();
+  const auto summary = pipeline::run(pipeline::load_pipeline(dir / "p.yaml"), ops::builtin_registry(), options, progress);
+  ASSERT_EQ(summary.steps.size(), 2u);
+  EXPECT_EQ(summary.loads.size(), 5u);
+  for (const char* file : {"twinrisk.gpkg", "tables.xlsx", "manifest.json", "tables/critical_facilities.csv"}) {
+    EXPECT_TRUE(std::filesystem::is_regular_file(dir / "out" / file)) << file;
+  }
+}
+
 TEST(InterruptCleanup, RegistrationsFromManyThreadsWhileTheRegistryIsHeld) {
   std::atomic<int> registered{0};
   std::vector<std::thread> threads;
@@ -135,8 +167,14 @@ TEST(InterruptCleanup, AStagedFolderGoesEvenWhileAThreadKeepsWritingIntoIt) {
   for (int round = 0; round < 5; ++round) {
     std::filesystem::create_directories(staged);
     std::atomic<bool> stop = false;
+    // A writer that creates files back to back, pausing as briefly as a real one between writes:
+    // without any pause, under ThreadSanitizer on two busy cores, it could keep the folder from
+    // ever being empty for the 3 s the removal tries (1 run in 10).
     std::thread writer([&] {
-      for (int i = 0; !stop; ++i) std::ofstream(staged / ("journal-" + std::to_string(i % 8))) << "page";
+      for (int i = 0; !stop; ++i) {
+        std::ofstream(staged / ("journal-" + std::to_string(i % 8))) << "page";
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+      }
     });
     while (std::filesystem::is_empty(staged)) std::this_thread::yield();
     remove_staged_tree(staged);
