@@ -9,6 +9,8 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(fmt REQUIRED)
 find_package(TBB REQUIRED)
 find_package(OpenSSL REQUIRED)
+# GDAL's own SQLite: the GeoPackage R-tree is bulk-loaded on GDAL's connection (io/gpkg_rtree.cpp).
+find_package(SQLite3 REQUIRED)
 # mimalloc replaces malloc in the programs (TWINRISK_ALLOCATOR is what they link); a sanitized
 # build uses the sanitizer's allocator instead.
 if(TWINRISK_SANITIZE)
