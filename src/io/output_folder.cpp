@@ -577,6 +577,13 @@ void start_writeback(const fs::path& file) {
   ::close(fd);
 }
 
+void sync_data(const fs::path& file) {
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fdatasync(fd);
+  ::close(fd);
+}
+
 void OutputFolder::start_writeback() const {
   for (const auto& relative : m_staged) io::start_writeback(m_impl->staging / relative);
 }

@@ -42,6 +42,7 @@ class GeoPackageWriter final : public FeatureSink {
 
  private:
   GDALDataset& dataset();  // waits until the file exists
+  void sync_early();
 
   std::filesystem::path m_path;
   std::future<GDALDatasetUniquePtr> m_creating;
@@ -52,6 +53,7 @@ class GeoPackageWriter final : public FeatureSink {
   std::vector<std::pair<std::string, std::string>> m_styles;  // layer → the style it takes
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;
+  std::future<void> m_syncing;  // sync_early(); its destructor waits
 };
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);
