@@ -59,6 +59,7 @@ class FolderWriter final : public ResultWriter {
     tbb::parallel_for(std::size_t{0}, staged.size(), [&](std::size_t i) {
       files[i] = {{"path", staged[i]}, {"size_bytes", fs::file_size(paths[i])}, {"sha256", sha256_file(paths[i])}};
     });
+    m_geopackage.wait_synced();
     nlohmann::json complete = manifest;
     complete["files"] = std::move(files);
     write_json(m_folder.stage(kManifest), complete);

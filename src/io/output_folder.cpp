@@ -147,23 +147,27 @@ void remove_legacy_staging(const fs::path& dir) {
   }
 }
 
-void sync_path(const fs::path& path, bool directory) {
+// fsync, and the error it reports (0 when none). A file system that cannot sync a folder
+// (EINVAL) has nothing to lose there.
+int sync_path(const fs::path& path, bool directory) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0));
-  if (fd < 0) return;
-  ::fsync(fd);
+  if (fd < 0) return errno;
+  const int error = ::fsync(fd) == 0 || (directory && errno == EINVAL) ? 0 : errno;
   ::close(fd);
+  return error;
 }
 
-// Everything in the staging folder reaches the disk before the rename makes it the result.
+// Everything in the staging folder reaches the disk before the rename makes it the result; a file
+// the disk did not take (EIO, a full quota on NFS) stops the commit before anything is moved.
 void sync_tree(const fs::path& root) {
   std::error_code error;
   for (auto it = fs::recursive_directory_iterator(root, error); !error && it != fs::recursive_directory_iterator();
        it.increment(error)) {
     const auto status = it->symlink_status(error);
-    if (fs::is_regular_file(status)) sync_path(it->path(), false);
-    if (fs::is_directory(status)) sync_path(it->path(), true);
+    if (!fs::is_regular_file(status) && !fs::is_directory(status)) continue;
+    if (const int failure = sync_path(it->path(), fs::is_directory(status))) throw_not_on_disk(it->path(), failure);
   }
-  sync_path(root, true);
+  if (const int failure = sync_path(root, true)) throw_not_on_disk(root, failure);
 }
 
 bool is_mount_point(const fs::path& dir) {
@@ -269,6 +273,13 @@ class FolderLock {
 };
 
 }  // namespace
+
+[[noreturn]] void throw_not_on_disk(const fs::path& path, int error) {
+  throw OutputError(fmt::format("the disk did not take {}: {}; the output folder is as it was", path.string(),
+                                errno_text(error)),
+                    {},
+                    "check the disk (free space, quota, errors in the system log) and run again");
+}
 
 std::vector<std::string> result_files(const fs::path& folder) {
   const auto manifest = read_manifest(folder);
@@ -496,7 +507,7 @@ void OutputFolder::Impl::swap() {
   } else {
     throw OutputError(fmt::format("cannot swap the result into {}: {}", dir.string(), errno_text(errno)));
   }
-  sync_path(dir.parent_path(), true);
+  static_cast<void>(sync_path(dir.parent_path(), true));  // the swap is done; what is left is the rename's durability
 }
 
 OutputFolder::OutputFolder(const fs::path& folder, const std::vector<std::string>& relative_paths, bool overwrite)
@@ -577,11 +588,12 @@ void start_writeback(const fs::path& file) {
   ::close(fd);
 }
 
-void sync_data(const fs::path& file) {
+int sync_data(const fs::path& file) {
   const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return;
-  ::fdatasync(fd);
+  if (fd < 0) return errno;
+  const int error = ::fdatasync(fd) == 0 ? 0 : errno;
   ::close(fd);
+  return error;
 }
 
 void OutputFolder::start_writeback() const {

@@ -222,10 +222,20 @@ void GeoPackageWriter::end_layer() {
 // The disk takes the layer on a thread of its own while the run goes on. Started writeback was not
 // enough: the fsync before the swap still took 55 ms for 38 MB of river corridors, most of it the
 // flush of the disk's cache, which an fdatasync does here. One at a time; the swap's fsync still
-// covers everything.
+// covers everything, but an error this one saw is not told again, so it is kept for wait_synced().
 void GeoPackageWriter::sync_early() {
-  if (m_syncing.valid() && m_syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
-  m_syncing = std::async(std::launch::async, [path = m_path] { sync_data(path); });
+  if (m_syncing.valid()) {
+    if (m_syncing.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
+    if (const int error = m_syncing.get(); error && !m_sync_error) m_sync_error = error;
+  }
+  m_syncing = std::async(std::launch::async, [path = m_path] { return sync_data(path); });
+}
+
+void GeoPackageWriter::wait_synced() {
+  if (m_syncing.valid()) {
+    if (const int error = m_syncing.get(); error && !m_sync_error) m_sync_error = error;
+  }
+  if (m_sync_error) throw_not_on_disk(m_path, m_sync_error);
 }
 
 std::int64_t GeoPackageWriter::count(const std::string& layer) const {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Hostile and broken inputs (issue 9): each case runs the binary on a bad input and checks the
 # exit code, that the message names what, where and what to do, and that nothing is lost or let
-# out. Usage: hostile.sh TWINRISK SOURCE_DIR CASE
+# out. Usage: hostile.sh TWINRISK SOURCE_DIR CASE [FAIL_SYNC_SHIM]
 set -uo pipefail
-tw=$1 src=$2 case=$3
+tw=$1 src=$2 case=$3 shim=${4:-}
 data=$src/tests/data
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -398,6 +398,27 @@ full-disk)
   [ "$rc" -eq 4 ] || fail "exit $rc, want 4"
   stderr_lacks "no such table"
   grep -qiE "disk is full|No space left" "$tmp/err" || fail "the message does not say the disk is full"
+  ;;
+sync-fails)
+  # The disk does not take a file of the result (fsync or fdatasync fails: a failing disk, an NFS
+  # share past its quota). The run says which file and fails; the previous result stays whole and
+  # nothing staged is left. Before, the failure was ignored and the result swapped in.
+  [ -n "$shim" ] || fail "no LD_PRELOAD shim given"
+  pipeline "$data/flood.geojson" >"$tmp/p.yaml"
+  run 0 run "$tmp/p.yaml" -o "$tmp/o" --progress none
+  before=$(sha256sum "$tmp/o/manifest.json")
+  # FILE or FILE:CALL (only that call fails: the GeoPackage's early fdatasync on its thread, whose
+  # error the kernel does not tell the fsync before the swap).
+  for target in twinrisk.gpkg twinrisk.gpkg:fdatasync tables.xlsx zone_summary.csv; do
+    file=${target%%:*} call=${target#"$file"}
+    # ASan's check that its runtime comes first would refuse the preloaded shim.
+    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" TWINRISK_TEST_FAIL_SYNC="/$file" \
+      TWINRISK_TEST_FAIL_SYNC_CALL="${call#:}" LD_PRELOAD="$shim" run 4 run "$tmp/p.yaml" -o "$tmp/o" --overwrite --progress none
+    stderr_has "$file"
+    stderr_has "Input/output error"
+    [ "$(sha256sum "$tmp/o/manifest.json")" = "$before" ] || fail "$file: the previous result was replaced"
+    ls -A "$tmp" | grep -q "twinrisk-new" && fail "$file: the staged result was left behind"
+  done
   ;;
 intersection-field-names)
   # Both layers have a field area_m2 (the output's own) and a name that differs only in case:

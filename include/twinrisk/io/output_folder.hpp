@@ -57,9 +57,11 @@ class OutputFolder {
 // Asks the kernel to start writing `file` to disk and returns at once (sync_file_range), so that
 // the fsync before the result is swapped in finds little left to wait for.
 void start_writeback(const std::filesystem::path& file);
-// Writes `file`'s data to disk (fdatasync) and returns when that is done. A failure is left to the
-// fsync before the swap.
-void sync_data(const std::filesystem::path& file);
+// Writes `file`'s data to disk (fdatasync) and returns the error (0 when none). An error is told
+// once: whoever sees it must report it.
+int sync_data(const std::filesystem::path& file);
+// Throws OutputError: `file` did not reach the disk (`error` is the errno of fsync or fdatasync).
+[[noreturn]] void throw_not_on_disk(const std::filesystem::path& file, int error);
 
 // The files of the result in `folder`, as its manifest lists them (`files`, or the `outputs` of
 // manifests older than that list), with manifest.json itself; empty when there is no manifest.

@@ -39,6 +39,8 @@ class GeoPackageWriter final : public FeatureSink {
   const std::vector<std::string>& layer_names() const { return m_layer_names; }
   // Adds the styles and closes the file; throws if GDAL reports a failure.
   void close();
+  // Waits for the layers' early syncs to disk; throws OutputError if one failed.
+  void wait_synced();
 
  private:
   GDALDataset& dataset();  // waits until the file exists
@@ -53,7 +55,8 @@ class GeoPackageWriter final : public FeatureSink {
   std::vector<std::pair<std::string, std::string>> m_styles;  // layer → the style it takes
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;
-  std::future<void> m_syncing;  // sync_early(); its destructor waits
+  std::future<int> m_syncing;  // sync_early(); its destructor waits
+  int m_sync_error = 0;         // the first error of an early sync
 };
 
 void write_geopackage(const std::filesystem::path& path, const std::vector<const Layer*>& layers);
