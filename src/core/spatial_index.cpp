@@ -41,4 +41,8 @@ std::vector<std::size_t> SpatialIndex::query(const geos::Envelope& envelope) con
   return positions;
 }
 
+bool SpatialIndex::any(const geos::Envelope& envelope) const {
+  return m_tree.qbegin(boost::geometry::index::intersects(to_box<Box, Point>(envelope))) != m_tree.qend();
+}
+
 }  // namespace twinrisk

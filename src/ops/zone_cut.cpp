@@ -112,7 +112,8 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
 }  // namespace
 
 ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const std::vector<Feature>& municipalities,
-                              const SpatialIndex& index, const std::vector<std::size_t>& group_of) {
+                              const SpatialIndex& index, const std::vector<std::size_t>& group_of,
+                              const SpatialIndex* pieces) {
   ZoneCut cut;
   const auto zone_envelope = geos::envelope(zone);
   auto prepared_zone = geos::prepare(zone);
@@ -123,6 +124,7 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
   bool covered_by_one = false;
   for (auto m : index.query(zone_envelope)) {
     const auto* municipality = municipalities[m].geometry.get();
+    if (pieces && !pieces->any(geos::envelope(municipality))) continue;
     if (!geos::intersects(prepared_zone.get(), municipality)) continue;
     auto prepared_municipality = geos::prepare(municipality);
     if (candidates.empty() && geos::covers(prepared_municipality.get(), zone)) covered_by_one = true;
@@ -257,9 +259,12 @@ ZonesAndCuts dissolve_and_cut(const Layer& hazard, const Layer& municipalities, 
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           const auto c = schedule[i];
           dissolved[c] = dissolve(units, components[c]);
+          std::vector<geos::Envelope> unit_envelopes;
+          for (auto u : components[c]) unit_envelopes.push_back(geos::envelope(units[u].polygon));
+          const SpatialIndex pieces(unit_envelopes);
           for (const auto& zone : dissolved[c]) {
-            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2,
-                                                              municipalities.features, table.index, table.group_of));
+            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2, municipalities.features,
+                                                              table.index, table.group_of, &pieces));
           }
           progress.advance(components[c].size());
         }

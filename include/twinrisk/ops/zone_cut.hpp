@@ -56,9 +56,12 @@ MunicipalityTable municipality_table(const Layer& municipalities);
 // overlay per polygon and municipality (each of which would walk the whole polygon again).
 // Where municipalities overlap, a face goes to the first of them in the layer. `index` is the
 // R-tree of the municipality rows and `group_of` maps each row to its group (MunicipalityTable's,
-// or MunicipalityIndex's for the other kernels).
+// or MunicipalityIndex's for the other kernels). `pieces`, when given, indexes the envelopes of
+// polygons whose union holds the polygon (a zone's hazard polygons): a municipality whose envelope
+// meets none of them is not tested (a river-long zone's envelope holds every municipality).
 ZoneCut cut_by_municipalities(const GEOSGeometry* polygon, double area_m2, const std::vector<Feature>& municipalities,
-                              const SpatialIndex& index, const std::vector<std::size_t>& group_of);
+                              const SpatialIndex& index, const std::vector<std::size_t>& group_of,
+                              const SpatialIndex* pieces = nullptr);
 
 struct ZonesAndCuts {
   std::vector<Zone> zones;  // by class, then by the first polygon of each zone in layer order

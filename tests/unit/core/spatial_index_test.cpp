@@ -20,6 +20,15 @@ TEST(SpatialIndex, QueryReturnsExactlyTheIntersectingEnvelopesInOrder) {
   EXPECT_TRUE(index.query({20, 20, 21, 21}).empty());
 }
 
+TEST(SpatialIndex, AnyTellsWhetherSomeEnvelopeIntersects) {
+  const SpatialIndex index(std::vector<geos::Envelope>{{0, 0, 1, 1}, {10, 10, 11, 11}});
+  EXPECT_TRUE(index.any({0.5, 0.5, 2, 2}));
+  EXPECT_TRUE(index.any({1, 1, 2, 2}));  // a shared corner counts, as in query()
+  EXPECT_TRUE(index.any({-100, -100, 100, 100}));
+  EXPECT_FALSE(index.any({2, 2, 9, 9}));  // between the two
+  EXPECT_FALSE(SpatialIndex(std::vector<geos::Envelope>{}).any({0, 0, 1, 1}));
+}
+
 TEST(SpatialIndex, SkipsEmptyGeometriesOfALayer) {
   Layer layer;
   layer.features.push_back({1, geos::from_wkt("POLYGON((0 0,1 0,1 1,0 1,0 0))"), {}});

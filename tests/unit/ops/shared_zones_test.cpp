@@ -288,6 +288,28 @@ TEST(SharedZones, MultiPartHazardAndMunicipalityGeometries) {
   }
 }
 
+TEST(SharedZones, AnLShapedZoneIsCutOnlyByTheMunicipalitiesItMeets) {
+  // Hazard [0,10] x [0,2] and [0,2] x [0,10] make an L of 20 + 20 - 4 = 36. D fills the notch:
+  // inside the zone's envelope but meeting neither hazard polygon's, so it is not even tested.
+  // A holds [0,5] x [0,2] and [0,2] x [2,5] = 10 + 6; B [5,10] x [0,2] = 10; C [0,2] x [5,10] = 10.
+  const auto m = municipalities({{"A", "X", rectangle(0, 0, 5, 5)},
+                                 {"B", "X", rectangle(5, 0, 10, 5)},
+                                 {"C", "Y", rectangle(0, 5, 5, 10)},
+                                 {"D", "Y", rectangle(5, 5, 10, 10)}});
+  const auto h = hazard({{1, rectangle(0, 0, 10, 2)}, {1, rectangle(0, 0, 2, 10)}});
+  const auto out = run(m, h);
+  ASSERT_EQ(out.layers[0].features.size(), 1u);
+  EXPECT_NEAR(real(out.layers[0], out.layers[0].features[0], "area_m2"), 36, kTolerance);
+  EXPECT_EQ(integer(out.layers[0], out.layers[0].features[0], "n_municipalities"), 3);
+  std::map<std::string, double> area;
+  for (const auto& part : out.layers[1].features) {
+    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
+  }
+  const std::map<std::string, double> expected = {{"A", 16}, {"B", 10}, {"C", 10}};
+  ASSERT_EQ(area.size(), expected.size());
+  for (const auto& [id, value] : expected) EXPECT_NEAR(area[id], value, kTolerance) << id;
+}
+
 TEST(SharedZones, NoClassFieldMeansOneClass) {
   const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)}});
   Layer h;
