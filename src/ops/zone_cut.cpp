@@ -263,8 +263,9 @@ ZonesAndCuts dissolve_and_cut(const Layer& hazard, const Layer& municipalities, 
           for (auto u : components[c]) unit_envelopes.push_back(geos::envelope(units[u].polygon));
           const SpatialIndex pieces(unit_envelopes);
           for (const auto& zone : dissolved[c]) {
-            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2, municipalities.features,
-                                                              table.index, table.group_of, &pieces));
+            component_cuts[c].push_back(cut_by_municipalities(zone.geometry.get(), zone.area_m2,
+                                                              municipalities.features, table.index, table.group_of,
+                                                              &pieces));
           }
           progress.advance(components[c].size());
         }
