@@ -18,6 +18,7 @@
 #include <iterator>
 #include <memory>
 
+#include "arrow_rows.hpp"
 #include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/text.hpp"
 #include "twinrisk/io/gdal.hpp"
@@ -463,6 +464,18 @@ bool close_open_rings(OGRGeometry& geometry) {
 }
 
 // Text that is not UTF-8 would be written on into GeoPackages and CSVs that promise UTF-8.
+// Text as read, refused when it is not UTF-8 (what comes out must be).
+Value checked_text(std::string text, const char* field, std::int64_t fid, const ErrorContext& context) {
+  if (const auto bad = first_invalid_utf8(text)) {
+    ErrorContext where = context;
+    where.feature = fid;
+    throw InputError(fmt::format("field '{}' is not UTF-8 (byte 0x{:02X} at position {})", field,
+                                 static_cast<unsigned char>(text[*bad]), *bad + 1),
+                     where, kEncodingHint);
+  }
+  return text;
+}
+
 Value read_value(OGRFeature& feature, const FieldBinding& binding, const ErrorContext& context) {
   if (binding.source_index == kFidColumn) return static_cast<std::int64_t>(feature.GetFID());
   if (binding.source_index < 0) return binding.constant;
@@ -470,18 +483,9 @@ Value read_value(OGRFeature& feature, const FieldBinding& binding, const ErrorCo
   switch (binding.output.type) {
     case FieldType::integer: return static_cast<std::int64_t>(feature.GetFieldAsInteger64(binding.source_index));
     case FieldType::real: return feature.GetFieldAsDouble(binding.source_index);
-    case FieldType::string: {
-      std::string text = feature.GetFieldAsString(binding.source_index);
-      if (const auto bad = first_invalid_utf8(text)) {
-        ErrorContext where = context;
-        where.feature = feature.GetFID();
-        throw InputError(fmt::format("field '{}' is not UTF-8 (byte 0x{:02X} at position {})",
-                                     feature.GetFieldDefnRef(binding.source_index)->GetNameRef(),
-                                     static_cast<unsigned char>(text[*bad]), *bad + 1),
-                         where, kEncodingHint);
-      }
-      return text;
-    }
+    case FieldType::string:
+      return checked_text(feature.GetFieldAsString(binding.source_index),
+                          feature.GetFieldDefnRef(binding.source_index)->GetNameRef(), feature.GetFID(), context);
   }
   return std::monostate{};
 }
@@ -687,6 +691,10 @@ struct LayerReader::Impl {
   bool progress_started = false;
   bool exhausted = false;
   std::int64_t last_fid = 0;  // of the read thread
+  // The GeoPackage's Arrow stream where it reads the bound fields as GetNextFeature does
+  // (arrow_rows.hpp); arrow_field[b] is binding b's column in it (-1: the FID or a constant).
+  std::unique_ptr<ArrowRows> arrow;
+  std::vector<int> arrow_field;
 
   // What one read gathered: its features, counts and notes, merged into `report` by the thread
   // that takes the batch (the next batch is read meanwhile, see next_batch).
@@ -735,6 +743,14 @@ struct LayerReader::Impl {
     const auto expected = open.feature_count(false);
     expected_features = expected > 0 ? static_cast<std::size_t>(expected) : 0;
     source.ResetReading();
+    if (d.sql.empty()) {
+      std::vector<int> fields;
+      for (const auto& binding : bindings) {
+        arrow_field.push_back(binding.source_index >= 0 ? static_cast<int>(fields.size()) : -1);
+        if (binding.source_index >= 0) fields.push_back(binding.source_index);
+      }
+      arrow = ArrowRows::open(open.dataset(), source, fields);
+    }
   }
 
   void note(std::int64_t fid, const std::string& text) {
@@ -747,6 +763,7 @@ struct LayerReader::Impl {
   // Sequential: OGR reading and reprojection. A failure GDAL reports while reading (a damaged
   // page, a lost connection) ends the read as an error; one that spoils a single feature drops it.
   RawBatch read_raw(std::size_t max_features) {
+    if (arrow) return read_raw_arrow(max_features);
     RawBatch batch;
     auto& raw = batch.features;
     GdalErrorTrap errors;
@@ -782,52 +799,122 @@ struct LayerReader::Impl {
     return batch;
   }
 
+  // read_raw's rows from the Arrow stream: the same checks, counts and notes per row.
+  RawBatch read_raw_arrow(std::size_t max_features) {
+    RawBatch batch;
+    GdalErrorTrap errors;
+    const auto context = context_of(definition);
+    while (batch.features.size() < max_features) {
+      static_cast<void>(errors.take_failure());
+      try {
+        if (!arrow->next()) {
+          batch.exhausted = true;
+          break;
+        }
+      } catch (const std::runtime_error& failure) {
+        const auto read = report.read + batch.read;
+        throw InputError(fmt::format("reading {} failed after {} features{}: {}", definition.source, read,
+                                     read ? fmt::format(" (the last was feature {})", last_fid) : "", failure.what()),
+                         context,
+                         "the source is damaged or was cut off; `ogrinfo` shows the same error — repair or "
+                         "export it again");
+      }
+      ++batch.read;
+      const std::int64_t fid = last_fid = arrow->fid();
+      const auto wkb = arrow->wkb();
+      std::unique_ptr<OGRGeometry> geometry;
+      if (!wkb.empty()) {
+        OGRGeometry* parsed = nullptr;
+        if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &parsed, wkb.size(), wkbVariantIso) !=
+            OGRERR_NONE) {
+          ++batch.dropped;
+          batch.note(fid, "cannot be read (its geometry is not valid WKB), dropped");
+          continue;
+        }
+        geometry.reset(parsed);
+      }
+      RawFeature item;
+      if (!take_geometry(fid, geometry.get(), errors, batch, item)) continue;
+      const bool kept = take_values(item, batch, [&](const FieldBinding& binding, std::size_t b) -> Value {
+        if (binding.source_index == kFidColumn) return fid;
+        if (binding.source_index < 0) return binding.constant;
+        Value value = arrow->value(static_cast<std::size_t>(arrow_field[b]));
+        if (auto* text = std::get_if<std::string>(&value)) {
+          const char* field = open.layer().GetLayerDefn()->GetFieldDefn(binding.source_index)->GetNameRef();
+          return checked_text(std::move(*text), field, fid, context);
+        }
+        return value;
+      });
+      if (kept) batch.features.push_back(std::move(item));
+    }
+    return batch;
+  }
+
   // One feature's geometry, reprojected and checked, and its values; nullopt when it is dropped.
   std::optional<RawFeature> prepare(OGRFeature& feature, GdalErrorTrap& errors, RawBatch& batch) {
-    const std::int64_t fid = feature.GetFID();
-    OGRGeometry* geometry = feature.GetGeometryRef();
+    RawFeature item;
+    if (!take_geometry(feature.GetFID(), feature.GetGeometryRef(), errors, batch, item)) return std::nullopt;
+    const auto context = context_of(definition);
+    const bool kept = take_values(item, batch, [&](const FieldBinding& binding, std::size_t) {
+      return read_value(feature, binding, context);
+    });
+    if (!kept) return std::nullopt;
+    return item;
+  }
+
+  // A row's geometry, linearised, flattened, mended, reprojected and checked, as WKB in `item`;
+  // false (counted and noted) when it is dropped. `geometry` may be changed in place.
+  bool take_geometry(std::int64_t fid, OGRGeometry* geometry, GdalErrorTrap& errors, RawBatch& batch,
+                     RawFeature& item) {
     if (!geometry || geometry->IsEmpty()) {
       ++batch.empty;
       batch.note(fid, "NULL or empty geometry, dropped");
-      return std::nullopt;
+      return false;
     }
+    std::unique_ptr<OGRGeometry> linear;
     if (geometry->hasCurveGeometry()) {
-      feature.SetGeometryDirectly(geometry->getLinearGeometry());
-      geometry = feature.GetGeometryRef();
+      linear.reset(geometry->getLinearGeometry());
+      geometry = linear.get();
     }
     geometry->flattenTo2D();  // areas and overlays are planar; Z and M are not carried
-    RawFeature item;
     item.fid = fid;
     if (close_open_rings(*geometry)) item.repair = "a ring that did not end where it began was closed";
     if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
       ++batch.dropped;
       const auto reason = errors.take_failure();
       batch.note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
-      return std::nullopt;
+      return false;
     }
     if (!coordinates_plausible(*geometry)) {
       ++batch.dropped;
       batch.note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
                             kMaxCoordinate));
-      return std::nullopt;
+      return false;
     }
     item.wkb.resize(geometry->WkbSize());
     geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
+    return true;
+  }
+
+  // The bound values of `item`'s row, read(binding, its position); false (counted and noted) when
+  // a required one is NULL.
+  template <typename Read>
+  bool take_values(RawFeature& item, RawBatch& batch, Read&& read) {
     item.values.reserve(bindings.size());
     const FieldBinding* missing = nullptr;
-    for (const auto& binding : bindings) {
-      item.values.push_back(read_value(feature, binding, context_of(definition)));
-      if (binding.required && !missing && std::holds_alternative<std::monostate>(item.values.back())) {
-        missing = &binding;
+    for (std::size_t b = 0; b < bindings.size(); ++b) {
+      item.values.push_back(read(bindings[b], b));
+      if (bindings[b].required && !missing && std::holds_alternative<std::monostate>(item.values.back())) {
+        missing = &bindings[b];
       }
     }
     if (missing) {
       ++batch.dropped;
-      batch.note(fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)", missing->output.name,
-                            to_string(definition.role)));
-      return std::nullopt;
+      batch.note(item.fid, fmt::format("{} is NULL, dropped (every {} needs one; or filter with where:)",
+                                       missing->output.name, to_string(definition.role)));
+      return false;
     }
-    return item;
+    return true;
   }
 
   // The next batch is read on a thread of its own while this one is built and used: GDAL reads
