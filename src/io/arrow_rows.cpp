@@ -40,7 +40,9 @@ std::unique_ptr<ArrowRows> ArrowRows::open(GDALDataset& dataset, OGRLayer& layer
     formats.push_back(format);
   }
   std::unique_ptr<ArrowRows> rows(new ArrowRows());
-  const char* options[] = {"INCLUDE_FID=YES", nullptr};
+  // Batches the size of the loader's (GDAL's default, 65,536 rows of polygons, can hold hundreds
+  // of megabytes).
+  const char* options[] = {"INCLUDE_FID=YES", "MAX_FEATURES_IN_BATCH=8192", nullptr};
   if (!layer.GetArrowStream(&rows->m_stream, options)) return nullptr;
   if (rows->m_stream.get_schema(&rows->m_stream, &rows->m_schema) != 0) return nullptr;
   // Children by name: the FID column, the geometry column (WKB, format "z") and the fields.
