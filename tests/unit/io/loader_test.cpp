@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
@@ -312,6 +313,37 @@ TEST(Loader, WhereFilterAndMissingFile) {
   const auto missing = expect_error([&] { probe_source(definition(dir / "nope.gpkg", "h", Role::hazard), true); });
   EXPECT_EQ(missing.kind(), ErrorKind::input);
   EXPECT_NE(std::string(missing.what()).find("nope.gpkg"), std::string::npos);
+}
+
+// bbox: and where: on a GeoPackage read through its Arrow stream: GDAL applies both there too.
+TEST(Loader, BboxAndWhereFilterAGeoPackage) {
+  TempDir dir;
+  const auto file = dir / "cells.gpkg";
+  // 400 cells 7 x 3 on a 20 x 20 grid of 10 m; cell n is at column n % 20, row n / 20.
+  std::vector<test::TestFeature> cells;
+  for (long long n = 0; n < 400; ++n) {
+    const double x = (n % 20) * 10.0, y = (n / 20) * 10.0;
+    cells.push_back({rectangle(x, y, x + 7, y + 3), {n}});
+  }
+  write_layer(file, "cells", 3035, {"class"}, cells);
+  auto d = definition(file, "cells", Role::hazard);
+  d.bbox = std::array<double, 4>{95, 95, 205, 125};
+  LoadReport report;
+  auto classes = [](const Layer& layer) {
+    std::set<std::int64_t> found;
+    for (const auto& feature : layer.features) found.insert(std::get<std::int64_t>(feature.values[0]));
+    return found;
+  };
+  std::set<std::int64_t> want;
+  for (std::int64_t n = 0; n < 400; ++n) {
+    const double x = (n % 20) * 10.0, y = (n / 20) * 10.0;
+    if (x + 7 >= 95 && x <= 205 && y + 3 >= 95 && y <= 125) want.insert(n);
+  }
+  ASSERT_EQ(want.size(), 33u);  // columns 9..19 of rows 10..12
+  EXPECT_EQ(classes(load(d, epsg_wkt(3035), report)), want);
+  d.where = "class % 2 = 0";
+  std::erase_if(want, [](std::int64_t n) { return n % 2 != 0; });
+  EXPECT_EQ(classes(load(d, epsg_wkt(3035), report)), want);
 }
 
 TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
