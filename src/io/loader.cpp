@@ -463,8 +463,8 @@ bool close_open_rings(OGRGeometry& geometry) {
   }
 }
 
-// Text that is not UTF-8 would be written on into GeoPackages and CSVs that promise UTF-8.
-// Text as read, refused when it is not UTF-8 (what comes out must be).
+// Text as read; text that is not UTF-8 is refused, for it would be written on into GeoPackages and
+// CSVs that promise UTF-8.
 Value checked_text(std::string text, const char* field, std::int64_t fid, const ErrorContext& context) {
   if (const auto bad = first_invalid_utf8(text)) {
     ErrorContext where = context;
