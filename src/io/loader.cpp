@@ -794,7 +794,7 @@ struct LayerReader::Impl {
         batch.note(fid, fmt::format("cannot be read ({}), dropped", failure));
         continue;
       }
-      if (auto item = prepare(*feature, errors, batch)) raw.push_back(std::move(*item));
+      if (auto item = prepare(*feature, context, errors, batch)) raw.push_back(std::move(*item));
     }
     return batch;
   }
@@ -851,10 +851,10 @@ struct LayerReader::Impl {
   }
 
   // One feature's geometry, reprojected and checked, and its values; nullopt when it is dropped.
-  std::optional<RawFeature> prepare(OGRFeature& feature, GdalErrorTrap& errors, RawBatch& batch) {
+  std::optional<RawFeature> prepare(OGRFeature& feature, const ErrorContext& context, GdalErrorTrap& errors,
+                                    RawBatch& batch) {
     RawFeature item;
     if (!take_geometry(feature.GetFID(), feature.GetGeometryRef(), errors, batch, item)) return std::nullopt;
-    const auto context = context_of(definition);
     const bool kept = take_values(item, batch, [&](const FieldBinding& binding, std::size_t) {
       return read_value(feature, binding, context);
     });
