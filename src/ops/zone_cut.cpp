@@ -109,6 +109,46 @@ std::vector<Zone> dissolve(const std::vector<Unit>& units, const std::vector<std
   return zones;
 }
 
+// A hole under kMinPartArea that dissolve() filled holds no point farther than sqrt(area / pi)
+// = 0.056 m from a hazard polygon; a margin above that keeps every segment that meets the zone.
+constexpr double kNearPieceMargin = 0.1;
+
+bool near_a_piece(const SpatialIndex& pieces, geos::Envelope envelope) {
+  envelope.min_x -= kNearPieceMargin;
+  envelope.min_y -= kNearPieceMargin;
+  envelope.max_x += kNearPieceMargin;
+  envelope.max_y += kNearPieceMargin;
+  return pieces.any(envelope);
+}
+
+// The stretches of a municipality's boundary whose segments come near one of the zone's hazard
+// polygons: a segment that meets the zone is among them, and the rest bound no face of the zone.
+// A river-long zone's envelope holds whole municipalities, most of whose boundary is far from
+// the river; noding that was most of the zone's cut.
+void add_boundary_near(const GEOSGeometry* municipality, const SpatialIndex& pieces, std::vector<geos::GeomPtr>& lines) {
+  std::vector<geos::XY> run;
+  auto end_run = [&] {
+    if (run.size() >= 2) lines.push_back(geos::line_string(run));
+    run.clear();
+  };
+  for (const auto* polygon : geos::polygon_views(municipality)) {
+    for (const auto* ring : geos::ring_views(polygon)) {
+      const auto points = geos::coordinates(ring);
+      for (std::size_t i = 1; i < points.size(); ++i) {
+        const auto& a = points[i - 1];
+        const auto& b = points[i];
+        if (near_a_piece(pieces, {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)})) {
+          if (run.empty()) run.push_back(a);
+          run.push_back(b);
+        } else {
+          end_run();
+        }
+      }
+      end_run();
+    }
+  }
+}
+
 }  // namespace
 
 ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const std::vector<Feature>& municipalities,
@@ -116,21 +156,20 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
                               const SpatialIndex* pieces) {
   ZoneCut cut;
   const auto zone_envelope = geos::envelope(zone);
+  const SpatialIndex zone_only(std::vector<geos::Envelope>{zone_envelope});
+  const auto& near = pieces ? *pieces : zone_only;
   auto prepared_zone = geos::prepare(zone);
   std::vector<std::size_t> candidates;
   std::vector<geos::PreparedPtr> prepared;
-  std::vector<geos::GeomPtr> lines;
-  lines.push_back(geos::boundary(zone));
   bool covered_by_one = false;
   for (auto m : index.query(zone_envelope)) {
     const auto* municipality = municipalities[m].geometry.get();
-    if (pieces && !pieces->any(geos::envelope(municipality))) continue;
+    if (!near_a_piece(near, geos::envelope(municipality))) continue;
     if (!geos::intersects(prepared_zone.get(), municipality)) continue;
     auto prepared_municipality = geos::prepare(municipality);
     if (candidates.empty() && geos::covers(prepared_municipality.get(), zone)) covered_by_one = true;
     candidates.push_back(m);
     prepared.push_back(std::move(prepared_municipality));
-    lines.push_back(geos::clip_by_rect(geos::boundary(municipality).get(), zone_envelope));
   }
   // The common case: the zone lies in one municipality and touches no other.
   if (covered_by_one && candidates.size() == 1) {
@@ -142,6 +181,9 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
   if (candidates.empty()) {
     outside.push_back(geos::clone(zone));
   } else {
+    std::vector<geos::GeomPtr> lines;
+    lines.push_back(geos::boundary(zone));
+    for (auto m : candidates) add_boundary_near(municipalities[m].geometry.get(), near, lines);
     const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
     std::vector<geos::Envelope> candidate_envelopes;
     for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities[m].geometry.get()));

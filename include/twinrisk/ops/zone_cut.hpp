@@ -58,7 +58,11 @@ MunicipalityTable municipality_table(const Layer& municipalities);
 // R-tree of the municipality rows and `group_of` maps each row to its group (MunicipalityTable's,
 // or MunicipalityIndex's for the other kernels). `pieces`, when given, indexes the envelopes of
 // polygons whose union holds the polygon (a zone's hazard polygons): a municipality whose envelope
-// meets none of them is not tested (a river-long zone's envelope holds every municipality).
+// meets none of them is not tested (a river-long zone's envelope holds every municipality), and
+// only the stretches of a boundary near one of them are noded. Boundaries are never clipped:
+// a cut point is computed from the segment's end points in their order, so the edge two
+// neighbours share (in opposite directions) would be cut at points an ulp apart, leaving a gap
+// between their parts.
 ZoneCut cut_by_municipalities(const GEOSGeometry* polygon, double area_m2, const std::vector<Feature>& municipalities,
                               const SpatialIndex& index, const std::vector<std::size_t>& group_of,
                               const SpatialIndex* pieces = nullptr);

@@ -310,6 +310,78 @@ TEST(SharedZones, AnLShapedZoneIsCutOnlyByTheMunicipalitiesItMeets) {
   for (const auto& [id, value] : expected) EXPECT_NEAR(area[id], value, kTolerance) << id;
 }
 
+TEST(SharedZones, NeighboursAcrossADiagonalEdgeTouchInsideTheZone) {
+  // From the generated 20k x 5k data: A and B share the edge (4270880.08 2886221.92) -
+  // (4268104.74 2890178.73), A's ring running along it one way and B's the other. Where the zone's envelope
+  // crosses it, a cut point worked out from either direction differs in the last digit
+  // (4269824.010958114 or ...113): boundaries clipped to the envelope left a sliver 2.3e-10 m wide
+  // between the two parts, so A and B did not touch and were not each other's partner (with B
+  // first in the layer; the noding's outcome depends on the order of its lines).
+  const auto m = municipalities({{"B", "Y",
+                                  "POLYGON ((4269559.077829952 2891652.1152484547, 4272155.919515233 2892193.462909837, "
+                                  "4274466.568550156 2888869.828750513, 4273705.439119254 2886621.6333939913, "
+                                  "4273489.7484965185 2886510.683600322, 4270880.082132829 2886221.9232423976, "
+                                  "4268104.74395669 2890178.7329559457, 4269559.077829952 2891652.1152484547))"},
+                                 {"A", "X",
+                                  "POLYGON ((4264374.315582351 2888546.5875107404, 4266063.135818214 2890118.4960583434, "
+                                  "4268104.74395669 2890178.7329559457, 4270880.082132829 2886221.9232423976, "
+                                  "4269298.037319357 2884219.4774411526, 4265504.429989544 2884480.600652313, "
+                                  "4263758.831954407 2886895.7612111755, 4264374.315582351 2888546.5875107404))"}});
+  const auto h = hazard({{1,
+                          "POLYGON ((4270713.495122119 2887733.6573876413, 4269813.678803191 2888334.885055523, "
+                          "4268864.013339946 2888764.6283310587, 4268823.227072331 2888791.8808437996, "
+                          "4268795.97455959 2888832.667111415, 4268786.404749744 2888880.7777943886, "
+                          "4268795.97455959 2888928.888477362, 4268823.227072331 2888969.6747449776, "
+                          "4268864.013339946 2888996.9272577185, 4268912.12402292 2889006.497067565, "
+                          "4268960.234705893 2888996.9272577185, 4269893.242449371 2888526.9686892047, "
+                          "4269926.967850519 2888504.4340966023, 4270800.678339204 2887864.136292737, "
+                          "4270818.02015931 2887838.182424831, 4270824.109796708 2887807.567750242, "
+                          "4270818.02015931 2887776.953075653, 4270800.678339204 2887750.999207747, "
+                          "4270774.724471298 2887733.6573876413, 4270744.109796708 2887727.567750242, "
+                          "4270713.495122119 2887733.6573876413))"}});
+  const auto out = run(m, h);
+  std::map<std::string, double> area;
+  for (const auto& part : out.layers[1].features) {
+    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
+  }
+  // Each part as GEOS's overlay computes it, a different algorithm from the cut's noding; B is
+  // the first municipality, A the second.
+  ASSERT_EQ(area.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto expected = geos::area(geos::intersection(h.features[0].geometry.get(), m.features[1 - i].geometry.get()).get());
+    EXPECT_NEAR(area[i == 0 ? "A" : "B"], expected, 1e-6) << i;
+  }
+  const Table& summary = out.tables.at(1);
+  ASSERT_EQ(summary.rows.size(), 2u);
+  for (const auto& row : summary.rows) {
+    EXPECT_EQ(std::get<std::string>(row[8]), std::get<std::string>(row[0]) == "A" ? "B" : "A");
+    EXPECT_EQ(std::get<std::int64_t>(row[9]), 1);
+  }
+}
+
+TEST(SharedZones, APinholeFilledInTheZoneIsStillCutAtTheBorder) {
+  // Four bars frame a 0.05 x 0.05 hole at the centre of [0,10]², under the 0.01 m² below which a
+  // zone's holes are filled: the zone is the whole square. The border x = 5 has a vertex on
+  // either side of the hole, so one segment lies inside it, outside every bar's envelope; it must
+  // still cut the filled hole in two: A [0,5] x [0,10] = 50, B the other 50.
+  const auto m = municipalities({{"A", "X", "POLYGON ((-10 -10, 5 -10, 5 4.99, 5 5.01, 5 20, -10 20, -10 -10))"},
+                                 {"B", "Y", "POLYGON ((5 -10, 20 -10, 20 20, 5 20, 5 5.01, 5 4.99, 5 -10))"}});
+  const auto h = hazard({{1, rectangle(0, 0, 10, 4.975)},
+                         {1, rectangle(0, 5.025, 10, 10)},
+                         {1, rectangle(0, 0, 4.975, 10)},
+                         {1, rectangle(5.025, 0, 10, 10)}});
+  const auto out = run(m, h);
+  ASSERT_EQ(out.layers[0].features.size(), 1u);
+  EXPECT_NEAR(real(out.layers[0], out.layers[0].features[0], "area_m2"), 100, kTolerance);
+  std::map<std::string, double> area;
+  for (const auto& part : out.layers[1].features) {
+    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
+  }
+  ASSERT_EQ(area.size(), 2u);
+  EXPECT_NEAR(area["A"], 50, kTolerance);
+  EXPECT_NEAR(area["B"], 50, kTolerance);
+}
+
 TEST(SharedZones, NoClassFieldMeansOneClass) {
   const auto m = municipalities({{"A", "X", rectangle(0, 0, 100, 100)}});
   Layer h;
