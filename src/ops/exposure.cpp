@@ -300,59 +300,86 @@ class Splitter {
   // along the line between two parts is counted once, and what is left at the end is unexposed.
   void split(const GEOSGeometry* geometry, Kind kind, const std::vector<std::size_t>& candidates, Measurer& measurer,
              AssetResult& result) {
-    std::vector<std::vector<std::size_t>> by_class(m_parts.classes.size());
-    for (auto p : candidates) by_class[m_parts.class_of[p]].push_back(p);
-    std::size_t classes_reached = 0;
-    std::size_t last_reached = 0;
-    for (std::size_t c = 0; c < by_class.size(); ++c) {
-      geos::GeomPtr owned;
-      const GEOSGeometry* remaining = geometry;
-      bool reached = false;
-      for (auto p : by_class[c]) {
-        const auto* part = prepared(p);
-        if (!geos::intersects(part, remaining)) continue;
-        reached = true;
-        if (geos::covers(part, remaining)) {
-          add_piece(p, geos::clone(remaining), kind, measurer, result);
-          remaining = nullptr;
-          break;
-        }
-        if (auto piece = only(kind, geos::intersection(remaining, part_geometry(p)))) {
-          add_piece(p, std::move(piece), kind, measurer, result);
-        }
-        owned = only(kind, geos::difference(remaining, part_geometry(p)));
-        remaining = owned.get();
-        if (!remaining) break;
-      }
-      if (!reached) continue;
-      ++classes_reached;
-      last_reached = c;
-      result.unexposed[c] = remaining ? measure(kind, remaining, measurer) : 0.0;
-    }
-    if (classes_reached == 0) return;
-    if (classes_reached == 1) {
-      result.outside = result.unexposed[last_reached];
-      return;
-    }
-    // Zones of several classes reach the asset: what lies in none of them.
-    geos::GeomPtr owned;
-    const GEOSGeometry* remaining = geometry;
+    std::vector<std::vector<std::size_t>> meeting(m_parts.classes.size());
     for (auto p : candidates) {
-      if (!geos::intersects(prepared(p), remaining)) continue;
-      owned = only(kind, geos::difference(remaining, part_geometry(p)));
-      remaining = owned.get();
-      if (!remaining) break;
+      if (geos::intersects(prepared(p), geometry)) meeting[m_parts.class_of[p]].push_back(p);
     }
-    result.outside = remaining ? measure(kind, remaining, measurer) : 0.0;
+    std::optional<std::size_t> fullest;  // the class that leaves the least of the asset
+    std::size_t classes_reached = 0;
+    for (std::size_t c = 0; c < meeting.size(); ++c) {
+      if (meeting[c].empty()) continue;
+      ++classes_reached;
+      result.unexposed[c] = meeting[c].size() == 1 ? take_from_one(meeting[c].front(), geometry, kind, measurer, result)
+                                                   : take_in_turn(meeting[c], geometry, kind, measurer, result);
+      if (!fullest || result.unexposed[c] < result.unexposed[*fullest]) fullest = c;
+    }
+    if (!fullest) return;
+    result.outside = result.unexposed[*fullest];
+    if (classes_reached == 1 || result.outside == 0) return;
+    // Zones of several classes reach the asset: what lies in none of them is what the fullest
+    // class leaves less the other classes' parts, which nested classes (return periods) never meet.
+    auto remaining = rest_after(meeting[*fullest], geos::clone(geometry), kind);
+    for (std::size_t c = 0; c < meeting.size() && remaining; ++c) {
+      if (c != *fullest) remaining = rest_after(meeting[c], std::move(remaining), kind);
+    }
+    result.outside = remaining ? measure(kind, remaining.get(), measurer) : 0.0;
   }
 
-  void add_piece(std::size_t part, geos::GeomPtr piece, Kind kind, Measurer& measurer, AssetResult& result) {
+  // The one part of a class that the asset meets (the common case) takes its piece; the rest is
+  // the total less the piece, which spares the difference, the costlier of the two overlays.
+  double take_from_one(std::size_t part, const GEOSGeometry* geometry, Kind kind, Measurer& measurer,
+                       AssetResult& result) {
+    if (geos::covers(prepared(part), geometry)) {
+      add_piece(part, geos::clone(geometry), kind, measurer, result);
+      return 0;
+    }
+    double taken = 0;
+    if (auto piece = only(kind, geos::intersection(geometry, part_geometry(part)))) {
+      taken = add_piece(part, std::move(piece), kind, measurer, result);
+    }
+    return std::max(0.0, result.total - taken);
+  }
+
+  // Several parts of a class meet the asset: each takes what the ones before it left.
+  double take_in_turn(const std::vector<std::size_t>& parts, const GEOSGeometry* geometry, Kind kind,
+                      Measurer& measurer, AssetResult& result) {
+    geos::GeomPtr owned;
+    const GEOSGeometry* remaining = geometry;
+    for (auto p : parts) {
+      const auto* part = prepared(p);
+      if (!geos::intersects(part, remaining)) continue;
+      if (geos::covers(part, remaining)) {
+        add_piece(p, geos::clone(remaining), kind, measurer, result);
+        return 0;
+      }
+      if (auto piece = only(kind, geos::intersection(remaining, part_geometry(p)))) {
+        add_piece(p, std::move(piece), kind, measurer, result);
+      }
+      owned = only(kind, geos::difference(remaining, part_geometry(p)));
+      remaining = owned.get();
+      if (!remaining) return 0;
+    }
+    return measure(kind, remaining, measurer);
+  }
+
+  // What the parts leave of a geometry (null when nothing of its kind is left).
+  geos::GeomPtr rest_after(const std::vector<std::size_t>& parts, geos::GeomPtr geometry, Kind kind) {
+    for (auto p : parts) {
+      if (!geometry) break;
+      if (geos::intersects(prepared(p), geometry.get())) geometry = only(kind, geos::difference(geometry.get(), part_geometry(p)));
+    }
+    return geometry;
+  }
+
+  // Returns the measure taken: none when the piece has none.
+  double add_piece(std::size_t part, geos::GeomPtr piece, Kind kind, Measurer& measurer, AssetResult& result) {
     const double amount = measure(kind, piece.get(), measurer);
-    if (!(amount > 0)) return;  // a road that only touches a zone leaves no length in it
+    if (!(amount > 0)) return 0;  // a road that only touches a zone leaves no length in it
     Piece out{part, std::move(piece), 0, 0, result.total > 0 ? amount / result.total : 1.0};
     if (kind == Kind::line) out.length_m = amount;
     if (kind == Kind::polygon) out.area_m2 = amount;
     result.pieces.push_back(std::move(out));
+    return amount;
   }
 
   const Parts& m_parts;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <tuple>
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
@@ -155,6 +156,36 @@ TEST(Exposure, RoadAcrossTheBorderAndBeyondTheZone) {
   EXPECT_NEAR(unexposed["length_m"].get<double>(), 60, kTolerance);
   EXPECT_NEAR(unexposed["of_length_m"].get<double>(), 210, kTolerance);
   EXPECT_EQ(unexposed["assets"].get<std::int64_t>(), 0);  // the road is exposed, in part
+}
+
+TEST(Exposure, WhatLiesInNoZoneOfSeveralClassesIsCountedOnce) {
+  // One road along y = 5 from x = -20 to 200: 220 m. In `overlapping` the class "low" zone covers
+  // x in [0,100] and "high" [50,150]: each holds 100 m, and 120 m lie outside each, but only
+  // [-20,0] and [150,200] = 70 m outside both. In `nested` "low" [0,150] holds "high" [20,80]:
+  // 150 m and 60 m, and again 70 m outside both. The first case needs the other class's part
+  // taken from what the fuller class leaves; the second leaves it nothing to take.
+  const auto roads = assets("roads", {{"road", "LINESTRING(-20 5,200 5)"}});
+  const auto overlapping = zone_parts({{1, "low", "A", "X", rectangle(0, 0, 100, 10)},
+                                       {2, "high", "A", "X", rectangle(50, 0, 150, 10)}});
+  const auto nested = zone_parts({{1, "low", "A", "X", rectangle(0, 0, 150, 10)},
+                                  {2, "high", "A", "X", rectangle(20, 0, 80, 10)}});
+  for (const auto& [parts, low, high] : {std::tuple{&overlapping, 100.0, 100.0}, std::tuple{&nested, 150.0, 60.0}}) {
+    const auto result = run(*parts, {&roads});
+    std::map<std::string, double> length;
+    for (const auto& piece : result.pieces.features) {
+      length[to_display_string(field(result.pieces, piece, "class"))] += std::get<double>(field(result.pieces, piece, "length_m"));
+    }
+    EXPECT_NEAR(length["low"], low, kTolerance);
+    EXPECT_NEAR(length["high"], high, kTolerance);
+    const auto& outside = result.output.stats["unexposed_by_category"]["road"];
+    EXPECT_NEAR(outside["length_m"].get<double>(), 70, kTolerance);
+    EXPECT_NEAR(outside["of_length_m"].get<double>(), 220, kTolerance);
+    const auto& totals = table(result.output, "exposure_totals");
+    for (const auto& row : totals.rows) {
+      const double exposed = text(totals, row, "class") == "low" ? low : high;
+      EXPECT_NEAR(real(totals, row, "unexposed_length_m"), 220 - exposed, kTolerance) << text(totals, row, "class");
+    }
+  }
 }
 
 TEST(Exposure, EllipsoidalLengthsOfARoadCrossingABorderMatchGeod) {
