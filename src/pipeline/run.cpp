@@ -83,6 +83,7 @@ class SharedProgress final : public Progress {
 struct Probed {
   std::vector<io::SourceInfo> infos;  // one per plan.loads entry
   std::string crs_wkt;
+  bool equal_area = false;  // asked once: PROJ's answer costs ~8 ms of database lookups
   std::string output_crs_wkt;
 };
 
@@ -128,7 +129,8 @@ Probed probe(const Pipeline& pipeline, const Plan& plan, Progress& progress) {
     if (plan.loads[i].definition.kind() == EntryKind::vector) input_crs_wkt = probed.infos[i].crs_wkt;
   }
   probed.output_crs_wkt = io::resolve_output_crs(pipeline.output_crs, probed.crs_wkt, input_crs_wkt);
-  if (!io::is_equal_area(probed.crs_wkt)) {
+  probed.equal_area = io::is_equal_area(probed.crs_wkt);
+  if (!probed.equal_area) {
     progress.message(fmt::format("analysis_crs {} is not an equal-area projection: areas carry its scale distortion",
                                  pipeline.analysis_crs));
   }
@@ -290,6 +292,7 @@ class Run {
     InputChecksums checksums(m_plan);
     auto probed = file_system_errors_as(ErrorKind::input, [&] { return probe(m_pipeline, m_plan, m_progress); });
     m_crs_wkt = probed.crs_wkt;
+    m_crs_equal_area = probed.equal_area;
     m_output_crs_wkt = probed.output_crs_wkt;
     if (m_output_crs_wkt != m_crs_wkt) {
       m_reprojecting = std::make_unique<io::ReprojectingSink>(m_writer.layers(), m_crs_wkt, m_output_crs_wkt);
@@ -681,7 +684,7 @@ class Run {
         {"started_at", started_at},
         {"pipeline", m_pipeline.file.empty() ? nlohmann::json(nullptr) : nlohmann::json(m_pipeline.file.string())},
         {"analysis_crs",
-         {{"requested", m_pipeline.analysis_crs}, {"equal_area", io::is_equal_area(m_crs_wkt)}, {"wkt", m_crs_wkt}}},
+         {{"requested", m_pipeline.analysis_crs}, {"equal_area", m_crs_equal_area}, {"wkt", m_crs_wkt}}},
         {"output_crs", {{"requested", m_pipeline.output_crs}, {"wkt", m_output_crs_wkt}}},
         {"threads", threads},
         {"output", m_writer.location()},
@@ -752,6 +755,7 @@ class Run {
   Progress& m_progress;
   const std::size_t m_stages;  // load, each step, write
   std::string m_crs_wkt;
+  bool m_crs_equal_area = false;
   std::string m_output_crs_wkt;
   std::unique_ptr<io::ReprojectingSink> m_reprojecting;  // when the output CRS is not the analysis CRS
   Catalogue m_catalogue;

@@ -33,11 +33,18 @@ success)
 import hashlib, json, sys
 m = json.load(open(sys.argv[1]))
 assert m['inputs'] and m['steps'][0]['algorithm'] == 'shared-zones'
+assert m['analysis_crs']['equal_area'] is True, m['analysis_crs']['equal_area']
 for entry in m['inputs']:
     data = open(entry['source'], 'rb').read()
     assert entry['size_bytes'] == len(data), entry
     assert entry['sha256'] == hashlib.sha256(data).hexdigest(), entry
 " "$tmp/o/manifest.json" || fail "manifest lacks steps, or an input's size or checksum is wrong"
+  # UTM is conformal, not equal-area: the run says so and the manifest records it.
+  sed -e 's/^analysis_crs: auto$/analysis_crs: EPSG:32631/' -e "s|\.\./|$data/|g" "$data/pipelines/ok.yaml" > "$tmp/utm.yaml"
+  run 0 run "$tmp/utm.yaml" -o "$tmp/utm"
+  stderr_has "not an equal-area projection"
+  $py -c "import json, sys; assert json.load(open(sys.argv[1]))['analysis_crs']['equal_area'] is False" \
+    "$tmp/utm/manifest.json" || fail "manifest says a UTM analysis CRS is equal-area"
   ;;
 missing-input)
   run 3 run "$data/pipelines/missing_input.yaml" -o "$tmp/o"
