@@ -62,7 +62,7 @@ std::optional<render::LayerStyle> style_of(const Layer& layer, const std::string
 
 struct Drawing {
   std::vector<const Layer*> layers;  // in the order given: base, rivers, results
-  std::unique_ptr<render::MapScene> scene;
+  std::shared_ptr<const render::MapScene> scene;
   std::string attribution;
 };
 
@@ -96,7 +96,7 @@ Drawing drawing(const StepInput& input, const render::Translations& translations
     throw ConfigError("none of the map's layers has a style", {},
                       "give a style_dir with <layer>.yaml styles, or draw layers twinrisk styles");
   }
-  out.scene = std::make_unique<render::MapScene>(std::move(styled), input.analysis_crs_wkt);
+  out.scene = render::build_scene(std::move(styled), input.analysis_crs_wkt);
   std::vector<std::string> credits;
   for (const auto& [name, text] : input.attributions) {
     if (!text.empty() && std::find(credits.begin(), credits.end(), text) == credits.end()) credits.push_back(text);

@@ -7,7 +7,7 @@
 #include <cmath>
 #include <mutex>
 
-#include "page.hpp"
+#include "number_format.hpp"
 #include "translation_sources.hpp"
 #include "twinrisk/core/error.hpp"
 
@@ -166,5 +166,38 @@ LayerStyle Translations::localise(LayerStyle style) const {
   if (style.borders) translate(style.borders->label, "borders");
   return style;
 }
+
+namespace detail {
+
+std::string format_number(double value, int decimals, const MapTexts& texts) {
+  if (!std::isfinite(value)) return "–";
+  std::string digits;
+  if (decimals < 0) {
+    digits = fmt::format("{:.6f}", value);
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    if (!digits.empty() && digits.back() == '.') digits.pop_back();
+  } else {
+    digits = fmt::format("{:.{}f}", value, decimals);
+  }
+  if (digits == "-0") digits = "0";
+  const bool negative = !digits.empty() && digits[0] == '-';
+  if (negative) digits.erase(0, 1);
+  const auto point = digits.find('.');
+  std::string integer = digits.substr(0, point), fraction = point == std::string::npos ? "" : digits.substr(point + 1);
+  std::string grouped;
+  for (std::size_t i = 0; i < integer.size(); ++i) {
+    if (i > 0 && (integer.size() - i) % 3 == 0) grouped += texts.thousands_separator;
+    grouped += integer[i];
+  }
+  std::string out = negative ? "−" : "";
+  out += grouped;
+  if (!fraction.empty()) {
+    out += texts.decimal_point;
+    out += fraction;
+  }
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace twinrisk::render

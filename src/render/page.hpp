@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "number_format.hpp"
 #include "scene.hpp"
 #include "twinrisk/render/map.hpp"
 
@@ -59,8 +60,6 @@ double text(cairo_t* cr, double x, double y, double width, std::string_view utf8
             Align align = Align::left, bool draw = true);
 double text_width(cairo_t* cr, std::string_view utf8, const Font& font);
 
-// "1,234.5" with the texts' separators; decimals < 0: as few as needed (at most 6).
-std::string format_number(double value, int decimals, const MapTexts& texts);
 // Replaces each {key} in `pattern`.
 std::string fill_in(std::string pattern, const std::vector<std::pair<std::string, std::string>>& values);
 

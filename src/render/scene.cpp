@@ -278,6 +278,10 @@ MapScene::MapScene(std::vector<StyledLayer> layers, std::string crs_wkt) : m_imp
 
 MapScene::~MapScene() = default;
 
+std::shared_ptr<const MapScene> build_scene(std::vector<StyledLayer> layers, std::string crs_wkt) {
+  return std::make_shared<const MapScene>(std::move(layers), std::move(crs_wkt));
+}
+
 geos::Envelope MapScene::extent() const { return m_impl->extent; }
 geos::Envelope MapScene::focus() const { return m_impl->focus; }
 const std::string& MapScene::crs_wkt() const { return m_impl->crs_wkt; }

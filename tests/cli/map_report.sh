@@ -73,6 +73,20 @@ nothing-to-draw)
   grep -q "p.yaml:7: step 'map': the map has no layer to draw" "$tmp/err" || fail "no layer to draw is not said"
   nothing_written
   ;;
+module-missing)
+  # The program without twinrisk-maps.so beside it: it links no drawing library, runs a pipeline
+  # that draws nothing, and refuses one that draws with the module's path, writing nothing.
+  ldd "$tw" | grep -qE "libmapnik|libcairo|libpango" && fail "the program links the drawing libraries: $(ldd "$tw" | grep -E 'mapnik|cairo|pango')"
+  mkdir "$tmp/bin" && cp "$tw" "$tmp/bin/twinrisk"
+  tw=$tmp/bin/twinrisk
+  pipeline "$tmp/p.yaml"
+  run 0 run "$tmp/p.yaml" -o "$tmp/plain" --progress none
+  [ -s "$tmp/plain/twinrisk.gpkg" ] || fail "no GeoPackage without the module"
+  pipeline "$tmp/p.yaml" "map: { layers: [zones], dpi: 72 }"
+  run 1 run "$tmp/p.yaml" -o "$tmp/o"
+  grep -q "step 'map': cannot load the map module: $tmp/bin/twinrisk-maps.so" "$tmp/err" || fail "the missing module is not named"
+  nothing_written
+  ;;
 *) fail "unknown case" ;;
 esac
 echo "PASS [$case]"

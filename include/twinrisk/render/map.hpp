@@ -82,6 +82,10 @@ class MapScene {
   std::unique_ptr<Impl> m_impl;
 };
 
+// A scene built, and later destroyed, by the code that draws it: the CLI loads the map module
+// (Mapnik, Cairo, Pango) only when a map is drawn, and a scene must not outlive that code's copy.
+std::shared_ptr<const MapScene> build_scene(std::vector<StyledLayer> layers, std::string crs_wkt = {});
+
 struct OverviewOptions {
   PageSize page;
   double dpi = 150;                      // PNG only; ConfigError unless 10 ≤ dpi ≤ 1200
