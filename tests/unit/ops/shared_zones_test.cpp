@@ -59,6 +59,15 @@ std::string text(const Layer& layer, const Feature& feature, const std::string& 
   return std::get<std::string>(field(layer, feature, name));
 }
 
+// The zone parts' area by municipality id.
+std::map<std::string, double> part_area_by_municipality(const StepOutput& out) {
+  std::map<std::string, double> area;
+  for (const auto& part : out.layers[1].features) {
+    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
+  }
+  return area;
+}
+
 constexpr double kTolerance = 1e-9;
 
 TEST(SharedZones, HazardAcrossThreeMunicipalitiesInTwoCountries) {
@@ -225,10 +234,7 @@ TEST(SharedZones, ThreeOverlappingMunicipalitiesCountTheOverlapOnce) {
                                  {"M2", "X", rectangle(50, 0, 150, 100)},
                                  {"M3", "X", rectangle(50, 0, 150, 100)}});
   const auto out = run(m, hazard({{1, rectangle(0, 0, 150, 10)}}));
-  std::map<std::string, double> parts;
-  for (const auto& part : out.layers[1].features) {
-    parts[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
-  }
+  auto parts = part_area_by_municipality(out);
   EXPECT_EQ(parts.size(), 2u);
   EXPECT_NEAR(parts["M1"], 1000, kTolerance);
   EXPECT_NEAR(parts["M2"], 500, kTolerance);
@@ -301,10 +307,7 @@ TEST(SharedZones, AnLShapedZoneIsCutOnlyByTheMunicipalitiesItMeets) {
   ASSERT_EQ(out.layers[0].features.size(), 1u);
   EXPECT_NEAR(real(out.layers[0], out.layers[0].features[0], "area_m2"), 36, kTolerance);
   EXPECT_EQ(integer(out.layers[0], out.layers[0].features[0], "n_municipalities"), 3);
-  std::map<std::string, double> area;
-  for (const auto& part : out.layers[1].features) {
-    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
-  }
+  auto area = part_area_by_municipality(out);
   const std::map<std::string, double> expected = {{"A", 16}, {"B", 10}, {"C", 10}};
   ASSERT_EQ(area.size(), expected.size());
   for (const auto& [id, value] : expected) EXPECT_NEAR(area[id], value, kTolerance) << id;
@@ -340,10 +343,7 @@ TEST(SharedZones, NeighboursAcrossADiagonalEdgeTouchInsideTheZone) {
                           "4270774.724471298 2887733.6573876413, 4270744.109796708 2887727.567750242, "
                           "4270713.495122119 2887733.6573876413))"}});
   const auto out = run(m, h);
-  std::map<std::string, double> area;
-  for (const auto& part : out.layers[1].features) {
-    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
-  }
+  auto area = part_area_by_municipality(out);
   // Each part as GEOS's overlay computes it, a different algorithm from the cut's noding; B is
   // the first municipality, A the second.
   ASSERT_EQ(area.size(), 2u);
@@ -373,10 +373,7 @@ TEST(SharedZones, APinholeFilledInTheZoneIsStillCutAtTheBorder) {
   const auto out = run(m, h);
   ASSERT_EQ(out.layers[0].features.size(), 1u);
   EXPECT_NEAR(real(out.layers[0], out.layers[0].features[0], "area_m2"), 100, kTolerance);
-  std::map<std::string, double> area;
-  for (const auto& part : out.layers[1].features) {
-    area[text(out.layers[1], part, "municipality_id")] += real(out.layers[1], part, "area_m2");
-  }
+  auto area = part_area_by_municipality(out);
   ASSERT_EQ(area.size(), 2u);
   EXPECT_NEAR(area["A"], 50, kTolerance);
   EXPECT_NEAR(area["B"], 50, kTolerance);
