@@ -156,8 +156,9 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
                               const SpatialIndex* pieces) {
   ZoneCut cut;
   const auto zone_envelope = geos::envelope(zone);
-  const SpatialIndex zone_only(std::vector<geos::Envelope>{zone_envelope});
-  const auto& near = pieces ? *pieces : zone_only;
+  std::optional<SpatialIndex> zone_only;  // without pieces, the polygon's own envelope
+  if (!pieces) zone_only.emplace(std::vector<geos::Envelope>{zone_envelope});
+  const auto& near = pieces ? *pieces : *zone_only;
   auto prepared_zone = geos::prepare(zone);
   std::vector<std::size_t> candidates;
   std::vector<geos::PreparedPtr> prepared;
