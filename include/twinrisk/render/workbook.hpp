@@ -1,13 +1,14 @@
 #pragma once
-// tables.xlsx: every result table as one sheet, written with libxlsxwriter.
+// tables.xlsx: every result table as one sheet (SpreadsheetML, written with zlib and minizip).
 //   - numbers are number cells, text is text (a text starting with = + - @ stays text, never a
 //     formula), NULL is an empty cell;
 //   - the header row names each column as in the CSV, with its unit: "area_m2 (m²)";
 //   - the header row is frozen and has an autofilter; columns are as wide as their content.
-// Values equal the CSVs' (io::write_csv) with two exceptions libxlsxwriter imposes: a real keeps
-// 16 significant digits (Debian's libxlsxwriter prints with %.16G, the CSV the shortest exact
-// form), and an empty text is an empty cell like NULL. An integer beyond ±2^53 (what a spreadsheet
-// number holds exactly) is written as text.
+// Values equal the CSVs' (io::write_csv), reals in the same shortest exact form, with two
+// exceptions the format imposes: an empty text is an empty cell like NULL, and an integer beyond
+// ±2^53 (what a spreadsheet number holds exactly) is written as text.
+// Sheets are formatted and compressed in pieces on every thread and written in order; the file
+// depends on the tables only (and SOURCE_DATE_EPOCH for its creation date).
 
 #include <filesystem>
 #include <string>

@@ -3,13 +3,12 @@
 
 Usage: check_workbook.py WORKBOOK.xlsx CSV...   (sheet name = CSV file name without .csv)
 Exit 0 when equal; 1 with one line per difference; 77 when openpyxl is missing.
-Numbers: integers exactly; reals to 1e-15 relative (libxlsxwriter prints 16 significant digits,
-the CSV the shortest exact form). Text exactly, and as text cells (never formulas), but for the
+Numbers exactly: integers, and reals (both files write the shortest text that reads back as the
+same double). Text exactly, and as text cells (never formulas), but for the
 ' the CSV puts before text that starts like a formula. NULL ("" in the CSV, not "\"\"") is an
 empty cell.
 """
 import csv
-import math
 import os
 import re
 import sys
@@ -74,7 +73,7 @@ for path in sys.argv[2:]:
                 if INTEGER.fullmatch(text):
                     if value != int(text):
                         problems.append(f'{where}: {value!r} != {text}')
-                elif not math.isclose(value, float(text), rel_tol=1e-15, abs_tol=0):
+                elif value != float(text):
                     problems.append(f'{where}: {value!r} != {text}')
             else:
                 value = ooxml_text(value)

@@ -103,6 +103,35 @@ TEST(Workbook, SheetsFilledInParallelKeepTheirFormatsAndAreReproducible) {
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 
+// A long sheet is formatted and compressed in pieces of about 1 MB of XML on several threads: the
+// pieces must join into one deflate stream whose CRC and size the zip directory states (Python's
+// zipfile checks both), and every row must read back in its place, at a piece's edges too.
+TEST(Workbook, ALongSheetCompressedInPiecesReadsBackWhole) {
+  TempDir dir;
+  Table t;
+  t.name = "exposed_assets";
+  t.columns = {{"asset_id", FieldType::integer}, {"length_m", FieldType::real}, {"name", FieldType::string}};
+  constexpr int kRows = 30000;  // 1 MB of XML is about 7,000 rows of three columns: five pieces
+  for (int r = 0; r < kRows; ++r) {
+    t.rows.push_back({Value(std::int64_t{r}), Value(r / 7.0), Value(fmt::format("road <{}> & \"{}\"", r, r % 13))});
+  }
+  write_workbook(dir / "tables.xlsx", {&t});
+  const std::string command =
+      "/usr/bin/python3 -c \"import openpyxl, sys, zipfile\n"
+      "z = zipfile.ZipFile(sys.argv[1])\n"
+      "assert z.testzip() is None\n"
+      "xml = z.read('xl/worksheets/sheet1.xml')\n"
+      "assert xml.count(b'<row ') == " + std::to_string(kRows + 1) + ", xml.count(b'<row ')\n"
+      "ws = openpyxl.load_workbook(sys.argv[1], read_only=True).active\n"
+      "n = 0\n"
+      "for i, row in enumerate(ws.iter_rows(min_row=2, values_only=True)):\n"
+      "    assert row == (i, i / 7.0, f'road <{i}> & \\\"{i % 13}\\\"'), (i, row)\n"
+      "    n += 1\n"
+      "assert n == " + std::to_string(kRows) + ", n\n"
+      "\" '" + (dir / "tables.xlsx").string() + "'";
+  EXPECT_EQ(std::system(command.c_str()), 0);
+}
+
 TEST(Workbook, TextsOverExcelsCellLimitAreCutWithANoteAndCounted) {
   TempDir dir;
   Table t;
