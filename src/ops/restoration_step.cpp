@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "river_steps.hpp"
 #include "twinrisk/core/spatial_index.hpp"
@@ -223,23 +224,35 @@ StepOutput Restoration::run(const StepInput& input, Progress& progress) const {
   if (input.has("water")) inputs.water = input.layer_list("water");
   if (input.has("hazard")) inputs.hazard = &input.layer("hazard");
 
-  progress.start("restoration corridors", 1);
-  auto result = restoration(rivers, reaches, index, inputs, options);
-  progress.finish();
-
   auto river_text = [&](std::size_t river) { return std::get<std::string>(rivers.features[river].values[0]); };
-  Layer candidates{result_schema("restoration_candidates", GeometryFamily::polygon, input.analysis_crs_wkt,
-                                 kCandidateFields),
-                   {}};
+  // The candidates stream to the output while later municipalities are worked on (peak memory at
+  // 20k × 50k: 397 → 304 MB).
+  FeatureSink& sink = *input.sink;
+  sink.begin_layer(
+      result_schema("restoration_candidates", GeometryFamily::polygon, input.analysis_crs_wkt, kCandidateFields));
   std::int64_t fid = 0;
-  for (auto& c : result.candidates) {
-    Value partner;
-    if (c.border) partner = index.id(c.border->first == c.municipality ? c.border->second : c.border->first);
-    candidates.features.push_back({++fid,
-                                   std::move(c.geometry),
-                                   {index.id(c.municipality), index.name(c.municipality), index.country(c.municipality),
-                                    river_text(c.river), c.area_m2, std::int64_t{c.border.has_value()}, partner}});
-  }
+  double candidate_area = 0;
+  std::vector<Feature> features;
+  auto write = [&](std::vector<RestorationCandidate>&& batch) {
+    for (auto& c : batch) {
+      Value partner;
+      if (c.border) partner = index.id(c.border->first == c.municipality ? c.border->second : c.border->first);
+      candidate_area += c.area_m2;
+      features.push_back({++fid,
+                          std::move(c.geometry),
+                          {index.id(c.municipality), index.name(c.municipality), index.country(c.municipality),
+                           river_text(c.river), c.area_m2, std::int64_t{c.border.has_value()}, partner}});
+    }
+    // Handed on in batches: the writer's cost is also per batch (a batch every four rows made the
+    // run 8 % slower at 20k × 50k).
+    if (features.size() >= 2048) sink.write(std::exchange(features, {}));
+  };
+  progress.start("restoration corridors", 1);
+  auto result = restoration(rivers, reaches, index, inputs, options, write);
+  progress.finish();
+  if (!features.empty()) sink.write(std::move(features));
+  sink.end_layer();
+
   Table by_municipality{"restoration_by_municipality", kByMunicipalityFields, {}};
   for (const auto& m : result.by_municipality) {
     by_municipality.rows.push_back({index.id(m.municipality), index.name(m.municipality), index.country(m.municipality),
@@ -262,16 +275,13 @@ StepOutput Restoration::run(const StepInput& input, Progress& progress) const {
   StepOutput output;
   std::size_t footprint_count = 0;
   for (const auto& layer : footprints) footprint_count += layer.features.size();
-  double candidate_area = 0;
-  for (const auto& feature : candidates.features) candidate_area += std::get<double>(feature.values[4]);
   output.stats = {{"reaches", reaches_layer.features.size()},
-                  {"candidates", candidates.features.size()},
+                  {"candidates", fid},
                   {"candidate_area_m2", candidate_area},
                   {"corridor_area_m2", result.corridor_area_m2},
                   {"excluded_area_m2", result.excluded_area_m2},
                   {"outside_area_m2", result.outside_area_m2},
                   {"footprints_near_corridors", footprint_count}};
-  output.layers.push_back(std::move(candidates));
   output.tables.push_back(std::move(by_municipality));
   output.tables.push_back(std::move(joint_table));
   return output;

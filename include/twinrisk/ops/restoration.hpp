@@ -28,6 +28,7 @@
 // a and in b (a third municipality's share of the same corridor, near a tripoint, is its own).
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -89,12 +90,15 @@ struct RestorationResult {
                                  // groups' corridors overlap outside, counted for each)
 };
 
+// Takes the candidates in their order, a batch at a time, while later ones are still being made.
+using CandidateSink = std::function<void(std::vector<RestorationCandidate>&& batch)>;
+
 // Throws ConfigError for a negative width_m, footprint_buffer_m or width_by_order entry (naming the
 // order), and InputError naming the river feature when a river's order has no width and there is no
-// width_m.
+// width_m. With `emit`, the candidates go to it and result.candidates stays empty.
 RestorationResult restoration(const Layer& rivers, const RiverReachesResult& reaches,
                               const MunicipalityIndex& municipalities, const RestorationInputs& inputs,
-                              const RestorationOptions& options = {});
+                              const RestorationOptions& options = {}, const CandidateSink& emit = {});
 
 // The step: corridors along the reaches of river-reaches, width fixed or by stream order from a
 // table; footprints stream in batches and only those near a corridor are kept.

@@ -2,6 +2,7 @@
 
 #include "twinrisk/ops/restoration.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -129,6 +130,42 @@ TEST(Restoration, ClippedPerMunicipality) {
   EXPECT_NEAR(got.at("A"), 900, 1e-9);
   EXPECT_NEAR(got.at("B"), 900, 1e-9);
   EXPECT_TRUE(result.joint.empty());
+}
+
+// The step hands candidates on while later municipalities are still being worked on: what `emit`
+// receives, batch after batch, is what a run without it returns, in the same order (by
+// municipality, a municipality's rows in layer order), and the result keeps none of it.
+// 30 squares of 100 m along x, rows 20–29 being second rows of M0–M9; a river from x = 10 to
+// x = 2990 with flat caps and width 5: 900 m² in the end squares, 1000 m² in the others.
+TEST(Restoration, CandidatesHandedOnInBatchesComeInTheOrderOfTheResult) {
+  std::vector<test::MunicipalityRow> rows;
+  for (int i = 0; i < 30; ++i) rows.push_back({fmt::format("M{}", i % 20), "X", rectangle(100 * i, 0, 100 * (i + 1), 100)});
+  const auto layer = municipality_layer(rows);
+  const MunicipalityIndex m(layer);
+  const auto rivers = river_layer({{"r", line({{10, 50}, {2990, 50}})}});
+  const auto reaches = reaches_of(rivers, m);
+  const auto whole = restoration(rivers, reaches, m, {}, flat(5));
+  std::vector<RestorationCandidate> handed;
+  std::size_t batches = 0;
+  const auto streamed = restoration(rivers, reaches, m, {}, flat(5), [&](std::vector<RestorationCandidate>&& batch) {
+    ++batches;
+    for (auto& c : batch) handed.push_back(std::move(c));
+  });
+  EXPECT_TRUE(streamed.candidates.empty());
+  EXPECT_GT(batches, 1u);
+  ASSERT_EQ(whole.candidates.size(), 30u);
+  ASSERT_EQ(handed.size(), whole.candidates.size());
+  double total = 0;
+  for (std::size_t i = 0; i < handed.size(); ++i) {
+    EXPECT_EQ(m.id(handed[i].municipality), fmt::format("M{}", i / 2 < 10 ? i / 2 : i - 10)) << i;
+    EXPECT_EQ(handed[i].municipality, whole.candidates[i].municipality) << i;
+    EXPECT_EQ(geos::to_wkb(handed[i].geometry.get()), geos::to_wkb(whole.candidates[i].geometry.get())) << i;
+    total += handed[i].area_m2;
+  }
+  EXPECT_NEAR(handed.front().area_m2, 900, 1e-9);  // M0's first row: x from 10 to 100
+  EXPECT_NEAR(handed[1].area_m2, 1000, 1e-9);      // M0's second row, the 21st square
+  EXPECT_NEAR(total, 2980 * 10, 1e-6);
+  EXPECT_NEAR(streamed.corridor_area_m2, whole.corridor_area_m2, 0);
 }
 
 TEST(Restoration, OverlappingMunicipalitiesCountTheOverlapOnce) {
