@@ -134,6 +134,54 @@ TEST(GeoPackage, RoundTripThroughOgr) {
   EXPECT_TRUE(second->IsFieldNull(second->GetFieldIndex("name")));
 }
 
+// Geometries reach OGR by copying GEOS's coordinates (through WKB only multipoints and
+// collections): each comes back from the GeoPackage as OGR reads the same WKT itself, holes, part
+// order and the last digit included.
+TEST(GeoPackage, EveryKindOfGeometryComesBackAsWritten) {
+  TempDir dir;
+  const std::vector<std::string> wkts = {
+      "POINT (0.1 0.2)",
+      "POINT EMPTY",
+      "LINESTRING (0 0,1.000000000000001 1,2 0)",
+      "POLYGON ((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,4 2,2 2),(6 6,6 8,8 8,6 6))",
+      "MULTIPOLYGON (((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5),(5.2 5.1,5.8 5.1,5.8 5.7,5.2 5.1)))",
+      "MULTILINESTRING ((0 0,1 1),(2 2,3 3,4 2))",
+      "MULTIPOINT ((1 1),(2 2))",
+      "GEOMETRYCOLLECTION (POINT (1 1),LINESTRING (0 0,1 1))",
+      "POLYGON EMPTY",
+  };
+  Layer layer;
+  layer.name = "mixed";
+  layer.geometry = GeometryFamily::any;
+  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
+  std::int64_t fid = 0;
+  for (const auto& wkt : wkts) layer.features.push_back({++fid, geos::from_wkt(wkt), {}});
+  write_geopackage(dir / "out.gpkg", {&layer});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "out.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  OGRLayer* out = ds->GetLayerByName("mixed");
+  ASSERT_NE(out, nullptr);
+  ASSERT_EQ(out->GetFeatureCount(), static_cast<GIntBig>(wkts.size()));
+  for (const auto& wkt : wkts) {
+    std::unique_ptr<OGRFeature> feature(out->GetNextFeature());
+    ASSERT_TRUE(feature) << wkt;
+    OGRGeometry* expected = nullptr;
+    ASSERT_EQ(OGRGeometryFactory::createFromWkt(wkt.c_str(), nullptr, &expected), OGRERR_NONE) << wkt;
+    std::unique_ptr<OGRGeometry> owned(expected);
+    const OGRGeometry* got = feature->GetGeometryRef();
+    ASSERT_NE(got, nullptr) << wkt;
+    char* got_wkt = nullptr;
+    got->exportToWkt(&got_wkt, wkbVariantIso);
+    char* expected_wkt = nullptr;
+    expected->exportToWkt(&expected_wkt, wkbVariantIso);
+    EXPECT_STREQ(got_wkt, expected_wkt) << wkt;
+    CPLFree(got_wkt);
+    CPLFree(expected_wkt);
+    EXPECT_TRUE(got->Equals(expected)) << wkt;
+  }
+}
+
 std::string sql_text(GDALDataset& ds, const std::string& sql) {
   OGRLayer* result = ds.ExecuteSQL(sql.c_str(), nullptr, nullptr);
   if (!result) return "(no result)";
