@@ -209,7 +209,9 @@ std::string sheet_head(const Sheet& sheet, bool selected) {
     out += "</cols>";
   }
   out += "<sheetData><row r=\"1\">";
-  for (std::size_t c = 0; c < sheet.headers.size(); ++c) append_text_cell(out, sheet.letters[c], 1, kHeader, sheet.headers[c]);
+  for (std::size_t c = 0; c < sheet.headers.size(); ++c) {
+    append_text_cell(out, sheet.letters[c], 1, kHeader, sheet.headers[c]);
+  }
   out += "</row>";
   return out;
 }
@@ -217,7 +219,8 @@ std::string sheet_head(const Sheet& sheet, bool selected) {
 std::string sheet_tail(const Sheet& sheet) {
   std::string out = "</sheetData>";
   if (!sheet.letters.empty()) out += fmt::format("<autoFilter ref=\"A1:{}\"/>", sheet.last_cell());
-  out += "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></worksheet>";
+  out += "<pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/>"
+         "</worksheet>";
   return out;
 }
 
@@ -311,29 +314,30 @@ void deflate_into(Piece& piece, std::string_view xml) {
 
 class Package {
  public:
-  explicit Package(const std::filesystem::path& file) : file_(file), zip_(zipOpen64(file.c_str(), APPEND_STATUS_CREATE)) {
-    if (!zip_) failure(file_, "create", std::strerror(errno));
+  explicit Package(const std::filesystem::path& file)
+      : m_file(file), m_zip(zipOpen64(file.c_str(), APPEND_STATUS_CREATE)) {
+    if (!m_zip) failure(m_file, "create", std::strerror(errno));
   }
   Package(const Package&) = delete;
   Package& operator=(const Package&) = delete;
   ~Package() {
-    if (zip_) zipClose(zip_, nullptr);  // only after an error; the caller discards the file
+    if (m_zip) zipClose(m_zip, nullptr);  // only after an error; the caller discards the file
   }
 
   void begin(const std::string& name, bool zip64) {
-    check(zipOpenNewFileInZip2_64(zip_, name.c_str(), &info_, nullptr, 0, nullptr, 0, nullptr, Z_DEFLATED,
+    check(zipOpenNewFileInZip2_64(m_zip, name.c_str(), &m_info, nullptr, 0, nullptr, 0, nullptr, Z_DEFLATED,
                                   kCompressionLevel, 1, zip64 ? 1 : 0),
           name);
-    part_ = name;
+    m_part = name;
   }
   void write(std::string_view compressed) {
     for (std::size_t at = 0; at < compressed.size();) {
       const auto n = static_cast<unsigned>(std::min<std::size_t>(compressed.size() - at, 1u << 30));
-      check(zipWriteInFileInZip(zip_, compressed.data() + at, n), part_);
+      check(zipWriteInFileInZip(m_zip, compressed.data() + at, n), m_part);
       at += n;
     }
   }
-  void end(std::size_t length, uLong crc) { check(zipCloseFileInZipRaw64(zip_, length, crc), part_); }
+  void end(std::size_t length, uLong crc) { check(zipCloseFileInZipRaw64(m_zip, length, crc), m_part); }
 
   void add(const std::string& name, std::string_view xml) {
     Piece piece;
@@ -345,20 +349,20 @@ class Package {
   }
 
   void close() {
-    zipFile zip = std::exchange(zip_, nullptr);
+    zipFile zip = std::exchange(m_zip, nullptr);
     check(zipClose(zip, nullptr), "close");
   }
 
  private:
   void check(int code, std::string_view what) const {
-    if (code != ZIP_OK) failure(file_, what, zip_error(code));
+    if (code != ZIP_OK) failure(m_file, what, zip_error(code));
   }
 
-  std::filesystem::path file_;
-  zipFile zip_;
-  std::string part_;
+  std::filesystem::path m_file;
+  zipFile m_zip;
+  std::string m_part;
   // Every part dated 1980-01-01 (DOS time's first day): the file depends on the tables only.
-  zip_fileinfo info_{{0, 0, 0, 1, 0, 1980}, 0, 0, 0};
+  zip_fileinfo m_info{{0, 0, 0, 1, 0, 1980}, 0, 0, 0};
 };
 
 std::string content_types(std::size_t sheets) {
@@ -421,7 +425,9 @@ std::string workbook_part(const std::vector<Sheet>& sheets) {
     if (sheets[i].letters.empty()) continue;
     std::string quoted;
     for (char c : sheets[i].name) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    fmt::format_to(it, "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{}\" hidden=\"1\">'{}'!$A$1:${}${}</definedName>",
+    fmt::format_to(it,
+                   "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{}\" hidden=\"1\">"
+                   "'{}'!$A$1:${}${}</definedName>",
                    i, escaped(quoted), sheets[i].letters.back(), sheets[i].rows + 1);
   }
   out += "</definedNames><calcPr fullCalcOnLoad=\"1\"/></workbook>";
@@ -435,7 +441,8 @@ std::string styles_part() {
       "<numFmt numFmtId=\"166\" formatCode=\"0.0000\"/><numFmt numFmtId=\"167\" formatCode=\"@\"/></numFmts>"
       "<fonts count=\"2\"><font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"
       "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font></fonts>"
-      "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/></fill></fills>"
+      "<fills count=\"2\"><fill><patternFill patternType=\"none\"/></fill>"
+      "<fill><patternFill patternType=\"gray125\"/></fill></fills>"
       "<borders count=\"2\"><border><left/><right/><top/><bottom/><diagonal/></border>"
       "<border><left/><right/><top/><bottom style=\"thin\"><color auto=\"1\"/></bottom><diagonal/></border></borders>"
       "<cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" fillId=\"0\" borderId=\"0\"/></cellStyleXfs>"
