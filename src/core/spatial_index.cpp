@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <iterator>
 
+#include <boost/iterator/function_output_iterator.hpp>
+
 namespace twinrisk {
 namespace {
 
@@ -32,13 +34,16 @@ SpatialIndex::SpatialIndex(const std::vector<geos::Envelope>& envelopes) {
 }
 
 std::vector<std::size_t> SpatialIndex::query(const geos::Envelope& envelope) const {
-  std::vector<Entry> hits;
-  m_tree.query(boost::geometry::index::intersects(to_box<Box, Point>(envelope)), std::back_inserter(hits));
   std::vector<std::size_t> positions;
-  positions.reserve(hits.size());
-  for (const auto& hit : hits) positions.push_back(hit.second);
-  std::sort(positions.begin(), positions.end());
+  query(envelope, positions);
   return positions;
+}
+
+void SpatialIndex::query(const geos::Envelope& envelope, std::vector<std::size_t>& out) const {
+  out.clear();
+  m_tree.query(boost::geometry::index::intersects(to_box<Box, Point>(envelope)),
+               boost::make_function_output_iterator([&out](const Entry& hit) { out.push_back(hit.second); }));
+  std::sort(out.begin(), out.end());
 }
 
 bool SpatialIndex::any(const geos::Envelope& envelope) const {

@@ -1022,7 +1022,10 @@ struct LayerReader::Impl {
     Outcome outcome = item.repair.empty() ? Outcome::kept : Outcome::repaired;
     reason = item.repair;
     auto also = [&](const std::string& text) { reason += (reason.empty() ? "" : "; ") + text; };
-    if (!geos::is_valid(geometry.get())) {
+    // A point is valid when its coordinates are finite, which take_geometry has checked; GEOS's
+    // check would repeat it at a cost that shows on a million points.
+    const bool valid = geos::type_id(geometry.get()) == GEOS_POINT || geos::is_valid(geometry.get());
+    if (!valid) {
       also(fmt::format("invalid ({})", geos::invalid_reason(geometry.get())));
       geometry = geos::make_valid(geometry.get());
       if (family == GeometryFamily::polygon && geos::polygon_views(geometry.get()).empty()) {

@@ -1,6 +1,7 @@
 #include "twinrisk/ops/exposure.hpp"
 
 #include <fmt/format.h>
+#include <boost/container/small_vector.hpp>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -67,7 +68,9 @@ using Kind = AssetKind;
 // Points count (one per member), lines by length, polygons by area.
 double measure(Kind kind, const GEOSGeometry* geometry, Measurer& measurer) {
   switch (kind) {
-    case Kind::point: return static_cast<double>(geos::point_views(geometry).size());
+    case Kind::point:
+      if (geos::type_id(geometry) == GEOS_POINT) return 1;  // the loader keeps no empty point
+      return static_cast<double>(geos::point_views(geometry).size());
     case Kind::line: return measurer.length_m(geometry);
     case Kind::polygon: return measurer.area_m2(geometry);
   }
@@ -106,28 +109,45 @@ std::map<PartKey, ZoneMembers> touching_members(const Layer& layer, const std::v
   return out;
 }
 
-// The zone parts, indexed, with each part's class as an index into `classes`.
+// Position of `value` in the sorted, distinct `values`.
+template <typename T>
+std::size_t rank_in(const std::vector<T>& values, const T& value) {
+  return static_cast<std::size_t>(std::lower_bound(values.begin(), values.end(), value) - values.begin());
+}
+
+// The zone parts, indexed, with each part's class and municipality as positions in the sorted
+// classes and municipality ids, so that tallies key on numbers, not on strings.
 struct Parts {
   const Layer& layer;
   std::vector<ZonePartInfo> info;
-  std::vector<Value> classes;          // sorted
-  std::vector<std::size_t> class_of;   // per part
+  std::vector<Value> classes;                 // sorted
+  std::vector<std::size_t> class_of;          // per part
+  std::vector<std::size_t> municipality_of;   // per part; "" (outside every municipality) first
+  std::vector<const ZonePartInfo*> municipality_info;  // per municipality: its first part's name and country
   std::map<std::int64_t, ZoneMembers> zones;
-  std::map<PartKey, ZoneMembers> touching;
+  std::map<std::int64_t, std::size_t> zone_class;
+  std::vector<std::pair<std::string, std::string>> concerned;  // per part: the touching municipalities, countries
   SpatialIndex index;
 
   explicit Parts(const Layer& zone_parts)
-      : layer(zone_parts),
-        info(zone_part_infos(zone_parts)),
-        zones(zone_members(info)),
-        touching(touching_members(zone_parts, info)),
-        index(zone_parts) {
-    std::set<Value> distinct;
-    for (const auto& part : info) distinct.insert(part.class_value);
-    classes.assign(distinct.begin(), distinct.end());
+      : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts) {
+    std::set<Value> distinct_classes;
+    std::set<std::string> distinct_ids;
     for (const auto& part : info) {
-      class_of.push_back(static_cast<std::size_t>(
-          std::lower_bound(classes.begin(), classes.end(), part.class_value) - classes.begin()));
+      distinct_classes.insert(part.class_value);
+      distinct_ids.insert(part.municipality_id);
+    }
+    classes.assign(distinct_classes.begin(), distinct_classes.end());
+    const std::vector<std::string> municipality_ids(distinct_ids.begin(), distinct_ids.end());
+    municipality_info.resize(municipality_ids.size(), nullptr);
+    const auto touching = touching_members(zone_parts, info);
+    for (const auto& part : info) {
+      class_of.push_back(rank_in(classes, part.class_value));
+      municipality_of.push_back(rank_in(municipality_ids, part.municipality_id));
+      if (!municipality_info[municipality_of.back()]) municipality_info[municipality_of.back()] = &part;
+      zone_class.try_emplace(part.zone_id, class_of.back());
+      const auto& members = touching.at({part.zone_id, part.municipality_id});
+      concerned.emplace_back(join_ids(members.municipalities), join_ids(members.countries));
     }
   }
 };
@@ -198,11 +218,15 @@ struct Piece {
   double length_m = 0, area_m2 = 0, share = 1;
 };
 
+// Per hazard class, inline: classes are few, and a vector per asset was an allocation per point.
+template <typename T>
+using PerClass = boost::container::small_vector<T, 4>;
+
 struct AssetResult {
   std::optional<Kind> kind;
   double total = 0;                // points: members; lines: metres; polygons: square metres
   std::vector<Piece> pieces;       // in class order, then part order
-  std::vector<double> unexposed;   // per class: the measure in no part of that class
+  PerClass<double> unexposed;      // the measure in no part of that class
   double outside = 0;              // the measure in no zone part at all
 };
 
@@ -223,7 +247,8 @@ class Splitter {
     result.total = measure(kind, geometry, measurer);
     std::fill(result.unexposed.begin(), result.unexposed.end(), result.total);
     result.outside = result.total;
-    const auto candidates = m_parts.index.query(geos::envelope(geometry));
+    auto& candidates = m_candidates.local();
+    m_parts.index.query(geos::envelope(geometry), candidates);
     if (candidates.empty()) return result;
     if (geos::type_id(geometry) == GEOS_POINT) {
       point(geometry, candidates, result);
@@ -248,7 +273,7 @@ class Splitter {
   // A point lies in the first part of each class that covers it (a point on the line between two
   // parts of a class goes to the first of them).
   void point(const GEOSGeometry* geometry, const std::vector<std::size_t>& candidates, AssetResult& result) {
-    std::vector<bool> done(m_parts.classes.size(), false);
+    PerClass<bool> done(m_parts.classes.size(), false);
     for (auto p : candidates) {
       const auto c = m_parts.class_of[p];
       if (done[c] || !geos::covers(prepared(p), geometry)) continue;
@@ -385,6 +410,7 @@ class Splitter {
   const Parts& m_parts;
   tbb::enumerable_thread_specific<Measurer> m_measurers;
   tbb::enumerable_thread_specific<std::vector<geos::PreparedPtr>> m_prepared;
+  tbb::enumerable_thread_specific<std::vector<std::size_t>> m_candidates;
   bool m_whole;
   bool m_first_part;
   std::vector<int> m_ranks;
@@ -396,6 +422,7 @@ struct Sums {
 };
 
 struct CategoryTotals {
+  std::size_t index = 0;             // in order of appearance
   Sums total;                        // the unsplit input
   Sums outside;                      // in no zone of any class (count: assets with no piece)
   std::vector<Sums> exposed, unexposed;  // per class (count: assets with / without a piece there)
@@ -413,64 +440,50 @@ class Tally {
 
   void add(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
            const AssetResult& result) {
-    auto& totals = m_totals[category];
-    const std::size_t classes = m_parts.classes.size();
-    if (totals.exposed.empty()) {
-      totals.exposed.resize(classes);
-      totals.unexposed.resize(classes);
+    auto& totals = totals_of(category);
+    const auto of_kind = [&](double amount) {
+      return Sums{0, result.kind == Kind::line ? amount : 0.0, result.kind == Kind::polygon ? amount : 0.0};
+    };
+    add_sums(totals.total, 1, of_kind(result.total));
+    PerClass<bool> in_class(m_parts.classes.size(), false);
+    if (!result.pieces.empty()) add_pieces(layer, asset, category, name, result, totals, in_class);
+    for (std::size_t c = 0; c < in_class.size(); ++c) {
+      add_sums(totals.unexposed[c], in_class[c] ? 0 : 1, of_kind(result.unexposed[c]));
     }
-    const double length = result.kind == Kind::line ? result.total : 0.0;
-    const double area = result.kind == Kind::polygon ? result.total : 0.0;
-    add_sums(totals.total, 1, length, area);
-    std::vector<bool> in_class(classes, false);
-    std::set<std::tuple<std::string, Value>> municipalities;
-    std::set<std::int64_t> zones;
-    for (const auto& piece : result.pieces) {
-      const auto& part = m_parts.info[piece.part];
-      const auto c = m_parts.class_of[piece.part];
-      const bool first_in_municipality = municipalities.emplace(part.municipality_id, part.class_value).second;
-      const bool first_in_zone = zones.insert(part.zone_id).second;
-      add_sums(totals.exposed[c], in_class[c] ? 0 : 1, piece.length_m, piece.area_m2);
-      in_class[c] = true;
-      auto& by_municipality = m_by_municipality[{part.municipality_id, part.class_value, category}];
-      add_sums(by_municipality, first_in_municipality ? 1 : 0, piece.length_m, piece.area_m2);
-      m_names.try_emplace(part.municipality_id, part.municipality_name, part.country);
-      auto& by_zone = m_by_zone[{part.zone_id, category}];
-      add_sums(by_zone, first_in_zone ? 1 : 0, piece.length_m, piece.area_m2);
-      m_zone_class.try_emplace(part.zone_id, part.class_value);
-      if (m_critical.count(lower(category))) {
-        const auto& members = m_parts.touching.at({part.zone_id, part.municipality_id});
-        m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
-                                   part.municipality_id, part.country, join_ids(members.municipalities),
-                                   join_ids(members.countries)});
-      }
-    }
-    for (std::size_t c = 0; c < classes; ++c) {
-      const double rest = result.unexposed[c];
-      add_sums(totals.unexposed[c], in_class[c] ? 0 : 1, result.kind == Kind::line ? rest : 0.0,
-               result.kind == Kind::polygon ? rest : 0.0);
-    }
-    add_sums(totals.outside, result.pieces.empty() ? 1 : 0, result.kind == Kind::line ? result.outside : 0.0,
-             result.kind == Kind::polygon ? result.outside : 0.0);
+    add_sums(totals.outside, result.pieces.empty() ? 1 : 0, of_kind(result.outside));
     ++m_assets;
-    m_pieces += static_cast<std::int64_t>(result.pieces.size());
-    if (!result.pieces.empty()) ++m_exposed_assets;
   }
 
   std::vector<Table> tables() const {
-    Table by_municipality{"exposure_by_municipality", kByMunicipalityFields, {}};
+    // Rows by municipality id, class and category name (categories are numbered as they came).
+    using MunicipalityRow = std::tuple<std::size_t, std::size_t, const std::string*, const Sums*>;
+    std::vector<MunicipalityRow> municipality_rows;
     for (const auto& [key, sums] : m_by_municipality) {
-      const auto& [id, class_value, category] = key;
-      const auto& [name, country] = m_names.at(id);
-      by_municipality.rows.push_back(
-          {id, name, country, class_text(class_value), category, sums.count, sums.length_m, sums.area_m2});
+      const auto& [m, c, category] = key;
+      municipality_rows.emplace_back(m, c, m_category_names[category], &sums);
     }
+    std::sort(municipality_rows.begin(), municipality_rows.end(), [](const auto& a, const auto& b) {
+      return std::tie(std::get<0>(a), std::get<1>(a), *std::get<2>(a)) <
+             std::tie(std::get<0>(b), std::get<1>(b), *std::get<2>(b));
+    });
+    Table by_municipality{"exposure_by_municipality", kByMunicipalityFields, {}};
+    for (const auto& [m, c, category, sums] : municipality_rows) {
+      const auto& part = *m_parts.municipality_info[m];
+      by_municipality.rows.push_back({part.municipality_id, part.municipality_name, part.country,
+                                      class_text(m_parts.classes[c]), *category, sums->count, sums->length_m,
+                                      sums->area_m2});
+    }
+    std::vector<std::tuple<std::int64_t, const std::string*, const Sums*>> zone_rows;
+    for (const auto& [key, sums] : m_by_zone) zone_rows.emplace_back(key.first, m_category_names[key.second], &sums);
+    std::sort(zone_rows.begin(), zone_rows.end(), [](const auto& a, const auto& b) {
+      return std::tie(std::get<0>(a), *std::get<1>(a)) < std::tie(std::get<0>(b), *std::get<1>(b));
+    });
     Table by_zone{"exposure_by_zone", kByZoneFields, {}};
-    for (const auto& [key, sums] : m_by_zone) {
-      const auto& [zone_id, category] = key;
+    for (const auto& [zone_id, category, sums] : zone_rows) {
       const auto& members = m_parts.zones.at(zone_id);
-      by_zone.rows.push_back({zone_id, class_text(m_zone_class.at(zone_id)), category, sums.count, sums.length_m,
-                              sums.area_m2, static_cast<std::int64_t>(members.municipalities.size()),
+      by_zone.rows.push_back({zone_id, class_text(m_parts.classes[m_parts.zone_class.at(zone_id)]), *category,
+                              sums->count, sums->length_m, sums->area_m2,
+                              static_cast<std::int64_t>(members.municipalities.size()),
                               std::int64_t{members.cross_national() ? 1 : 0}});
     }
     Table critical{"critical_facilities", kCriticalFields, m_critical_rows};
@@ -511,19 +524,66 @@ class Tally {
   }
 
  private:
-  static void add_sums(Sums& sums, std::int64_t count, double length, double area) {
+  void add_pieces(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
+                  const AssetResult& result, CategoryTotals& totals, PerClass<bool>& in_class) {
+    const bool critical = m_critical.count(lower(category)) > 0;
+    boost::container::small_vector<std::pair<std::size_t, std::size_t>, 4> municipalities;  // (municipality, class)
+    boost::container::small_vector<std::int64_t, 4> zones;
+    const auto first = [](auto& seen, const auto& key) {
+      if (std::find(seen.begin(), seen.end(), key) != seen.end()) return false;
+      seen.push_back(key);
+      return true;
+    };
+    for (const auto& piece : result.pieces) {
+      const auto& part = m_parts.info[piece.part];
+      const auto c = m_parts.class_of[piece.part];
+      const auto m = m_parts.municipality_of[piece.part];
+      const Sums amount{0, piece.length_m, piece.area_m2};
+      add_sums(totals.exposed[c], in_class[c] ? 0 : 1, amount);
+      in_class[c] = true;
+      add_sums(m_by_municipality[{m, c, totals.index}], first(municipalities, std::pair{m, c}) ? 1 : 0, amount);
+      add_sums(m_by_zone[{part.zone_id, totals.index}], first(zones, part.zone_id) ? 1 : 0, amount);
+      if (critical) {
+        const auto& [partners, countries] = m_parts.concerned[piece.part];
+        m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
+                                   part.municipality_id, part.country, partners, countries});
+      }
+    }
+    m_pieces += static_cast<std::int64_t>(result.pieces.size());
+    ++m_exposed_assets;
+  }
+
+  // Assets come in runs of one category: the last one found is looked up first.
+  CategoryTotals& totals_of(const std::string& category) {
+    if (!m_last_totals || m_last_category != category) {
+      auto [at, added] = m_totals.try_emplace(category);
+      auto& totals = at->second;
+      if (added) {
+        totals.index = m_category_names.size();
+        m_category_names.push_back(&at->first);
+        totals.exposed.resize(m_parts.classes.size());
+        totals.unexposed.resize(m_parts.classes.size());
+      }
+      m_last_category = category;
+      m_last_totals = &totals;
+    }
+    return *m_last_totals;
+  }
+
+  static void add_sums(Sums& sums, std::int64_t count, const Sums& amount) {
     sums.count += count;
-    sums.length_m += length;
-    sums.area_m2 += area;
+    sums.length_m += amount.length_m;
+    sums.area_m2 += amount.area_m2;
   }
 
   const Parts& m_parts;
   std::set<std::string> m_critical;
   std::map<std::string, CategoryTotals> m_totals;
-  std::map<std::tuple<std::string, Value, std::string>, Sums> m_by_municipality;
-  std::map<std::string, std::pair<std::string, std::string>> m_names;
-  std::map<std::tuple<std::int64_t, std::string>, Sums> m_by_zone;
-  std::map<std::int64_t, Value> m_zone_class;
+  std::string m_last_category;
+  CategoryTotals* m_last_totals = nullptr;  // m_totals[m_last_category]; map nodes do not move
+  std::vector<const std::string*> m_category_names;  // by CategoryTotals::index; keys of m_totals
+  std::map<std::tuple<std::size_t, std::size_t, std::size_t>, Sums> m_by_municipality;  // (municipality, class, category)
+  std::map<std::pair<std::int64_t, std::size_t>, Sums> m_by_zone;                       // (zone, category)
   std::vector<std::vector<Value>> m_critical_rows;
   std::int64_t m_assets = 0, m_exposed_assets = 0, m_pieces = 0;
 };

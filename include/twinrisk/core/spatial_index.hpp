@@ -20,6 +20,8 @@ class SpatialIndex {
 
   // Positions whose envelope intersects the query envelope, in ascending order.
   std::vector<std::size_t> query(const geos::Envelope& envelope) const;
+  // The same into `out` (cleared first), which keeps its capacity: no allocation per query.
+  void query(const geos::Envelope& envelope, std::vector<std::size_t>& out) const;
   // Whether any envelope intersects the query envelope (stops at the first).
   bool any(const geos::Envelope& envelope) const;
   std::size_t size() const { return m_tree.size(); }
