@@ -76,7 +76,8 @@ struct AsyncSink::State {
   std::size_t queue_limit;
   std::mutex mutex;
   std::condition_variable changed;
-  std::deque<std::function<void()>> queue;
+  std::deque<std::pair<std::function<void()>, bool>> queue;  // (task, owns a batch)
+  std::size_t batches = 0;  // queued tasks that own a batch
   bool busy = false;
   bool closing = false;
   std::exception_ptr failure;
@@ -91,8 +92,9 @@ struct AsyncSink::State {
     while (true) {
       changed.wait(lock, [&] { return closing || !queue.empty(); });
       if (queue.empty()) return;
-      auto task = std::move(queue.front());
+      auto [task, owns_batch] = std::move(queue.front());
       queue.pop_front();
+      if (owns_batch) --batches;
       busy = true;
       lock.unlock();
       std::exception_ptr error;
@@ -108,11 +110,12 @@ struct AsyncSink::State {
     }
   }
 
-  void push(std::function<void()> task) {
+  void push(std::function<void()> task, bool owns_batch = false) {
     std::unique_lock lock(mutex);
-    changed.wait(lock, [&] { return queue.size() < queue_limit || failure; });
+    if (owns_batch) changed.wait(lock, [&] { return batches < queue_limit || failure; });
     if (failure) std::rethrow_exception(failure);
-    queue.push_back(std::move(task));
+    queue.emplace_back(std::move(task), owns_batch);
+    if (owns_batch) ++batches;
     changed.notify_all();
   }
 
@@ -142,7 +145,7 @@ void AsyncSink::begin_layer(const LayerSchema& schema) {
 
 void AsyncSink::write(std::vector<Feature> batch) {
   auto shared = std::make_shared<std::vector<Feature>>(std::move(batch));
-  m_state->push([this, shared] { m_state->target.write(std::move(*shared)); });
+  m_state->push([this, shared] { m_state->target.write(std::move(*shared)); }, true);
 }
 
 void AsyncSink::write_view(std::span<const Feature> features) {

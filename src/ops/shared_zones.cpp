@@ -243,6 +243,10 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
     progress.message(fmt::format("… and {} more zones where municipalities overlap ({:.1f} m2 in all; see the manifest)",
                                  overlap_count - kMaxOverlapMessages, overlap_area));
   }
+  // The zones are done: they are written while partners and tables are worked out (the parts
+  // are not, for touching_partners reads their geometries meanwhile).
+  const auto zone_count = zone_layer.features.size();
+  if (input.write_early) input.write_early(std::move(zone_layer));
   Table zone_summary{"zone_summary", kZoneSummaryFields, {}};
   for (const auto& [class_value, totals] : class_totals) {
     zone_summary.rows.push_back({class_output(class_value), totals.zones, totals.area, totals.cross_border,
@@ -280,7 +284,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
   }
   output.stats = {{"hazard_features", hazard.features.size()},
                   {"classes", class_totals.size()},
-                  {"zones", zone_layer.features.size()},
+                  {"zones", zone_count},
                   {"zone_parts", part_layer.features.size()},
                   {"cross_border_zones", cross_border_zones},
                   {"cross_national_zones", cross_national_zones},
@@ -288,7 +292,7 @@ StepOutput SharedZones::run(const StepInput& input, Progress& progress) const {
                   {"sliver_area_m2", sliver_area},
                   {"zones_with_municipality_overlap", overlap_count},
                   {"municipality_overlap_m2", overlap_area}};
-  output.layers.push_back(std::move(zone_layer));
+  if (!input.write_early) output.layers.push_back(std::move(zone_layer));
   output.layers.push_back(std::move(part_layer));
   output.tables.push_back(std::move(zone_summary));
   output.tables.push_back(std::move(municipality_summary));

@@ -231,12 +231,6 @@ Layer copy_of(const Layer& layer) {
   return copy;
 }
 
-// Room in an AsyncSink's queue for every task of `layers` whole in-memory layers (begin, view,
-// end): the tasks hold views, not copies, and with the default room for two the caller waited
-// for the first layer to be written before it could go on (45 ms of shared-zones' tail at 20k ×
-// 5k, with the workbook and CSVs not yet started).
-std::size_t whole_layer_tasks(std::size_t layers) { return 3 * layers + 1; }
-
 // A step's in-memory result layers, written on a thread of their own while the next step
 // computes: river-reaches' 63k reaches took a second of one core between the steps while the
 // other idled. The GeoPackage takes one layer at a time, so whatever writes layers next waits
@@ -245,7 +239,7 @@ class BackgroundWrite {
  public:
   BackgroundWrite(FeatureSink& target, std::string prefix, std::vector<Layer> layers)
       : m_layers(std::move(layers)), m_renamed(target, std::move(prefix)),
-        m_sink(m_renamed, whole_layer_tasks(m_layers.size())) {
+        m_sink(m_renamed) {
     for (const auto& layer : m_layers) m_sink.write_layer(layer);
   }
   void finish() { m_sink.finish(); }
@@ -492,7 +486,9 @@ class Run {
       tee = std::make_unique<TeeSink>(settled, *scratch);
     }
     RenamingSink renamed(tee ? static_cast<FeatureSink&>(*tee) : settled, step.prefix);
+    std::vector<Layer> written_early;  // before the sink, which may still read them as it closes
     AsyncSink sink(renamed);
+    const bool last_step = index + 1 == m_plan.steps.size();
 
     Bound bound;
     bound.input.analysis_crs_wkt = m_crs_wkt;
@@ -501,6 +497,13 @@ class Run {
       bound.input.values["lang"] = m_lang;
     }
     bound.input.sink = &sink;
+    // Before the last step a layer's writing overlaps the next step already (write_results).
+    if (last_step) {
+      bound.input.write_early = [&](Layer layer) {
+        written_early.push_back(std::move(layer));
+        sink.write_layer(written_early.back());  // a moved Layer keeps its features where they are
+      };
+    }
     bound.input.attributions = m_attributions;
     bound.input.run_record = manifest(m_started_at, m_threads, {{"total_seconds", seconds_since(m_started)}});
     std::set<std::string> staged;
@@ -527,7 +530,11 @@ class Run {
       in_step_context(call, [&] { sink.finish(); });
       if (scratch) scratch->close();
     };
-    write_results(step, output, index + 1 == m_plan.steps.size(), finish_streamed);
+    std::set<std::string> early_names;
+    for (const auto& layer : written_early) early_names.insert(layer.name);
+    output.layers.insert(output.layers.begin(), std::make_move_iterator(written_early.begin()),
+                         std::make_move_iterator(written_early.end()));
+    write_results(step, output, last_step, early_names, tee ? nullptr : &sink, finish_streamed);
     record(step, output, staged, seconds_since(step_start));
     keep_for_later(step, output, scratch.get(), index);
     for (const auto& name : step.last_use) {
@@ -548,14 +555,19 @@ class Run {
   // step's streamed layers are finished. In-memory layers then go to the writer on a thread of
   // their own while the tables are written here; before the last step they go on being written
   // while the next step runs, and a layer that step reads is copied for the writer.
+  // `step_sink` (null when it also feeds a scratch file) is the step's own writer thread: it
+  // takes the in-memory layers too, for a new thread's first layer waited 16 ms for PROJ to open
+  // its database (GDAL's PROJ contexts are per thread).
   void write_results(const PlannedStep& step, StepOutput& output, bool last_step,
+                     const std::set<std::string>& written_early, AsyncSink* step_sink,
                      const std::function<void()>& finish_streamed) {
     file_system_errors_as(ErrorKind::output, [&] {
       settle();
       for (auto& table : output.tables) table.name = step.prefix + table.name;
       auto workbook = last_step ? start_workbook(output.tables) : std::future<render::WorkbookReport>();
-      finish_streamed();
-      if (!last_step && m_writer.tables_alongside_layers() && !output.layers.empty()) {
+      const bool in_background = !last_step && m_writer.tables_alongside_layers() && !output.layers.empty();
+      if (in_background || !step_sink) finish_streamed();
+      if (in_background) {
         std::vector<Layer> to_write;
         std::vector<Layer> kept;
         for (auto& layer : output.layers) {
@@ -573,12 +585,16 @@ class Run {
         return;
       }
       RenamingSink renamed(output_layers(), step.prefix);
-      AsyncSink sink(renamed, whole_layer_tasks(output.layers.size()));
-      for (const auto& layer : output.layers) sink.write_layer(layer);
-      if (!m_writer.tables_alongside_layers()) sink.finish();
+      std::optional<AsyncSink> own_sink;
+      FeatureSink& layers_to = step_sink ? static_cast<FeatureSink&>(*step_sink) : own_sink.emplace(renamed);
+      const auto finish_layers = [&] { step_sink ? finish_streamed() : own_sink->finish(); };
+      for (const auto& layer : output.layers) {
+        if (!written_early.contains(layer.name)) layers_to.write_layer(layer);
+      }
+      if (!m_writer.tables_alongside_layers()) finish_layers();
       for (const auto& table : output.tables) m_writer.write_table(table);
       if (workbook.valid()) report_workbook(workbook.get());
-      sink.finish();
+      finish_layers();
     });
     for (auto& layer : output.layers) {
       layer.style = layer.style_name();

@@ -118,6 +118,9 @@ struct StepInput {
   std::map<std::string, std::vector<const Table*>, std::less<>> tables;
   std::map<std::string, std::vector<const RasterInfo*>, std::less<>> rasters;
   FeatureSink* sink = nullptr;  // where streaming steps write their result layers
+  // Set when the run can take a finished in-memory result layer before the step returns: it is
+  // written while the step works on, and joins StepOutput::layers ahead of those returned.
+  std::function<void(Layer layer)> write_early;
   // A path to write the file output `name` to (staged: renamed into place when the run succeeds).
   std::function<std::filesystem::path(const std::string& name)> stage_file;
   nlohmann::json values = nlohmann::json::object();  // every value parameter, defaults filled in

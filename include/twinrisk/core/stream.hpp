@@ -75,8 +75,9 @@ class TeeSink final : public FeatureSink {
 };
 
 // Passes everything to another sink on a thread of its own, so that writing a batch overlaps
-// computing the next. At most `queue_limit` batches wait; a failure of the target is rethrown by
-// the next call or by finish().
+// computing the next. At most `queue_limit` owned batches (write()) wait; views, which hold no
+// memory of their own, and layer starts and ends never make the caller wait. A failure of the
+// target is rethrown by the next call or by finish().
 class AsyncSink final : public FeatureSink {
  public:
   explicit AsyncSink(FeatureSink& target, std::size_t queue_limit = 2);

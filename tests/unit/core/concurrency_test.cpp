@@ -7,8 +7,11 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -78,6 +81,62 @@ TEST(AsyncSink, AFailureOfTheTargetReachesTheProducer) {
         sink.finish();
       },
       OutputError);
+}
+
+// Holds every call until opened, as a slow disk would.
+class GatedSink final : public FeatureSink {
+ public:
+  void open() {
+    std::lock_guard lock(m_mutex);
+    m_open = true;
+    m_changed.notify_all();
+  }
+  void begin_layer(const LayerSchema& schema) override {
+    wait();
+    m_target.begin_layer(schema);
+  }
+  void write(std::vector<Feature> batch) override {
+    wait();
+    m_target.write(std::move(batch));
+  }
+  void end_layer() override {
+    wait();
+    m_target.end_layer();
+  }
+  std::vector<Layer>& layers() { return m_target.layers(); }
+
+ private:
+  void wait() {
+    std::unique_lock lock(m_mutex);
+    m_changed.wait(lock, [&] { return m_open; });
+  }
+  LayerSink m_target;
+  std::mutex m_mutex;
+  std::condition_variable m_changed;
+  bool m_open = false;
+};
+
+// Whole layers handed over as views (shared-zones' zones while it works on) never make the
+// producer wait for the writer, however many: they hold no memory of their own.
+TEST(AsyncSink, ViewsOfWholeLayersNeverMakeTheProducerWait) {
+  std::vector<Layer> layers(3);
+  for (std::size_t l = 0; l < layers.size(); ++l) {
+    layers[l].name = "layer" + std::to_string(l);
+    for (int i = 1; i <= 10; ++i) layers[l].features.push_back(numbered(i));
+  }
+  GatedSink target;
+  AsyncSink sink(target, 1);
+  auto producer = std::async(std::launch::async, [&] {
+    for (const auto& layer : layers) sink.write_layer(layer);
+  });
+  const bool returned = producer.wait_for(std::chrono::seconds(10)) == std::future_status::ready;
+  target.open();
+  producer.get();
+  sink.finish();
+  EXPECT_TRUE(returned) << "the producer waited for the writer";
+  ASSERT_EQ(target.layers().size(), 3u);
+  for (const auto& layer : target.layers()) EXPECT_EQ(layer.features.size(), 10u);
+  EXPECT_EQ(target.layers().back().name, "layer2");
 }
 
 // Batches are read ahead on a thread of their own, reprojected there, while the taking thread
