@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <map>
 #include <random>
 #include <tuple>
 
@@ -223,6 +225,57 @@ TEST(Exposure, ARoadAlongTheBorderIsCountedOnce) {
   const auto& totals = table(result.output, "exposure_totals");
   EXPECT_NEAR(real(totals, totals.rows[0], "exposed_length_m"), 80, kTolerance);
   EXPECT_NEAR(real(totals, totals.rows[0], "unexposed_length_m"), 0, kTolerance);
+}
+
+TEST(Exposure, ARoadAlongTheZonesOuterEdgeIsExposed) {
+  // y = 0 is the zone's southern edge: 100 m along A's, 100 m along B's; an overlay of the road
+  // with a part keeps what lies on the part's outline, and so does the split.
+  const auto roads = assets("roads", {{"road", "LINESTRING(0 0,200 0)"}});
+  const auto result = run(two_parts(), {&roads});
+  ASSERT_EQ(result.pieces.features.size(), 2u);
+  for (const auto& piece : result.pieces.features) {
+    EXPECT_NEAR(std::get<double>(field(result.pieces, piece, "length_m")), 100, kTolerance);
+  }
+  const auto& totals = table(result.output, "exposure_totals");
+  EXPECT_NEAR(real(totals, totals.rows[0], "unexposed_length_m"), 0, kTolerance);
+}
+
+TEST(Exposure, ARoadOnASlantedEdgeStaysInItsPartWhereAnotherZoneCutsIt) {
+  // The road runs on the slanted edge of triangle P (class "high") from (0 0) to (110 201); Q
+  // (class "low", x ≥ 79) cuts it at x = 79. The midpoint of the stretch beyond the cut,
+  // (94.5, 172.67727272727274) in doubles, lies a rounding error outside P: only knowing that the
+  // stretch runs along P's outline keeps it in P. High holds the whole road, low its last 31/110.
+  const double length = std::hypot(110.0, 201.0);
+  const auto parts = zone_parts({{1, "high", "A", "X", "POLYGON((0 0,110 0,110 201,0 0))"},
+                                 {2, "low", "A", "X", rectangle(79, -10, 200, 300)}});
+  const auto roads = assets("roads", {{"road", "LINESTRING(0 0,110 201)"}});
+  const auto result = run(parts, {&roads});
+  std::map<std::string, double> exposed;
+  for (const auto& piece : result.pieces.features) {
+    exposed[to_display_string(field(result.pieces, piece, "class"))] += std::get<double>(field(result.pieces, piece, "length_m"));
+  }
+  EXPECT_NEAR(exposed["high"], length, kTolerance);
+  EXPECT_NEAR(exposed["low"], length * 31 / 110, kTolerance);
+  EXPECT_NEAR(result.output.stats["unexposed_by_category"]["road"]["length_m"].get<double>(), 0, kTolerance);
+}
+
+TEST(Exposure, ARoadLeavingAndReenteringAPartIsOnePieceOfTwoLines) {
+  // In A (0..100 × 0..100): from x = 0 to (50 50) 50 m, up to y = 100 50 m; out 10 + 20 + 10 m;
+  // back in down x = 70 50 m and on to (90 50) 20 m: 170 m in A as two lines, 50 m outside.
+  // A second member only touches A's corner (0 0): it leaves nothing in A.
+  const auto roads = assets(
+      "roads", {{"road", "MULTILINESTRING((-10 50,50 50,50 110,70 110,70 50,90 50),(-10 -10,0 0,-10 10))"}});
+  const auto result = run(two_parts(), {&roads});
+  ASSERT_EQ(result.pieces.features.size(), 1u);
+  const auto& piece = result.pieces.features[0];
+  EXPECT_EQ(to_display_string(field(result.pieces, piece, "municipality_id")), "A");
+  EXPECT_NEAR(std::get<double>(field(result.pieces, piece, "length_m")), 170, kTolerance);
+  EXPECT_EQ(geos::type_id(piece.geometry.get()), GEOS_MULTILINESTRING);
+  EXPECT_EQ(geos::line_views(piece.geometry.get()).size(), 2u);
+  const double touching = 2 * std::hypot(10.0, 10.0);
+  const auto& outside = result.output.stats["unexposed_by_category"]["road"];
+  EXPECT_NEAR(outside["length_m"].get<double>(), 50 + touching, kTolerance);
+  EXPECT_NEAR(outside["of_length_m"].get<double>(), 220 + touching, kTolerance);
 }
 
 TEST(Exposure, ACriticalFacilityListsThePartnersWhosePartsTouchItsPart) {
