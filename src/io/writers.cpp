@@ -15,8 +15,12 @@
 #include <cstring>
 #include <ctime>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <type_traits>
+#include <variant>
 
 #include "gpkg_rtree.hpp"
 #include "ogr_convert.hpp"
@@ -265,19 +269,22 @@ namespace {
 // that starts with = + - @ tab or CR gets a leading ' (spreadsheets then show it as text; plain
 // numbers such as -3.5 stay as they are). A cell holding ';' is quoted too: Excel in many
 // European locales splits on ';', and a quoted cell stays whole.
-std::string csv_cell(const std::string& text) {
+void append_csv_cell(fmt::memory_buffer& out, const std::string& text) {
   const bool formula = looks_like_formula(text);
   // One pass over the text (find_first_of would scan the specials once per character).
   const bool needs_quotes = formula || std::any_of(text.begin(), text.end(), [](char c) {
                               return c == ',' || c == '"' || c == '\r' || c == '\n' || c == ';';
                             });
-  if (!needs_quotes) return text;
-  std::string quoted = formula ? "\"'" : "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
+  if (!needs_quotes) {
+    out.append(text);
+    return;
   }
-  return quoted + '"';
+  out.append(std::string_view(formula ? "\"'" : "\""));
+  for (char c : text) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
 }
 
 void check_stream(const std::ofstream& out, const fs::path& path) {
@@ -286,24 +293,45 @@ void check_stream(const std::ofstream& out, const fs::path& path) {
 
 }  // namespace
 
+// Rows are formatted into a buffer written a megabyte at a time: a stream insertion and a string
+// per cell made exposure's 60k critical facilities cost 0.2 s.
 void write_csv(const fs::path& path, const Table& table) {
   std::ofstream out(path, std::ios::binary);
   check_stream(out, path);
-  for (std::size_t c = 0; c < table.columns.size(); ++c) out << (c ? "," : "") << csv_cell(table.columns[c].name);
-  out << "\r\n";
+  fmt::memory_buffer text;
+  const auto flush = [&] {
+    out.write(text.data(), static_cast<std::streamsize>(text.size()));
+    text.clear();
+  };
+  for (std::size_t c = 0; c < table.columns.size(); ++c) {
+    if (c) text.push_back(',');
+    append_csv_cell(text, table.columns[c].name);
+  }
+  text.append(std::string_view("\r\n"));
   for (const auto& row : table.rows) {
     for (std::size_t c = 0; c < row.size(); ++c) {
-      out << (c ? "," : "");
+      if (c) text.push_back(',');
       // As PostgreSQL's COPY reads CSV: NULL is an empty field, an empty string is "". Numbers
-      // are never neutralised: only text can carry a formula.
-      if (const auto* text = std::get_if<std::string>(&row[c])) {
-        out << (text->empty() ? "\"\"" : csv_cell(*text));
-      } else {
-        out << to_display_string(row[c]);
-      }
+      // are never neutralised: only text can carry a formula. Numbers as to_display_string.
+      std::visit(
+          [&](const auto& value) {
+            using T = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<T, std::string>) {
+              if (value.empty()) {
+                text.append(std::string_view("\"\""));
+              } else {
+                append_csv_cell(text, value);
+              }
+            } else if constexpr (!std::is_same_v<T, std::monostate>) {
+              fmt::format_to(std::back_inserter(text), "{}", value);
+            }
+          },
+          row[c]);
     }
-    out << "\r\n";
+    text.append(std::string_view("\r\n"));
+    if (text.size() >= (1u << 20)) flush();
   }
+  flush();
   out.close();
   check_stream(out, path);
 }

@@ -625,7 +625,8 @@ class Tally {
     ++m_assets;
   }
 
-  std::vector<Table> tables() const {
+  // Once, at the end: the critical facilities move into their table.
+  std::vector<Table> take_tables() {
     // Rows by municipality id, class and category name (categories are numbered as they came).
     using MunicipalityRow = std::tuple<std::size_t, std::size_t, const std::string*, const Sums*>;
     std::vector<MunicipalityRow> municipality_rows;
@@ -657,7 +658,7 @@ class Tally {
                               static_cast<std::int64_t>(members.municipalities.size()),
                               std::int64_t{members.cross_national() ? 1 : 0}});
     }
-    Table critical{"critical_facilities", kCriticalFields, m_critical_rows};
+    Table critical{"critical_facilities", kCriticalFields, std::move(m_critical_rows)};
     Table totals{"exposure_totals", kTotalsFields, {}};
     for (const auto& [category, t] : m_totals) {
       for (std::size_t c = 0; c < m_parts.classes.size(); ++c) {
@@ -891,8 +892,8 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
   sink.end_layer();
 
   StepOutput output;
-  output.tables = tally.tables();
   output.stats = tally.stats();
+  output.tables = tally.take_tables();
   if (output.stats["assets"].get<std::int64_t>() > 0 && output.stats["exposed_assets"].get<std::int64_t>() == 0) {
     progress.message("exposure: no asset lies in any zone part; check that the assets and the zones cover the same area");
   }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -38,6 +39,24 @@ TEST(Csv, QuotesOnlyWhatRfc4180RequiresAndKeepsUtf8) {
             "\"say \"\"hi\"\"\",,0.001\r\n"
             "\"two\nlines\",-1,1234567.25\r\n"
             "\"\",,\r\n");
+}
+
+// More than the megabyte write_csv formats before it writes: every row arrives once, in order.
+TEST(Csv, ATableOfSeveralMegabytesComesOutWhole) {
+  TempDir dir;
+  Table table{"t", {{"id", FieldType::integer}, {"name", FieldType::string}}, {}};
+  std::string expected = "id,name\r\n";
+  for (std::int64_t i = 0; i < 100000; ++i) {
+    const std::string name = "municipality " + std::to_string(i) + (i % 7 == 0 ? ", with a comma" : "");
+    table.rows.push_back({i, name});
+    expected += std::to_string(i) + "," + (i % 7 == 0 ? "\"" + name + "\"" : name) + "\r\n";
+  }
+  ASSERT_GT(expected.size(), 2u << 20);
+  write_csv(dir / "t.csv", table);
+  const auto written = read_file(dir / "t.csv");
+  EXPECT_EQ(written.size(), expected.size());
+  EXPECT_TRUE(written == expected) << "first difference at byte "
+                                   << std::mismatch(written.begin(), written.end(), expected.begin(), expected.end()).first - written.begin();
 }
 
 TEST(OutputFolder, RefusesToOverwriteAndLeavesTheFileUntouched) {
