@@ -444,7 +444,7 @@ class Splitter {
           for (auto k : near) {
             const auto [q0, q1] = part.segments[k];
             detail::crossing_parameters(p0, p1, q0, q1, cuts);
-            if (const auto overlap = collinear_overlap(p0, p1, q0, q1)) {
+            if (const auto overlap = detail::collinear_overlap(p0, p1, q0, q1)) {
               along.emplace_back(overlap->first, overlap->second, p);
             }
           }
@@ -540,20 +540,6 @@ class Splitter {
     if (runs.empty()) return nullptr;
     if (runs.size() == 1) return std::move(runs.front());
     return geos::collection(std::move(runs), GEOS_MULTILINESTRING);
-  }
-
-  // The parameter interval of p0→p1 that lies on q0→q1 when the two are collinear.
-  static std::optional<std::pair<double, double>> collinear_overlap(geos::XY p0, geos::XY p1, geos::XY q0, geos::XY q1) {
-    using detail::operator-;
-    const auto r = p1 - p0, s = q1 - q0;
-    const double rr = detail::dot(r, r);
-    if (rr == 0 || detail::dot(s, s) == 0) return std::nullopt;
-    if (std::fabs(detail::cross(r, s)) > 1e-12 * std::sqrt(rr * detail::dot(s, s))) return std::nullopt;
-    if (std::fabs(detail::cross(q0 - p0, r)) > 1e-9 * rr) return std::nullopt;
-    const double a = detail::dot(q0 - p0, r) / rr, b = detail::dot(q1 - p0, r) / rr;
-    const double from = std::max(0.0, std::min(a, b)), to = std::min(1.0, std::max(a, b));
-    if (!(to > from)) return std::nullopt;
-    return std::pair{from, to};
   }
 
   // What the parts leave of a geometry (null when nothing of its kind is left).

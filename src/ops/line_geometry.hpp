@@ -52,6 +52,22 @@ inline void crossing_parameters(XY p0, XY p1, XY q0, XY q1, std::vector<double>&
   }
 }
 
+// The parameter interval of segment p0→p1 that lies on segment q0→q1 when the two are collinear
+// (the same tests as crossing_parameters' parallel case).
+inline std::optional<std::pair<double, double>> collinear_overlap(XY p0, XY p1, XY q0, XY q1) {
+  const XY r = p1 - p0;
+  const XY s = q1 - q0;
+  const double rr = dot(r, r);
+  const double ss = dot(s, s);
+  if (rr == 0 || ss == 0) return std::nullopt;
+  if (std::fabs(cross(r, s)) > 1e-12 * std::sqrt(rr * ss)) return std::nullopt;
+  if (std::fabs(cross(q0 - p0, r)) > 1e-9 * rr) return std::nullopt;
+  const double a = dot(q0 - p0, r) / rr, b = dot(q1 - p0, r) / rr;
+  const double from = std::max(0.0, std::min(a, b)), to = std::min(1.0, std::max(a, b));
+  if (!(to > from)) return std::nullopt;
+  return std::pair{from, to};
+}
+
 // The parameter interval of river segment p0→p1 whose points are within `radius` of segment
 // q0→q1 (a capsule; the distance is convex along a line, so the part is one interval).
 inline std::optional<std::pair<double, double>> within_distance(XY p0, XY p1, XY q0, XY q1, double radius) {
