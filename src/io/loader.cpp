@@ -10,13 +10,17 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <bit>
 #include <cerrno>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <future>
 #include <iterator>
 #include <memory>
+#include <optional>
+#include <span>
 
 #include "arrow_rows.hpp"
 #include "twinrisk/core/redact.hpp"
@@ -410,6 +414,33 @@ constexpr double kMaxCoordinate = 1e9;
 
 bool plausible(double x, double y) {
   return std::isfinite(x) && std::isfinite(y) && std::abs(x) <= kMaxCoordinate && std::abs(y) <= kMaxCoordinate;
+}
+
+// WKB of a 2D point, little-endian (what exportToWkb gives for wkbNDR).
+constexpr std::size_t kPointWkbSize = 21;
+constexpr std::uint32_t kWkbPoint = 1;
+
+// The coordinates of a little-endian 2D point's WKB on a little-endian machine; nullopt for any
+// other geometry, which goes through OGR.
+std::optional<geos::XY> plain_point(std::span<const unsigned char> wkb) {
+  if constexpr (std::endian::native != std::endian::little) return std::nullopt;
+  std::uint32_t type = 0;
+  if (wkb.size() != kPointWkbSize || wkb[0] != 1) return std::nullopt;
+  std::memcpy(&type, wkb.data() + 1, sizeof type);
+  if (type != kWkbPoint) return std::nullopt;
+  geos::XY at;
+  std::memcpy(&at.x, wkb.data() + 5, sizeof at.x);
+  std::memcpy(&at.y, wkb.data() + 13, sizeof at.y);
+  return at;
+}
+
+std::vector<unsigned char> point_wkb(geos::XY at) {
+  std::vector<unsigned char> wkb(kPointWkbSize);
+  wkb[0] = 1;
+  std::memcpy(wkb.data() + 1, &kWkbPoint, sizeof kWkbPoint);
+  std::memcpy(wkb.data() + 5, &at.x, sizeof at.x);
+  std::memcpy(wkb.data() + 13, &at.y, sizeof at.y);
+  return wkb;
 }
 
 // Whether every vertex is finite and within kMaxCoordinate. Curves are linearised before this.
@@ -822,19 +853,23 @@ struct LayerReader::Impl {
       ++batch.read;
       const std::int64_t fid = last_fid = arrow->fid();
       const auto wkb = arrow->wkb();
-      std::unique_ptr<OGRGeometry> geometry;
-      if (!wkb.empty()) {
-        OGRGeometry* parsed = nullptr;
-        if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &parsed, wkb.size(), wkbVariantIso) !=
-            OGRERR_NONE) {
-          ++batch.dropped;
-          batch.note(fid, "cannot be read (its geometry is not valid WKB), dropped");
-          continue;
-        }
-        geometry.reset(parsed);
-      }
       RawFeature item;
-      if (!take_geometry(fid, geometry.get(), errors, batch, item)) continue;
+      if (const auto at = plain_point(wkb)) {
+        if (!take_point(fid, *at, errors, batch, item)) continue;
+      } else {
+        std::unique_ptr<OGRGeometry> geometry;
+        if (!wkb.empty()) {
+          OGRGeometry* parsed = nullptr;
+          if (OGRGeometryFactory::createFromWkb(wkb.data(), nullptr, &parsed, wkb.size(), wkbVariantIso) !=
+              OGRERR_NONE) {
+            ++batch.dropped;
+            batch.note(fid, "cannot be read (its geometry is not valid WKB), dropped");
+            continue;
+          }
+          geometry.reset(parsed);
+        }
+        if (!take_geometry(fid, geometry.get(), errors, batch, item)) continue;
+      }
       const bool kept = take_values(item, batch, [&](const FieldBinding& binding, std::size_t b) -> Value {
         if (binding.source_index == kFidColumn) return fid;
         if (binding.source_index < 0) return binding.constant;
@@ -879,21 +914,41 @@ struct LayerReader::Impl {
     geometry->flattenTo2D();  // areas and overlays are planar; Z and M are not carried
     item.fid = fid;
     if (close_open_rings(*geometry)) item.repair = "a ring that did not end where it began was closed";
-    if (transform && geometry->transform(transform.get()) != OGRERR_NONE) {
-      ++batch.dropped;
-      const auto reason = errors.take_failure();
-      batch.note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
-      return false;
-    }
-    if (!coordinates_plausible(*geometry)) {
-      ++batch.dropped;
-      batch.note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
-                            kMaxCoordinate));
-      return false;
-    }
+    if (transform && geometry->transform(transform.get()) != OGRERR_NONE) return drop_unprojected(fid, errors, batch);
+    if (!coordinates_plausible(*geometry)) return drop_implausible(fid, batch);
     item.wkb.resize(geometry->WkbSize());
     geometry->exportToWkb(wkbNDR, item.wkb.data(), wkbVariantIso);
     return true;
+  }
+
+  // take_geometry for a 2D point read straight from its WKB: the same drops and notes, without an
+  // OGR geometry to build, check and write back (a million points paid for one each).
+  bool take_point(std::int64_t fid, geos::XY at, GdalErrorTrap& errors, RawBatch& batch, RawFeature& item) {
+    if (std::isnan(at.x) && std::isnan(at.y)) {  // WKB's empty point
+      ++batch.empty;
+      batch.note(fid, "NULL or empty geometry, dropped");
+      return false;
+    }
+    item.fid = fid;
+    double z = 0;  // as OGRPoint::transform passes it
+    if (transform && !transform->Transform(1, &at.x, &at.y, &z)) return drop_unprojected(fid, errors, batch);
+    if (!plausible(at.x, at.y)) return drop_implausible(fid, batch);
+    item.wkb = point_wkb(at);
+    return true;
+  }
+
+  static bool drop_unprojected(std::int64_t fid, GdalErrorTrap& errors, RawBatch& batch) {
+    ++batch.dropped;
+    const auto reason = errors.take_failure();
+    batch.note(fid, fmt::format("cannot be reprojected ({}), dropped", reason.empty() ? "outside the CRS's area" : reason));
+    return false;
+  }
+
+  static bool drop_implausible(std::int64_t fid, RawBatch& batch) {
+    ++batch.dropped;
+    batch.note(fid, fmt::format("a vertex is not finite or lies more than {:g} m from the analysis CRS's origin, dropped",
+                                kMaxCoordinate));
+    return false;
   }
 
   // The bound values of `item`'s row, read(binding, its position); false (counted and noted) when
@@ -1018,7 +1073,8 @@ struct LayerReader::Impl {
   }
 
   static Outcome build_one(const RawFeature& item, GeometryFamily family, std::string& reason, geos::GeomPtr& out) {
-    auto geometry = geos::from_wkb(item.wkb);
+    const auto at = plain_point(item.wkb);  // GEOS's WKB reader costs more than the point itself
+    auto geometry = at ? geos::point(at->x, at->y) : geos::from_wkb(item.wkb);
     Outcome outcome = item.repair.empty() ? Outcome::kept : Outcome::repaired;
     reason = item.repair;
     auto also = [&](const std::string& text) { reason += (reason.empty() ? "" : "; ") + text; };

@@ -96,6 +96,38 @@ TEST(Loader, LonLatPointLandsWhereItMust) {
   EXPECT_TRUE(report.reprojected);
 }
 
+// 2D points are read from their WKB without an OGR geometry; they keep every check the others get.
+TEST(Loader, PointsReadStraightFromTheirWkbKeepEveryCheck) {
+  TempDir dir;
+  const auto file = dir / "p.gpkg";
+  write_layer(file, "p", 3035, {"category"},
+              {{"POINT(10 20)", {std::string("a")}},
+               {"POINT EMPTY", {std::string("b")}},
+               {"POINT(1e12 5)", {std::string("c")}},
+               {"POINT Z (3 4 5)", {std::string("d")}},
+               {"", {std::string("e")}},
+               {"POINT(-7.25 1e-3)", {std::string("f")}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "p", Role::infrastructure), epsg_wkt(3035), report);
+  EXPECT_EQ(report.read, 6);
+  EXPECT_EQ(report.empty, 2);
+  EXPECT_EQ(report.dropped, 1);
+  ASSERT_EQ(layer.features.size(), 3u);
+  const std::vector<std::pair<double, double>> expected = {{10, 20}, {3, 4}, {-7.25, 1e-3}};
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const auto* point = layer.features[i].geometry.get();
+    EXPECT_EQ(geos::type_id(point), GEOS_POINT);
+    EXPECT_EQ(GEOSHasZ_r(geos::context(), point), 0);  // flattened
+    const auto box = geos::envelope(point);
+    EXPECT_EQ(box.min_x, expected[i].first);
+    EXPECT_EQ(box.min_y, expected[i].second);
+  }
+  EXPECT_EQ(layer.features[1].fid, 4);
+  ASSERT_EQ(report.notes.size(), 3u);
+  EXPECT_NE(report.notes[0].find("feature 2: NULL or empty"), std::string::npos) << report.notes[0];
+  EXPECT_NE(report.notes[1].find("feature 3: a vertex is not finite"), std::string::npos) << report.notes[1];
+}
+
 TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
   TempDir dir;
   const auto file = dir / "n.gpkg";
