@@ -449,6 +449,12 @@ GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments
 
 GeomPtr point(double x, double y) { return checked(GEOSGeom_createPointFromXY_r(context(), x, y), "create point"); }
 
+int orientation_index(XY a, XY b, XY p) {
+  const int index = GEOSOrientationIndex_r(context(), a.x, a.y, b.x, b.y, p.x, p.y);
+  if (index == 2) fail("orientation");
+  return index;
+}
+
 GeomPtr line_string(std::span<const XY> points) {
   static_assert(sizeof(XY) == 2 * sizeof(double));
   GEOSCoordSequence* sequence = GEOSCoordSeq_copyFromBuffer_r(

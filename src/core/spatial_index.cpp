@@ -1,6 +1,9 @@
 #include "twinrisk/core/spatial_index.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
 #include <iterator>
 
 #include <boost/iterator/function_output_iterator.hpp>
@@ -44,6 +47,61 @@ void SpatialIndex::query(const geos::Envelope& envelope, std::vector<std::size_t
   m_tree.query(boost::geometry::index::intersects(to_box<Box, Point>(envelope)),
                boost::make_function_output_iterator([&out](const Entry& hit) { out.push_back(hit.second); }));
   std::sort(out.begin(), out.end());
+}
+
+BoxGrid::BoxGrid(std::vector<geos::Envelope> boxes) : m_boxes(std::move(boxes)) {
+  std::vector<std::size_t> usable;
+  geos::Envelope extent{};
+  for (std::size_t i = 0; i < m_boxes.size(); ++i) {
+    const auto& b = m_boxes[i];
+    if (!(b.min_x <= b.max_x && b.min_y <= b.max_y)) continue;  // empty or NaN: never contains a point
+    extent = usable.empty() ? b
+                            : geos::Envelope{std::min(extent.min_x, b.min_x), std::min(extent.min_y, b.min_y),
+                                             std::max(extent.max_x, b.max_x), std::max(extent.max_y, b.max_y)};
+    usable.push_back(i);
+  }
+  if (usable.empty()) return;
+  if (m_boxes.size() > std::numeric_limits<std::uint32_t>::max()) throw std::length_error("BoxGrid: too many boxes");
+  m_min_x = extent.min_x;
+  m_min_y = extent.min_y;
+  const double width = std::max(extent.max_x - extent.min_x, 1e-9);
+  const double height = std::max(extent.max_y - extent.min_y, 1e-9);
+  // About four cells per box; coarser while the boxes would fill more than 16 list entries each
+  // (a few large boxes over many cells).
+  for (double cells = 4.0 * static_cast<double>(usable.size());; cells /= 4) {
+    const double side = std::sqrt(width * height / std::max(cells, 1.0));
+    m_columns = static_cast<std::size_t>(std::clamp(std::ceil(width / side), 1.0, 65536.0));
+    m_rows = static_cast<std::size_t>(std::clamp(std::ceil(height / side), 1.0, 65536.0));
+    m_cell_width = width / static_cast<double>(m_columns);
+    m_cell_height = height / static_cast<double>(m_rows);
+    std::size_t entries = 0;
+    for (auto i : usable) {
+      const auto& b = m_boxes[i];
+      entries += (column(b.max_x) - column(b.min_x) + 1) * (row(b.max_y) - row(b.min_y) + 1);
+    }
+    if (entries <= 16 * usable.size() || cells <= 1) break;
+  }
+  m_cell_start.assign(m_columns * m_rows + 1, 0);
+  const auto each_cell = [&](const geos::Envelope& b, auto&& visit) {
+    for (std::size_t r = row(b.min_y); r <= row(b.max_y); ++r) {
+      for (std::size_t c = column(b.min_x); c <= column(b.max_x); ++c) visit(r * m_columns + c);
+    }
+  };
+  for (auto i : usable) each_cell(m_boxes[i], [&](std::size_t cell) { ++m_cell_start[cell + 1]; });
+  for (std::size_t k = 1; k < m_cell_start.size(); ++k) m_cell_start[k] += m_cell_start[k - 1];
+  m_members.resize(m_cell_start.back());
+  auto fill = m_cell_start;
+  for (auto i : usable) each_cell(m_boxes[i], [&](std::size_t cell) { m_members[fill[cell]++] = static_cast<std::uint32_t>(i); });
+}
+
+// Floors of (v - min) / cell size are monotone in v, so a box's cells hold every point it contains.
+std::size_t BoxGrid::column(double x) const {
+  const double c = std::floor((x - m_min_x) / m_cell_width);
+  return static_cast<std::size_t>(std::clamp(c, 0.0, static_cast<double>(m_columns - 1)));
+}
+std::size_t BoxGrid::row(double y) const {
+  const double r = std::floor((y - m_min_y) / m_cell_height);
+  return static_cast<std::size_t>(std::clamp(r, 0.0, static_cast<double>(m_rows - 1)));
 }
 
 bool SpatialIndex::any(const geos::Envelope& envelope) const {

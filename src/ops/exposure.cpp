@@ -8,11 +8,13 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <tuple>
+#include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
@@ -112,6 +114,18 @@ std::map<PartKey, ZoneMembers> touching_members(const Layer& layer, const std::v
   return out;
 }
 
+// Each feature's envelope; an empty one for an empty geometry.
+std::vector<geos::Envelope> envelopes(const Layer& layer) {
+  std::vector<geos::Envelope> out;
+  out.reserve(layer.features.size());
+  for (const auto& feature : layer.features) {
+    const auto* geometry = feature.geometry.get();
+    const bool empty = !geometry || geos::is_empty(geometry);
+    out.push_back(empty ? geos::Envelope{1, 1, 0, 0} : geos::envelope(geometry));
+  }
+  return out;
+}
+
 // Position of `value` in the sorted, distinct `values`.
 template <typename T>
 std::size_t rank_in(const std::vector<T>& values, const T& value) {
@@ -131,9 +145,11 @@ struct Parts {
   std::map<std::int64_t, std::size_t> zone_class;
   std::vector<std::pair<std::string, std::string>> concerned;  // per part: the touching municipalities, countries
   SpatialIndex index;
+  BoxGrid grid;  // the same boxes, for points
 
   explicit Parts(const Layer& zone_parts)
-      : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts) {
+      : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts),
+        grid(envelopes(zone_parts)) {
     std::set<Value> distinct_classes;
     std::set<std::string> distinct_ids;
     for (const auto& part : info) {
@@ -241,6 +257,7 @@ class Splitter {
         m_ranks(std::move(ranks)) {}
 
   AssetResult process(const GEOSGeometry* geometry) {
+    if (geos::type_id(geometry) == GEOS_POINT) return point(geometry);
     AssetResult result;
     result.kind = asset_kind(geometry);
     result.unexposed.assign(m_parts.classes.size(), 0.0);
@@ -253,9 +270,7 @@ class Splitter {
     auto& candidates = m_candidates.local();
     m_parts.index.query(geos::envelope(geometry), candidates);
     if (candidates.empty()) return result;
-    if (geos::type_id(geometry) == GEOS_POINT) {
-      point(geometry, candidates, result);
-    } else if (kind == Kind::polygon && m_whole) {
+    if (kind == Kind::polygon && m_whole) {
       whole(geometry, candidates, result);
     } else {
       split(geometry, kind, candidates, measurer, result);
@@ -273,13 +288,27 @@ class Splitter {
   }
   const GEOSGeometry* part_geometry(std::size_t part) const { return m_parts.layer.features[part].geometry.get(); }
 
+  // A single point (most assets: the loader keeps no empty one) finds its candidates in the grid.
+  AssetResult point(const GEOSGeometry* geometry) {
+    AssetResult result;
+    result.kind = Kind::point;
+    result.total = result.outside = 1;
+    result.unexposed.assign(m_parts.classes.size(), 1.0);
+    const auto box = geos::envelope(geometry);
+    auto& candidates = m_candidates.local();
+    m_parts.grid.query(box.min_x, box.min_y, candidates);
+    if (!candidates.empty()) located(geometry, {box.min_x, box.min_y}, candidates, result);
+    return result;
+  }
+
   // A point lies in the first part of each class that covers it (a point on the line between two
   // parts of a class goes to the first of them).
-  void point(const GEOSGeometry* geometry, const std::vector<std::size_t>& candidates, AssetResult& result) {
+  void located(const GEOSGeometry* geometry, geos::XY at, const std::vector<std::size_t>& candidates,
+               AssetResult& result) {
     PerClass<bool> done(m_parts.classes.size(), false);
     for (auto p : candidates) {
       const auto c = m_parts.class_of[p];
-      if (done[c] || !geos::covers(prepared(p), geometry)) continue;
+      if (done[c] || !outline(p).covers(at)) continue;
       done[c] = true;
       result.unexposed[c] = 0;
       result.outside = 0;
@@ -392,10 +421,22 @@ class Splitter {
     return measure(kind, remaining, measurer);
   }
 
-  // A part's outline as segments, indexed; built by the first thread that needs it.
+  // A part's outline as segments (every ring's), indexed by their boxes for lines, and for points
+  // by the boxes their ray test needs (from the part's left edge to the segment's right end: a
+  // segment wholly left of a point cannot cross its ray); built by the first thread that needs it.
   struct Outline {
     std::vector<std::pair<geos::XY, geos::XY>> segments;
     SpatialIndex index{std::vector<geos::Envelope>{}};
+    BoxGrid rays{{}};
+
+    // Whether the part covers p (inside or on its outline), decided as GEOS decides it.
+    bool covers(geos::XY p) const {
+      detail::RayCrossings ray{p};
+      rays.visit(p.x, p.y, [&](std::size_t k) {
+        if (!ray.on_boundary) ray.count(segments[k].first, segments[k].second);
+      });
+      return ray.covered();
+    }
   };
   const Outline& outline(std::size_t part) {
     std::call_once(m_outline_built[part], [&] {
@@ -412,6 +453,10 @@ class Splitter {
         }
       }
       out.index = SpatialIndex(boxes);
+      double left = std::numeric_limits<double>::infinity();
+      for (const auto& box : boxes) left = std::min(left, box.min_x);
+      for (auto& box : boxes) box.min_x = left;
+      out.rays = BoxGrid(std::move(boxes));
     });
     return m_outlines[part];
   }
@@ -460,7 +505,6 @@ class Splitter {
           const double start = stops[j], end = stops[j + 1];
           const double middle = (start + end) / 2;
           const auto mid = detail::lerp(p0, p1, middle);
-          const auto point = geos::point(mid.x, mid.y);
           const std::size_t k = stretches.size();
           stretches.push_back({j == 0 ? p0 : detail::lerp(p0, p1, start), j + 2 == stops.size() ? p1 : detail::lerp(p0, p1, end), l});
           owners.resize(owners.size() + classes);
@@ -470,7 +514,7 @@ class Splitter {
             const bool on_outline = std::any_of(along.begin(), along.end(), [&](const auto& a) {
               return std::get<2>(a) == p && std::get<0>(a) <= middle && middle <= std::get<1>(a);
             });
-            if (on_outline || geos::covers(prepared(p), point.get())) taker = p;
+            if (on_outline || outline(p).covers(mid)) taker = p;
           }
         }
       }
@@ -580,6 +624,7 @@ struct Sums {
 
 struct CategoryTotals {
   std::size_t index = 0;             // in order of appearance
+  bool critical = false;
   Sums total;                        // the unsplit input
   Sums outside;                      // in no zone of any class (count: assets with no piece)
   std::vector<Sums> exposed, unexposed;  // per class (count: assets with / without a piece there)
@@ -589,6 +634,24 @@ std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
 }
+
+// For keys of a few integers.
+struct KeyHash {
+  template <typename... T>
+  std::size_t operator()(const std::tuple<T...>& key) const {
+    return std::apply([](const auto&... parts) { return combined(static_cast<std::size_t>(parts)...); }, key);
+  }
+  template <typename A, typename B>
+  std::size_t operator()(const std::pair<A, B>& key) const {
+    return combined(static_cast<std::size_t>(key.first), static_cast<std::size_t>(key.second));
+  }
+  template <typename... T>
+  static std::size_t combined(T... parts) {
+    std::size_t seed = 0;
+    ((seed ^= std::hash<std::size_t>{}(parts) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2)), ...);
+    return seed;
+  }
+};
 
 // Everything the tables need, added to asset by asset in input order.
 class Tally {
@@ -684,7 +747,6 @@ class Tally {
  private:
   void add_pieces(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
                   const AssetResult& result, CategoryTotals& totals, PerClass<bool>& in_class) {
-    const bool critical = m_critical.count(lower(category)) > 0;
     boost::container::small_vector<std::pair<std::size_t, std::size_t>, 4> municipalities;  // (municipality, class)
     boost::container::small_vector<std::int64_t, 4> zones;
     const auto first = [](auto& seen, const auto& key) {
@@ -701,7 +763,7 @@ class Tally {
       in_class[c] = true;
       add_sums(m_by_municipality[{m, c, totals.index}], first(municipalities, std::pair{m, c}) ? 1 : 0, amount);
       add_sums(m_by_zone[{part.zone_id, totals.index}], first(zones, part.zone_id) ? 1 : 0, amount);
-      if (critical) {
+      if (totals.critical) {
         const auto& [partners, countries] = m_parts.concerned[piece.part];
         m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
                                    part.municipality_id, part.country, partners, countries});
@@ -718,6 +780,7 @@ class Tally {
       auto& totals = at->second;
       if (added) {
         totals.index = m_category_names.size();
+        totals.critical = m_critical.count(lower(category)) > 0;
         m_category_names.push_back(&at->first);
         totals.exposed.resize(m_parts.classes.size());
         totals.unexposed.resize(m_parts.classes.size());
@@ -740,8 +803,9 @@ class Tally {
   std::string m_last_category;
   CategoryTotals* m_last_totals = nullptr;  // m_totals[m_last_category]; map nodes do not move
   std::vector<const std::string*> m_category_names;  // by CategoryTotals::index; keys of m_totals
-  std::map<std::tuple<std::size_t, std::size_t, std::size_t>, Sums> m_by_municipality;  // (municipality, class, category)
-  std::map<std::pair<std::int64_t, std::size_t>, Sums> m_by_zone;                       // (zone, category)
+  // Hashed, not ordered: a lookup per exposed piece; take_tables sorts the rows once.
+  std::unordered_map<std::tuple<std::size_t, std::size_t, std::size_t>, Sums, KeyHash> m_by_municipality;  // (municipality, class, category)
+  std::unordered_map<std::pair<std::int64_t, std::size_t>, Sums, KeyHash> m_by_zone;                       // (zone, category)
   std::vector<std::vector<Value>> m_critical_rows;
   std::int64_t m_assets = 0, m_exposed_assets = 0, m_pieces = 0;
 };

@@ -1,10 +1,12 @@
 #pragma once
-// Plane geometry on segments for the river kernels: where a river segment crosses an outline, the
-// part of it within a distance of an outline segment, and nearest points. Parameters t run from 0
-// at a segment's start to 1 at its end. Private to src/ops.
+// Plane geometry on segments for the river and exposure kernels: where a segment crosses an
+// outline, the part of it within a distance of an outline segment, nearest points, and where a
+// point lies against rings. Parameters t run from 0 at a segment's start to 1 at its end. Private
+// to src/ops.
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -51,6 +53,62 @@ inline void crossing_parameters(XY p0, XY p1, XY q0, XY q1, std::vector<double>&
     if (t > 0 && t < 1) out.push_back(t);
   }
 }
+
+// GEOS's orientation index of p against a→b: its double-precision filter, and its exact
+// arithmetic (through GEOS) where the filter cannot decide, so the sign is always GEOS's own.
+inline int orientation(XY a, XY b, XY p) {
+  constexpr double kSafeEpsilon = 1e-15;
+  const double left = (a.x - p.x) * (b.y - p.y);
+  const double right = (a.y - p.y) * (b.x - p.x);
+  const double det = left - right;
+  const auto sign = [](double value) { return value > 0 ? 1 : value < 0 ? -1 : 0; };
+  double sum = 0;
+  if (left > 0) {
+    if (right <= 0) return sign(det);
+    sum = left + right;
+  } else if (left < 0) {
+    if (right >= 0) return sign(det);
+    sum = -left - right;
+  } else {
+    return sign(det);
+  }
+  if (det >= kSafeEpsilon * sum || -det >= kSafeEpsilon * sum) return sign(det);
+  return geos::orientation_index(a, b, p);
+}
+
+// Where a point lies against rings, counted segment by segment as GEOS's point-in-area locators
+// count (RayCrossingCounter): crossings of the ray from the point towards +x, and whether the
+// point is on a segment. Only segments whose y-range holds the point's y can change either.
+struct RayCrossings {
+  XY point;
+  std::size_t crossings = 0;
+  bool on_boundary = false;
+
+  void count(XY p1, XY p2) {
+    if (p1.x < point.x && p2.x < point.x) return;
+    if (point.x == p2.x && point.y == p2.y) {
+      on_boundary = true;
+      return;
+    }
+    if (p1.y == point.y && p2.y == point.y) {
+      if (std::min(p1.x, p2.x) <= point.x && point.x <= std::max(p1.x, p2.x)) on_boundary = true;
+      return;
+    }
+    // An upward segment holds its start and not its end, a downward one the other way round, so a
+    // vertex on the ray is counted once.
+    if ((p1.y > point.y && p2.y <= point.y) || (p2.y > point.y && p1.y <= point.y)) {
+      int side = orientation(p1, p2, point);
+      if (side == 0) {
+        on_boundary = true;
+        return;
+      }
+      if (p2.y < p1.y) side = -side;
+      if (side > 0) ++crossings;
+    }
+  }
+  // In the interior or on the boundary: what GEOS's covers answers for a point.
+  bool covered() const { return on_boundary || crossings % 2 == 1; }
+};
 
 // The parameter interval of segment p0→p1 that lies on segment q0→q1 when the two are collinear
 // (the same tests as crossing_parameters' parallel case).

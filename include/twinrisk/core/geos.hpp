@@ -124,6 +124,9 @@ enum class CapStyle { round = GEOSBUF_CAP_ROUND, flat = GEOSBUF_CAP_FLAT, square
 GeomPtr buffer(const GEOSGeometry* geometry, double width, int quadrant_segments = 8, CapStyle cap = CapStyle::round);
 
 GeomPtr point(double x, double y);
+// Which side of a→b the point p lies on, exactly (GEOS's double-double orientation): 1 left,
+// -1 right, 0 on the line.
+int orientation_index(XY a, XY b, XY p);
 GeomPtr line_string(std::span<const XY> points);
 
 // Sews lines that meet end to end into as few LineStrings as possible (GEOSLineMerge).

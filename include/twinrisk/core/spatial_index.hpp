@@ -1,7 +1,9 @@
 #pragma once
 // An R-tree over feature envelopes, bulk-loaded with the packing constructor.
 
+#include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <boost/geometry.hpp>
@@ -31,6 +33,41 @@ class SpatialIndex {
   using Box = boost::geometry::model::box<Point>;
   using Entry = std::pair<Box, std::size_t>;
   boost::geometry::index::rtree<Entry, boost::geometry::index::rstar<16>> m_tree;
+};
+
+// Boxes binned into a uniform grid, for many point queries against boxes that are small next to
+// their extent (exposure's million points against the zone parts): a point reads its cell's list,
+// where an R-tree query walks nodes and sorts its hits.
+class BoxGrid {
+ public:
+  explicit BoxGrid(std::vector<geos::Envelope> boxes);
+
+  // Positions whose box contains (x, y), boundary included, in ascending order, into `out`.
+  void query(double x, double y, std::vector<std::size_t>& out) const {
+    out.clear();
+    visit(x, y, [&out](std::size_t position) { out.push_back(position); });
+  }
+
+  // visit(position) for each of them, in ascending order.
+  template <typename Visit>
+  void visit(double x, double y, Visit&& visit) const {
+    if (m_members.empty() || std::isnan(x) || std::isnan(y)) return;
+    const std::size_t cell = row(y) * m_columns + column(x);
+    for (std::size_t k = m_cell_start[cell]; k < m_cell_start[cell + 1]; ++k) {
+      const auto& b = m_boxes[m_members[k]];
+      if (b.min_x <= x && x <= b.max_x && b.min_y <= y && y <= b.max_y) visit(std::size_t{m_members[k]});
+    }
+  }
+
+ private:
+  std::size_t column(double x) const;
+  std::size_t row(double y) const;
+
+  std::vector<geos::Envelope> m_boxes;
+  double m_min_x = 0, m_min_y = 0, m_cell_width = 1, m_cell_height = 1;
+  std::size_t m_columns = 0, m_rows = 0;
+  std::vector<std::size_t> m_cell_start;  // per cell, into m_members; one more at the end
+  std::vector<std::uint32_t> m_members;   // box positions, cell by cell, ascending in each
 };
 
 }  // namespace twinrisk

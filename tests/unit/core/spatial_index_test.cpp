@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <random>
+
 namespace twinrisk {
 namespace {
 
@@ -37,6 +40,49 @@ TEST(SpatialIndex, SkipsEmptyGeometriesOfALayer) {
   const SpatialIndex index(layer);
   EXPECT_EQ(index.size(), 2u);
   EXPECT_EQ(index.query({0, 0, 10, 10}), (std::vector<std::size_t>{0, 2}));
+}
+
+// Against a scan of every box: boxes large and small, flat ones, an empty one; points at random,
+// on corners and edges, outside the extent, and NaN.
+TEST(BoxGrid, FindsExactlyTheBoxesHoldingAPointInOrder) {
+  std::mt19937_64 random(11);
+  std::uniform_real_distribution<double> coordinate(0, 1000), size(0, 30);
+  std::vector<geos::Envelope> boxes;
+  for (int k = 0; k < 500; ++k) {
+    const double x = coordinate(random), y = coordinate(random);
+    boxes.push_back({x, y, x + size(random), y + size(random)});
+  }
+  boxes.push_back({-100, 400, 1100, 420});  // spans every column
+  boxes.push_back({500, -100, 500, 1100});   // a vertical segment: no width
+  boxes.push_back({1, 1, 0, 0});             // empty
+  const BoxGrid grid(boxes);
+  std::vector<geos::XY> points;
+  for (int k = 0; k < 20000; ++k) points.push_back({coordinate(random) * 1.2 - 100, coordinate(random) * 1.2 - 100});
+  for (const auto& b : boxes) {
+    points.push_back({b.min_x, b.min_y});
+    points.push_back({b.max_x, b.max_y});
+    points.push_back({b.min_x, (b.min_y + b.max_y) / 2});
+  }
+  points.push_back({500, 1100});
+  points.push_back({-1e12, 5});
+  std::vector<std::size_t> found;
+  std::size_t random_hits = 0;
+  for (std::size_t k = 0; k < points.size(); ++k) {
+    const auto& p = points[k];
+    std::vector<std::size_t> expected;
+    for (std::size_t i = 0; i < boxes.size(); ++i) {
+      const auto& b = boxes[i];
+      if (b.min_x <= p.x && p.x <= b.max_x && b.min_y <= p.y && p.y <= b.max_y) expected.push_back(i);
+    }
+    grid.query(p.x, p.y, found);
+    ASSERT_EQ(found, expected) << p.x << " " << p.y;
+    if (k < 20000) random_hits += found.size();
+  }
+  EXPECT_GT(random_hits, 1000u);  // about 8 % of the area is in a box: the test is not all empty space
+  grid.query(std::nan(""), 5, found);
+  EXPECT_TRUE(found.empty());
+  BoxGrid({}).query(0, 0, found);
+  EXPECT_TRUE(found.empty());
 }
 
 }  // namespace

@@ -4,11 +4,13 @@
 
 #include "twinrisk/ops/exposure.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <map>
 #include <random>
+#include <set>
 #include <tuple>
 
 #include "../test_support.hpp"
@@ -338,6 +340,64 @@ TEST(Exposure, PointsLieInOnePartOfEachClass) {
   }
   EXPECT_EQ(counts["1"], (std::pair<std::int64_t, std::int64_t>{1, 3}));
   EXPECT_EQ(counts["2"], (std::pair<std::int64_t, std::int64_t>{3, 1}));
+}
+
+// Points are located without GEOS (a ray-crossing count on each part's outline, GEOS's own
+// orientation test); here each must land where GEOS's unprepared covers (its relate machinery)
+// puts it: on vertices, on slanted edges (midpoints that round off the edge), in a hole and on its
+// rim, on the line between two parts of a class, and at random.
+TEST(Exposure, EachPointLiesInThePartsGeosCoversItWith) {
+  const std::vector<PartSpec> specs = {
+      {1, "1", "A", "X", "POLYGON((0 0,110 0,110 201,0 0))"},
+      {2, "1", "B", "X", "POLYGON((110 0,300 0,300 201,110 201,110 0),(150 50,250 50,250 150,150 150,150 50))"},
+      {3, "2", "A", "X", "POLYGON((0 0,300 0,300 201,0 201,0 0),(33.3 40.7,66.1 44.9,50.2 80.3,33.3 40.7))"},
+      {4, "2", "C", "Y", "POLYGON((-50 -50,37 170.5,-50 201,-50 -50))"},
+  };
+  const auto parts = zone_parts(specs);
+  std::vector<geos::XY> at = {{0, 0}, {110, 0}, {110, 201}, {150, 50}, {200, 50}, {250, 100}, {200, 100},
+                              {33.3, 40.7}, {50.2, 80.3}, {37, 170.5}, {110, 100}, {300, 201}, {-50, 201}};
+  // Points along the slanted edges, at fractions whose coordinates round off the edges.
+  const std::vector<std::pair<geos::XY, geos::XY>> slanted = {
+      {{0, 0}, {110, 201}}, {{33.3, 40.7}, {66.1, 44.9}}, {{66.1, 44.9}, {50.2, 80.3}}, {{-50, -50}, {37, 170.5}}};
+  for (const auto& [a, b] : slanted) {
+    for (double t : {0.1, 0.3, 1.0 / 3, 0.5, 0.7, 0.9}) at.push_back({a.x + t * (b.x - a.x), a.y + t * (b.y - a.y)});
+  }
+  std::mt19937_64 random(7);
+  std::uniform_real_distribution<double> x(-60, 310), y(-60, 210);
+  for (int k = 0; k < 400; ++k) at.push_back({x(random), y(random)});
+  std::vector<AssetSpec> items;
+  for (const auto& p : at) items.push_back({"site", fmt::format("POINT({} {})", p.x, p.y)});
+  const auto sites = assets("sites", items);
+
+  // Expected: per point and class, the first part in the layer whose geometry GEOS says covers it.
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < sites.features.size(); ++i) {
+    std::set<std::string> classes_done;
+    for (std::size_t p = 0; p < specs.size(); ++p) {
+      if (classes_done.count(specs[p].class_value)) continue;
+      const char covered = GEOSCovers_r(geos::context(), parts.features[p].geometry.get(), sites.features[i].geometry.get());
+      ASSERT_NE(covered, 2);
+      if (covered) {
+        classes_done.insert(specs[p].class_value);
+        expected.insert(fmt::format("{}:{}:{}", i + 1, specs[p].class_value, specs[p].municipality));
+      }
+    }
+  }
+  const auto result = run(parts, {&sites});
+  std::set<std::string> found;
+  for (const auto& f : result.pieces.features) {
+    found.insert(fmt::format("{}:{}:{}", std::get<std::int64_t>(field(result.pieces, f, "asset_id")),
+                             to_display_string(field(result.pieces, f, "class")),
+                             to_display_string(field(result.pieces, f, "municipality_id"))));
+  }
+  EXPECT_EQ(found.size(), result.pieces.features.size());  // no point twice in one class
+  EXPECT_EQ(found, expected);
+  // The hole's rim is part 3's, its inside is not; vertex (110, 0) of parts 1 and 2 goes to the first.
+  EXPECT_TRUE(expected.count("8:2:A"));   // (33.3, 40.7): a vertex of the hole
+  EXPECT_FALSE(expected.count("6:1:A"));  // (250, 100) is on part 2's hole rim: part 2's, class 1
+  EXPECT_TRUE(expected.count("6:1:B"));
+  EXPECT_TRUE(expected.count("2:1:A"));
+  EXPECT_FALSE(expected.count("2:1:B"));
 }
 
 TEST(Exposure, PolygonsSplitOrWhole) {
