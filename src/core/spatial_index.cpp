@@ -94,16 +94,6 @@ BoxGrid::BoxGrid(std::vector<geos::Envelope> boxes) : m_boxes(std::move(boxes)) 
   for (auto i : usable) each_cell(m_boxes[i], [&](std::size_t cell) { m_members[fill[cell]++] = static_cast<std::uint32_t>(i); });
 }
 
-// Floors of (v - min) / cell size are monotone in v, so a box's cells hold every point it contains.
-std::size_t BoxGrid::column(double x) const {
-  const double c = std::floor((x - m_min_x) / m_cell_width);
-  return static_cast<std::size_t>(std::clamp(c, 0.0, static_cast<double>(m_columns - 1)));
-}
-std::size_t BoxGrid::row(double y) const {
-  const double r = std::floor((y - m_min_y) / m_cell_height);
-  return static_cast<std::size_t>(std::clamp(r, 0.0, static_cast<double>(m_rows - 1)));
-}
-
 bool SpatialIndex::any(const geos::Envelope& envelope) const {
   return m_tree.qbegin(boost::geometry::index::intersects(to_box<Box, Point>(envelope))) != m_tree.qend();
 }

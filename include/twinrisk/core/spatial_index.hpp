@@ -1,6 +1,7 @@
 #pragma once
 // An R-tree over feature envelopes, bulk-loaded with the packing constructor.
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -60,8 +61,12 @@ class BoxGrid {
   }
 
  private:
-  std::size_t column(double x) const;
-  std::size_t row(double y) const;
+  // Floors of (v - min) / cell size are monotone in v, so a box's cells hold every point it contains.
+  std::size_t column(double x) const { return cell_of((x - m_min_x) / m_cell_width, m_columns); }
+  std::size_t row(double y) const { return cell_of((y - m_min_y) / m_cell_height, m_rows); }
+  static std::size_t cell_of(double position, std::size_t cells) {
+    return static_cast<std::size_t>(std::clamp(std::floor(position), 0.0, static_cast<double>(cells - 1)));
+  }
 
   std::vector<geos::Envelope> m_boxes;
   double m_min_x = 0, m_min_y = 0, m_cell_width = 1, m_cell_height = 1;
