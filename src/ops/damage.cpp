@@ -241,7 +241,7 @@ class Tally {
                               zone_ead, fmt::format("{}", fmt::join(countries, ";")),
                               std::int64_t{countries.size() >= 2 ? 1 : 0}});
     }
-    return {std::move(by_event), std::move(by_municipality), std::move(by_country), std::move(by_part)};
+    return moved_into_vector(std::move(by_event), std::move(by_municipality), std::move(by_country), std::move(by_part));
   }
 
   nlohmann::json stats(std::int64_t pieces) const {

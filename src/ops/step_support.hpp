@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "twinrisk/core/geos.hpp"
@@ -38,5 +39,16 @@ std::unique_ptr<io::RasterSource> open_raster(const RasterInfo& raster, int band
 // Field names of `extra` that `taken` already uses (without case) get "_1", as intersection does,
 // so that a source field never hides a result field.
 std::vector<FieldDef> fields_without_clash(const std::vector<FieldDef>& source, const std::vector<FieldDef>& extra);
+
+// The values moved into a vector; braces would copy them (an initializer list's elements are
+// const), which for exposure's tables was a copy of 60k critical-facility rows.
+template <typename T, typename... Rest>
+std::vector<T> moved_into_vector(T&& first, Rest&&... rest) {
+  std::vector<T> out;
+  out.reserve(1 + sizeof...(rest));
+  out.push_back(std::move(first));
+  (out.push_back(std::move(rest)), ...);
+  return out;
+}
 
 }  // namespace twinrisk::ops
