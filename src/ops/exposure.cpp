@@ -426,8 +426,21 @@ class Splitter {
   // segment wholly left of a point cannot cross its ray); built by the first thread that needs it.
   struct Outline {
     std::vector<std::pair<geos::XY, geos::XY>> segments;
+    std::vector<geos::Envelope> boxes;  // per segment
     SpatialIndex index{std::vector<geos::Envelope>{}};
     BoxGrid rays{{}};
+
+    // Segments whose boxes meet `box`, in ascending order. Most parts have a few dozen segments,
+    // which a scan passes faster than an R-tree query finds them.
+    void near(const geos::Envelope& box, std::vector<std::size_t>& out) const {
+      constexpr std::size_t kScanned = 48;
+      if (segments.size() > kScanned) return index.query(box, out);
+      out.clear();
+      for (std::size_t k = 0; k < boxes.size(); ++k) {
+        const auto& b = boxes[k];
+        if (b.min_x <= box.max_x && box.min_x <= b.max_x && b.min_y <= box.max_y && box.min_y <= b.max_y) out.push_back(k);
+      }
+    }
 
     // Whether the part covers p (inside or on its outline), decided as GEOS decides it.
     bool covers(geos::XY p) const {
@@ -453,6 +466,7 @@ class Splitter {
         }
       }
       out.index = SpatialIndex(boxes);
+      out.boxes = boxes;
       double left = std::numeric_limits<double>::infinity();
       for (const auto& box : boxes) left = std::min(left, box.min_x);
       for (auto& box : boxes) box.min_x = left;
@@ -485,7 +499,7 @@ class Splitter {
         along.clear();
         for (auto p : candidates) {
           const auto& part = outline(p);
-          part.index.query(box, near);
+          part.near(box, near);
           for (auto k : near) {
             const auto [q0, q1] = part.segments[k];
             detail::crossing_parameters(p0, p1, q0, q1, cuts);
@@ -717,7 +731,7 @@ class Tally {
                                t.unexposed[c].area_m2});
       }
     }
-    return {std::move(by_municipality), std::move(by_zone), std::move(critical), std::move(totals)};
+    return moved_into_vector(std::move(by_municipality), std::move(by_zone), std::move(critical), std::move(totals));
   }
 
   nlohmann::json stats() const {
