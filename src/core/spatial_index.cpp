@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <limits>
 #include <stdexcept>
-#include <iterator>
 
 #include <boost/iterator/function_output_iterator.hpp>
 

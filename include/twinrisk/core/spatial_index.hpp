@@ -1,5 +1,6 @@
 #pragma once
-// An R-tree over feature envelopes, bulk-loaded with the packing constructor.
+// Indexes of boxes: an R-tree over feature envelopes, bulk-loaded with the packing constructor,
+// for box queries; a uniform grid for many point queries.
 
 #include <algorithm>
 #include <cmath>
