@@ -8,11 +8,10 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <limits>
 #include <map>
-#include <memory>
-#include <mutex>
+#include <optional>
 #include <set>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -31,6 +30,11 @@ namespace {
 // next batch overlaps this one's work from the start (65536 left 100k points read mostly alone:
 // exposure at 2000 municipalities 1.24 s → 1.15 s) and a batch of road pieces stays small.
 constexpr std::size_t kBatchSize = 8192;
+
+// The grid of cells outside every part: finer found more of the points that lie in no part
+// (20k × 5k: 92.7 % of 1M points at 8 cells per outline segment, 93.4 % at 32, of the 94.5 % in
+// no part) for a longer build on one thread (14 → 28 ms).
+constexpr std::size_t kOutsideCellsPerSegment = 16;
 
 const std::vector<FieldDef> kPieceFields = {
     {"asset_layer", FieldType::string},     {"asset_id", FieldType::integer},
@@ -253,8 +257,23 @@ struct AssetResult {
 class Splitter {
  public:
   Splitter(const Parts& parts, const Measurer& measurer, bool whole_polygons, bool first_part, std::vector<int> ranks)
-      : m_parts(parts), m_measurers(measurer), m_whole(whole_polygons), m_first_part(first_part),
-        m_ranks(std::move(ranks)) {}
+      : m_parts(parts), m_measurers(measurer), m_outlines(parts.info.size()), m_whole(whole_polygons),
+        m_first_part(first_part), m_ranks(std::move(ranks)) {
+    tbb::parallel_for(std::size_t{0}, m_outlines.size(), [&](std::size_t part) {
+      m_outlines[part] = Outline(part_geometry(part));
+    });
+    std::vector<std::span<const OutsideCells::Segment>> segments;
+    std::size_t count = 0;
+    for (const auto& outline : m_outlines) {
+      segments.emplace_back(outline.segments);
+      count += outline.segments.size();
+    }
+    m_outside.emplace(segments, kOutsideCellsPerSegment * count, [&](geos::XY p) {
+      bool covered = false;
+      m_parts.grid.visit(p.x, p.y, [&](std::size_t part) { covered = covered || outline(part).covers(p); });
+      return covered;
+    });
+  }
 
   AssetResult process(const GEOSGeometry* geometry) {
     if (geos::type_id(geometry) == GEOS_POINT) return point(geometry);
@@ -295,6 +314,7 @@ class Splitter {
     result.total = result.outside = 1;
     result.unexposed.assign(m_parts.classes.size(), 1.0);
     const auto box = geos::envelope(geometry);
+    if (m_outside->outside(box.min_x, box.min_y)) return result;
     auto& candidates = m_candidates.local();
     m_parts.grid.query(box.min_x, box.min_y, candidates);
     if (!candidates.empty()) located(geometry, {box.min_x, box.min_y}, candidates, result);
@@ -421,14 +441,29 @@ class Splitter {
     return measure(kind, remaining, measurer);
   }
 
-  // A part's outline as segments (every ring's), indexed by their boxes for lines, and for points
-  // by the boxes their ray test needs (from the part's left edge to the segment's right end: a
-  // segment wholly left of a point cannot cross its ray); built by the first thread that needs it.
+  // A part's outline as segments (every ring's), indexed by their boxes for lines and in bands
+  // for ray tests.
   struct Outline {
     std::vector<std::pair<geos::XY, geos::XY>> segments;
     std::vector<geos::Envelope> boxes;  // per segment
     SpatialIndex index{std::vector<geos::Envelope>{}};
-    BoxGrid rays{{}};
+    detail::RayBands rays{{}};
+
+    Outline() = default;
+    explicit Outline(const GEOSGeometry* part) {
+      for (const auto* polygon : geos::polygon_views(part)) {
+        for (const auto* ring : geos::ring_views(polygon)) {
+          const auto points = geos::coordinates(ring);
+          for (std::size_t k = 0; k + 1 < points.size(); ++k) {
+            const auto [a, b] = std::pair{points[k], points[k + 1]};
+            segments.emplace_back(a, b);
+            boxes.push_back({std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)});
+          }
+        }
+      }
+      index = SpatialIndex(boxes);
+      rays = detail::RayBands(segments);
+    }
 
     // Segments whose boxes meet `box`, in ascending order. Most parts have a few dozen segments,
     // which a scan passes faster than an R-tree query finds them.
@@ -443,37 +478,9 @@ class Splitter {
     }
 
     // Whether the part covers p (inside or on its outline), decided as GEOS decides it.
-    bool covers(geos::XY p) const {
-      detail::RayCrossings ray{p};
-      rays.visit(p.x, p.y, [&](std::size_t k) {
-        if (!ray.on_boundary) ray.count(segments[k].first, segments[k].second);
-      });
-      return ray.covered();
-    }
+    bool covers(geos::XY p) const { return rays.covers(p); }
   };
-  const Outline& outline(std::size_t part) {
-    std::call_once(m_outline_built[part], [&] {
-      auto& out = m_outlines[part];
-      std::vector<geos::Envelope> boxes;
-      for (const auto* polygon : geos::polygon_views(part_geometry(part))) {
-        for (const auto* ring : geos::ring_views(polygon)) {
-          const auto points = geos::coordinates(ring);
-          for (std::size_t k = 0; k + 1 < points.size(); ++k) {
-            const auto [a, b] = std::pair{points[k], points[k + 1]};
-            out.segments.emplace_back(a, b);
-            boxes.push_back({std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)});
-          }
-        }
-      }
-      out.index = SpatialIndex(boxes);
-      out.boxes = boxes;
-      double left = std::numeric_limits<double>::infinity();
-      for (const auto& box : boxes) left = std::min(left, box.min_x);
-      for (auto& box : boxes) box.min_x = left;
-      out.rays = BoxGrid(std::move(boxes));
-    });
-    return m_outlines[part];
-  }
+  const Outline& outline(std::size_t part) const { return m_outlines[part]; }
 
   // A line is cut where it crosses the outlines of the candidate parts, and each stretch between
   // cuts goes, per class, to the first part that covers its midpoint (a stretch along an outline,
@@ -495,6 +502,11 @@ class Splitter {
         const geos::XY p0 = points[i], p1 = points[i + 1];
         if (p0.x == p1.x && p0.y == p1.y) continue;
         const geos::Envelope box{std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
+        if (m_outside->outside(box)) {  // crosses no outline and lies in no part: one stretch, no owner
+          stretches.push_back({p0, p1, l});
+          owners.resize(owners.size() + classes);
+          continue;
+        }
         cuts.assign({0.0, 1.0});
         along.clear();
         for (auto p : candidates) {
@@ -522,6 +534,7 @@ class Splitter {
           const std::size_t k = stretches.size();
           stretches.push_back({j == 0 ? p0 : detail::lerp(p0, p1, start), j + 2 == stops.size() ? p1 : detail::lerp(p0, p1, end), l});
           owners.resize(owners.size() + classes);
+          if (m_outside->outside(mid.x, mid.y)) continue;  // in no part (nor along an outline)
           for (auto p : candidates) {
             auto& taker = owner(k, m_parts.class_of[p]);
             if (taker) continue;
@@ -624,11 +637,11 @@ class Splitter {
   tbb::enumerable_thread_specific<Measurer> m_measurers;
   tbb::enumerable_thread_specific<std::vector<geos::PreparedPtr>> m_prepared;
   tbb::enumerable_thread_specific<std::vector<std::size_t>> m_candidates;
-  std::vector<Outline> m_outlines{m_parts.info.size()};
-  std::unique_ptr<std::once_flag[]> m_outline_built{new std::once_flag[m_parts.info.size()]};
+  std::vector<Outline> m_outlines;  // per part
   bool m_whole;
   bool m_first_part;
   std::vector<int> m_ranks;
+  std::optional<OutsideCells> m_outside;  // of all parts' outlines
 };
 
 struct Sums {

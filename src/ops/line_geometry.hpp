@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -108,6 +109,58 @@ struct RayCrossings {
   }
   // In the interior or on the boundary: what GEOS's covers answers for a point.
   bool covered() const { return on_boundary || crossings % 2 == 1; }
+};
+
+// Rings' segments copied into horizontal bands, for ray counts: a point reads the one band its y
+// falls in, in one run of memory. Only a segment whose y-range holds the point's y can change the
+// count, and such a segment is in that band (the band of a y is monotone in y).
+class RayBands {
+ public:
+  using Segment = std::pair<XY, XY>;
+
+  explicit RayBands(const std::vector<Segment>& segments) {
+    if (segments.empty()) return;
+    double max_y = -std::numeric_limits<double>::infinity();
+    m_min_y = std::numeric_limits<double>::infinity();
+    for (const auto& [a, b] : segments) {
+      m_min_y = std::min({m_min_y, a.y, b.y});
+      max_y = std::max({max_y, a.y, b.y});
+    }
+    // About two segments per band, as a ring crosses a band on its two sides.
+    m_bands = std::clamp<std::size_t>(segments.size() / 2, 1, 65536);
+    m_band_height = std::max(max_y - m_min_y, 1e-9) / static_cast<double>(m_bands);
+    m_start.assign(m_bands + 1, 0);
+    for (const auto& [a, b] : segments) {
+      for (auto k = band(std::min(a.y, b.y)); k <= band(std::max(a.y, b.y)); ++k) ++m_start[k + 1];
+    }
+    for (std::size_t k = 1; k <= m_bands; ++k) m_start[k] += m_start[k - 1];
+    m_segments.resize(m_start.back());
+    auto fill = m_start;
+    for (const auto& segment : segments) {
+      const auto& [a, b] = segment;
+      for (auto k = band(std::min(a.y, b.y)); k <= band(std::max(a.y, b.y)); ++k) m_segments[fill[k]++] = segment;
+    }
+  }
+
+  // Whether the rings cover p (inside or on a segment), decided as GEOS decides it.
+  bool covers(XY p) const {
+    if (m_bands == 0 || std::isnan(p.y)) return false;
+    RayCrossings ray{p};
+    const auto k = band(p.y);
+    for (auto i = m_start[k]; i < m_start[k + 1] && !ray.on_boundary; ++i) ray.count(m_segments[i].first, m_segments[i].second);
+    return ray.covered();
+  }
+
+ private:
+  std::size_t band(double y) const {
+    const double position = std::floor((y - m_min_y) / m_band_height);
+    return static_cast<std::size_t>(std::clamp(position, 0.0, static_cast<double>(m_bands - 1)));
+  }
+
+  double m_min_y = 0, m_band_height = 1;
+  std::size_t m_bands = 0;
+  std::vector<std::size_t> m_start;  // per band, into m_segments; one more at the end
+  std::vector<Segment> m_segments;   // band by band, in ring order within each
 };
 
 // The parameter interval of segment p0→p1 that lies on segment q0→q1 when the two are collinear

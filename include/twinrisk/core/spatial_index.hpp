@@ -1,11 +1,15 @@
 #pragma once
 // Indexes of boxes: an R-tree over feature envelopes, bulk-loaded with the packing constructor,
-// for box queries; a uniform grid for many point queries.
+// for box queries; a uniform grid for many point queries; a grid of the cells that lie outside
+// every area a set of outlines bounds.
 
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <span>
+#include <utility>
 #include <vector>
 
 #include <boost/geometry.hpp>
@@ -74,6 +78,43 @@ class BoxGrid {
   std::size_t m_columns = 0, m_rows = 0;
   std::vector<std::size_t> m_cell_start;  // per cell, into m_members; one more at the end
   std::vector<std::uint32_t> m_members;   // box positions, cell by cell, ascending in each
+};
+
+// Cells of a uniform grid over a set of outlines (the rings of polygons, as segments) that no
+// outline passes through and that lie in none of the areas they bound: a point in such a cell lies
+// in no area, known without testing a ring. A cell no outline passes through is inside or outside
+// each area as a whole, and so is a run of such cells side by side or one above the other: one
+// point per run is tested, by the caller's exact `covered`. Most of exposure's points lie near
+// zones but in none; each paid for a ray test that read scattered outline data.
+class OutsideCells {
+ public:
+  using Segment = std::pair<geos::XY, geos::XY>;
+
+  // `outlines`: the segments of every ring, in any grouping; about `cells` cells (at most 2^24).
+  OutsideCells(const std::vector<std::span<const Segment>>& outlines, std::size_t cells,
+               const std::function<bool(geos::XY)>& covered);
+
+  // Whether (x, y) lies in a cell outside every area (false where unknown: test the point).
+  bool outside(double x, double y) const {
+    if (m_outside.empty() || std::isnan(x) || std::isnan(y)) return false;
+    return is_outside(row(y) * m_columns + column(x));
+  }
+  // Whether every cell `box` meets lies outside every area (false for a box over many cells).
+  bool outside(const geos::Envelope& box) const;
+  std::size_t columns() const { return m_columns; }
+  std::size_t rows() const { return m_rows; }
+
+ private:
+  std::size_t column(double x) const { return cell_of((x - m_min_x) / m_cell_width, m_columns); }
+  std::size_t row(double y) const { return cell_of((y - m_min_y) / m_cell_height, m_rows); }
+  static std::size_t cell_of(double position, std::size_t cells) {
+    return static_cast<std::size_t>(std::clamp(std::floor(position), 0.0, static_cast<double>(cells - 1)));
+  }
+  bool is_outside(std::size_t cell) const { return (m_outside[cell / 64] >> (cell % 64)) & 1u; }
+
+  double m_min_x = 0, m_min_y = 0, m_cell_width = 1, m_cell_height = 1;
+  std::size_t m_columns = 0, m_rows = 0;
+  std::vector<std::uint64_t> m_outside;  // one bit per cell, row by row
 };
 
 }  // namespace twinrisk
