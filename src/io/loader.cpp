@@ -403,7 +403,8 @@ std::optional<LonLatExtent> extent_lonlat(OGRLayer& layer, const OGRSpatialRefer
 // A feature as read from OGR, before the parallel GEOS stage.
 struct RawFeature {
   std::int64_t fid = 0;
-  std::vector<unsigned char> wkb;
+  std::optional<geos::XY> point;   // a 2D point, read straight from its WKB
+  std::vector<unsigned char> wkb;  // any other geometry
   std::vector<Value> values;
   std::string repair;  // what was mended before GEOS saw it (an unclosed ring)
 };
@@ -432,15 +433,6 @@ std::optional<geos::XY> plain_point(std::span<const unsigned char> wkb) {
   std::memcpy(&at.x, wkb.data() + 5, sizeof at.x);
   std::memcpy(&at.y, wkb.data() + 13, sizeof at.y);
   return at;
-}
-
-std::vector<unsigned char> point_wkb(geos::XY at) {
-  std::vector<unsigned char> wkb(kPointWkbSize);
-  wkb[0] = 1;
-  std::memcpy(wkb.data() + 1, &kWkbPoint, sizeof kWkbPoint);
-  std::memcpy(wkb.data() + 5, &at.x, sizeof at.x);
-  std::memcpy(wkb.data() + 13, &at.y, sizeof at.y);
-  return wkb;
 }
 
 // Whether every vertex is finite and within kMaxCoordinate. Curves are linearised before this.
@@ -933,7 +925,7 @@ struct LayerReader::Impl {
     double z = 0;  // as OGRPoint::transform passes it
     if (transform && !transform->Transform(1, &at.x, &at.y, &z)) return drop_unprojected(fid, errors, batch);
     if (!plausible(at.x, at.y)) return drop_implausible(fid, batch);
-    item.wkb = point_wkb(at);
+    item.point = at;
     return true;
   }
 
@@ -1073,8 +1065,8 @@ struct LayerReader::Impl {
   }
 
   static Outcome build_one(const RawFeature& item, GeometryFamily family, std::string& reason, geos::GeomPtr& out) {
-    const auto at = plain_point(item.wkb);  // GEOS's WKB reader costs more than the point itself
-    auto geometry = at ? geos::point(at->x, at->y) : geos::from_wkb(item.wkb);
+    // GEOS's WKB reader costs more than the point itself.
+    auto geometry = item.point ? geos::point(item.point->x, item.point->y) : geos::from_wkb(item.wkb);
     Outcome outcome = item.repair.empty() ? Outcome::kept : Outcome::repaired;
     reason = item.repair;
     auto also = [&](const std::string& text) { reason += (reason.empty() ? "" : "; ") + text; };
