@@ -495,13 +495,25 @@ class Splitter {
     std::vector<std::size_t> near;
     std::vector<double> cuts, stops;
     std::vector<std::tuple<double, double, std::size_t>> along;  // stretches on a part's outline: t from, t to, part
-    const auto lines = geos::line_views(geometry);
+    std::vector<std::vector<geos::XY>> lines;
+    for (const auto* line : geos::line_views(geometry)) lines.push_back(geos::coordinates(line));
+    const auto box_of = [](geos::XY p0, geos::XY p1) {
+      return geos::Envelope{std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
+    };
+    // Most roads lie wholly in cells outside every part: nothing of them is taken.
+    const bool in_no_part = std::all_of(lines.begin(), lines.end(), [&](const std::vector<geos::XY>& points) {
+      for (std::size_t i = 0; i + 1 < points.size(); ++i) {
+        if (!m_outside->outside(box_of(points[i], points[i + 1]))) return false;
+      }
+      return true;
+    });
+    if (in_no_part) return;
     for (std::size_t l = 0; l < lines.size(); ++l) {
-      const auto points = geos::coordinates(lines[l]);
+      const auto& points = lines[l];
       for (std::size_t i = 0; i + 1 < points.size(); ++i) {
         const geos::XY p0 = points[i], p1 = points[i + 1];
         if (p0.x == p1.x && p0.y == p1.y) continue;
-        const geos::Envelope box{std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
+        const auto box = box_of(p0, p1);
         if (m_outside->outside(box)) {  // crosses no outline and lies in no part: one stretch, no owner
           stretches.push_back({p0, p1, l});
           owners.resize(owners.size() + classes);
