@@ -286,6 +286,7 @@ class Splitter {
     result.total = measure(kind, geometry, measurer);
     std::fill(result.unexposed.begin(), result.unexposed.end(), result.total);
     result.outside = result.total;
+    if (in_no_part(geometry, kind)) return result;
     auto& candidates = m_candidates.local();
     m_parts.index.query(geos::envelope(geometry), candidates);
     if (candidates.empty()) return result;
@@ -306,6 +307,24 @@ class Splitter {
     return cache[part].get();
   }
   const GEOSGeometry* part_geometry(std::size_t part) const { return m_parts.layer.features[part].geometry.get(); }
+
+  static geos::Envelope box_of(geos::XY p0, geos::XY p1) {
+    return {std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
+  }
+
+  // Whether a line or polygon lies wholly in cells outside every part, as most roads do: its box
+  // does, or for a line each segment's.
+  bool in_no_part(const GEOSGeometry* geometry, Kind kind) const {
+    if (m_outside->outside(geos::envelope(geometry))) return true;
+    if (kind != Kind::line) return false;
+    for (const auto* line : geos::line_views(geometry)) {
+      const auto points = geos::coordinates(line);
+      for (std::size_t i = 0; i + 1 < points.size(); ++i) {
+        if (!m_outside->outside(box_of(points[i], points[i + 1]))) return false;
+      }
+    }
+    return true;
+  }
 
   // A single point (most assets: the loader keeps no empty one) finds its candidates in the grid.
   AssetResult point(const GEOSGeometry* geometry) {
@@ -495,21 +514,9 @@ class Splitter {
     std::vector<std::size_t> near;
     std::vector<double> cuts, stops;
     std::vector<std::tuple<double, double, std::size_t>> along;  // stretches on a part's outline: t from, t to, part
-    std::vector<std::vector<geos::XY>> lines;
-    for (const auto* line : geos::line_views(geometry)) lines.push_back(geos::coordinates(line));
-    const auto box_of = [](geos::XY p0, geos::XY p1) {
-      return geos::Envelope{std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
-    };
-    // Most roads lie wholly in cells outside every part: nothing of them is taken.
-    const bool in_no_part = std::all_of(lines.begin(), lines.end(), [&](const std::vector<geos::XY>& points) {
-      for (std::size_t i = 0; i + 1 < points.size(); ++i) {
-        if (!m_outside->outside(box_of(points[i], points[i + 1]))) return false;
-      }
-      return true;
-    });
-    if (in_no_part) return;
+    const auto lines = geos::line_views(geometry);
     for (std::size_t l = 0; l < lines.size(); ++l) {
-      const auto& points = lines[l];
+      const auto points = geos::coordinates(lines[l]);
       for (std::size_t i = 0; i + 1 < points.size(); ++i) {
         const geos::XY p0 = points[i], p1 = points[i + 1];
         if (p0.x == p1.x && p0.y == p1.y) continue;
