@@ -155,7 +155,9 @@ OutsideCells::OutsideCells(const std::vector<std::span<const Segment>>& outlines
         const double y0 = std::max(low_y, m_min_y + static_cast<double>(r) * m_cell_height - pad);
         const double y1 = std::min(high_y, m_min_y + static_cast<double>(r + 1) * m_cell_height + pad);
         const double x0 = a.x + (y0 - a.y) * slope, x1 = a.x + (y1 - a.y) * slope;
-        const std::size_t from = column(std::min(x0, x1)), to = column(std::max(x0, x1));
+        // Within the box's columns first, so that rounding can never give an empty range.
+        const std::size_t from = std::clamp(column(std::min(x0, x1)), c0, c1);
+        const std::size_t to = std::clamp(column(std::max(x0, x1)), c0, c1);
         mark(r, std::max(c0, from > 0 ? from - 1 : 0), std::min(c1, to + 1));
       }
     }
