@@ -476,7 +476,7 @@ class Splitter {
           for (std::size_t k = 0; k + 1 < points.size(); ++k) {
             const auto [a, b] = std::pair{points[k], points[k + 1]};
             segments.emplace_back(a, b);
-            boxes.push_back({std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)});
+            boxes.push_back(box_of(a, b));
           }
         }
       }
