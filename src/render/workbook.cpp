@@ -1,5 +1,6 @@
 #include "twinrisk/render/workbook.hpp"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
@@ -7,6 +8,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -77,8 +79,21 @@ bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; 
 // characters XML 1.0 cannot hold (controls but tab and line feed, U+FFFE, U+FFFF) as _xHHHH_,
 // which Excel and LibreOffice read back as the character; and a literal _xHHHH_ with its
 // underscore escaped (_x005F_), or a reader would decode it.
+// The bytes append_escaped looks at; runs of the others are copied whole.
+constexpr auto kNeedsCare = [] {
+  std::array<bool, 256> care{};
+  for (int byte = 0; byte < 0x20; ++byte) care[byte] = byte != '\t' && byte != '\n';
+  for (unsigned char byte : {'&', '<', '>', '_', '\xef'}) care[byte] = true;
+  return care;
+}();
+
 void append_escaped(std::string& out, std::string_view text) {
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const std::size_t run = i;
+    while (i < text.size() && !kNeedsCare[static_cast<unsigned char>(text[i])]) ++i;
+    out.append(text, run, i - run);
+    if (i == text.size()) break;
     const char c = text[i];
     const auto byte = static_cast<unsigned char>(c);
     if (c == '&') {
@@ -87,7 +102,7 @@ void append_escaped(std::string& out, std::string_view text) {
       out += "&lt;";
     } else if (c == '>') {
       out += "&gt;";
-    } else if (byte < 0x20 && c != '\t' && c != '\n') {
+    } else if (byte < 0x20) {
       fmt::format_to(std::back_inserter(out), "_x{:04X}_", byte);
     } else if (byte == 0xef && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xbf &&
                (static_cast<unsigned char>(text[i + 2]) & 0xfe) == 0xbe) {
@@ -100,6 +115,7 @@ void append_escaped(std::string& out, std::string_view text) {
       }
       out += c;
     }
+    ++i;
   }
 }
 
@@ -142,8 +158,8 @@ void append_text_cell(std::string& out, std::string_view reference, std::size_t 
   // XML readers drop leading and trailing white space unless told to keep it.
   const bool preserve = !text.empty() && (std::isspace(static_cast<unsigned char>(text.front())) != 0 ||
                                           std::isspace(static_cast<unsigned char>(text.back())) != 0);
-  fmt::format_to(std::back_inserter(out), "<c r=\"{}{}\" s=\"{}\" t=\"inlineStr\"><is><t{}>", reference, row, style,
-                 preserve ? " xml:space=\"preserve\"" : "");
+  fmt::format_to(std::back_inserter(out), FMT_COMPILE("<c r=\"{}{}\" s=\"{}\" t=\"inlineStr\"><is><t{}>"), reference, row,
+                 style, preserve ? " xml:space=\"preserve\"" : "");
   append_escaped(out, text);
   out += "</t></is></c>";
 }
@@ -156,13 +172,13 @@ std::size_t append_rows(std::string& out, const Sheet& sheet, std::size_t begin,
   auto out_it = std::back_inserter(out);
   for (std::size_t r = begin; r < end; ++r) {
     const std::size_t row = r + 2;
-    fmt::format_to(out_it, "<row r=\"{}\">", row);
+    fmt::format_to(out_it, FMT_COMPILE("<row r=\"{}\">"), row);
     for (std::size_t c = 0; c < table.columns.size(); ++c) {
       const auto& v = table.rows[r][c];
       const auto& reference = sheet.letters[c];
       if (const auto* i = std::get_if<std::int64_t>(&v)) {
         if (*i >= -kMaxExactInteger && *i <= kMaxExactInteger) {
-          fmt::format_to(out_it, "<c r=\"{}{}\" s=\"{}\"><v>{}</v></c>", reference, row, sheet.styles[c], *i);
+          fmt::format_to(out_it, FMT_COMPILE("<c r=\"{}{}\" s=\"{}\"><v>{}</v></c>"), reference, row, sheet.styles[c], *i);
         } else {
           append_text_cell(out, reference, row, kText, fmt::format("{}", *i));
         }
@@ -170,7 +186,7 @@ std::size_t append_rows(std::string& out, const Sheet& sheet, std::size_t begin,
         // The shortest text that reads back as the same double, as the CSV writes it. NaN and
         // infinities are not numbers a spreadsheet holds: as text, like the CSV prints them.
         if (std::isfinite(*d)) {
-          fmt::format_to(out_it, "<c r=\"{}{}\" s=\"{}\"><v>{}</v></c>", reference, row, sheet.styles[c], *d);
+          fmt::format_to(out_it, FMT_COMPILE("<c r=\"{}{}\" s=\"{}\"><v>{}</v></c>"), reference, row, sheet.styles[c], *d);
         } else {
           append_text_cell(out, reference, row, kText, to_display_string(v));
         }
