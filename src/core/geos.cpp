@@ -297,12 +297,6 @@ GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect) {
   return checked(GEOSClipByRect_r(context(), geometry, rect.min_x, rect.min_y, rect.max_x, rect.max_y), "clip");
 }
 
-std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines) {
-  const GEOSGeometry* inputs[] = {noded_lines};
-  auto faces = checked(GEOSPolygonize_r(context(), inputs, 1), "polygonize");
-  return polygons_of(faces.get());
-}
-
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
   return checked(GEOSIntersection_r(context(), a, b), "intersection");
 }
@@ -461,6 +455,30 @@ GeomPtr line_string(std::span<const XY> points) {
       context(), reinterpret_cast<const double*>(points.data()), static_cast<unsigned>(points.size()), 0, 0);
   if (!sequence) fail("create coordinates");
   return checked(GEOSGeom_createLineString_r(context(), sequence), "create line");  // takes the sequence
+}
+
+namespace {
+
+GEOSGeometry* linear_ring(std::span<const XY> points) {
+  GEOSCoordSequence* sequence = GEOSCoordSeq_copyFromBuffer_r(
+      context(), reinterpret_cast<const double*>(points.data()), static_cast<unsigned>(points.size()), 0, 0);
+  if (!sequence) fail("create coordinates");
+  GEOSGeometry* ring = GEOSGeom_createLinearRing_r(context(), sequence);  // takes the sequence
+  if (!ring) fail("create ring");
+  return ring;
+}
+
+}  // namespace
+
+GeomPtr polygon(std::span<const XY> shell, const std::vector<std::span<const XY>>& holes) {
+  GeomPtr exterior(linear_ring(shell));
+  std::vector<GeomPtr> interiors;
+  for (const auto& hole : holes) interiors.emplace_back(linear_ring(hole));
+  std::vector<GEOSGeometry*> released;
+  for (auto& interior : interiors) released.push_back(interior.release());
+  return checked(GEOSGeom_createPolygon_r(context(), exterior.release(), released.data(),
+                                          static_cast<unsigned>(released.size())),
+                 "create polygon");  // takes the rings
 }
 
 bool distance_within(const GEOSPreparedGeometry* prepared, const GEOSGeometry* other, double distance) {

@@ -11,6 +11,7 @@
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/text.hpp"
+#include "planar_faces.hpp"
 
 namespace twinrisk::ops {
 namespace {
@@ -189,7 +190,7 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
     std::vector<geos::Envelope> candidate_envelopes;
     for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities[m].geometry.get()));
     const SpatialIndex candidate_index(candidate_envelopes);
-    for (auto& face : geos::polygonize(noded.get())) {
+    for (auto& face : planar_faces(noded.get())) {
       const auto inside = geos::point_on_surface(face.get());
       if (!geos::contains(prepared_zone.get(), inside.get())) continue;  // a hole, or outside the zone
       // Candidates come in layer order, so the first container is the first in the layer.

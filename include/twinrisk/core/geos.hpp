@@ -76,8 +76,6 @@ GeomPtr unary_union(const GEOSGeometry* geometry);
 GeomPtr coverage_union(std::vector<GeomPtr> polygons);
 GeomPtr boundary(const GEOSGeometry* geometry);
 GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect);
-// The faces formed by fully noded linework.
-std::vector<GeomPtr> polygonize(const GEOSGeometry* noded_lines);
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b);
 GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b);
 
@@ -128,6 +126,8 @@ GeomPtr point(double x, double y);
 // -1 right, 0 on the line.
 int orientation_index(XY a, XY b, XY p);
 GeomPtr line_string(std::span<const XY> points);
+// A polygon from closed rings (each ends on its first point).
+GeomPtr polygon(std::span<const XY> shell, const std::vector<std::span<const XY>>& holes);
 
 // Sews lines that meet end to end into as few LineStrings as possible (GEOSLineMerge).
 GeomPtr line_merge(const GEOSGeometry* lines);
