@@ -412,10 +412,15 @@ GeomPtr densify(const GEOSGeometry* geometry, double max_segment) {
 GeomPtr centroid(const GEOSGeometry* geometry) { return checked(GEOSGetCentroid_r(context(), geometry), "centroid"); }
 
 XY point_xy(const GEOSGeometry* point) {
-  const auto points = point_views(point);
-  if (points.empty()) throw GeometryError("not a point");
+  // A single point is read as it is (no list of parts, no envelope): exposure reads a million.
+  const GEOSGeometry* single = point;
+  if (GEOSGeomTypeId_r(context(), point) != GEOS_POINT) {
+    const auto points = point_views(point);
+    if (points.empty()) throw GeometryError("not a point");
+    single = points.front();
+  }
   XY xy;
-  if (!GEOSGeomGetX_r(context(), points.front(), &xy.x) || !GEOSGeomGetY_r(context(), points.front(), &xy.y)) {
+  if (!GEOSGeomGetX_r(context(), single, &xy.x) || !GEOSGeomGetY_r(context(), single, &xy.y)) {
     fail("point coordinates");
   }
   return xy;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <future>
 #include <map>
 #include <optional>
 #include <set>
@@ -147,9 +148,11 @@ struct Parts {
   std::vector<const ZonePartInfo*> municipality_info;  // per municipality: its first part's name and country
   std::map<std::int64_t, ZoneMembers> zones;
   std::map<std::int64_t, std::size_t> zone_class;
-  std::vector<std::pair<std::string, std::string>> concerned;  // per part: the touching municipalities, countries
   SpatialIndex index;
   BoxGrid grid;  // the same boxes, for points
+  // Per part: the touching municipalities and countries. Only the critical facilities' rows need
+  // them, at the end, so they are worked out while the assets are read (last: awaited first).
+  std::shared_future<std::vector<std::pair<std::string, std::string>>> concerned;
 
   explicit Parts(const Layer& zone_parts)
       : layer(zone_parts), info(zone_part_infos(zone_parts)), zones(zone_members(info)), index(zone_parts),
@@ -163,16 +166,24 @@ struct Parts {
     classes.assign(distinct_classes.begin(), distinct_classes.end());
     const std::vector<std::string> municipality_ids(distinct_ids.begin(), distinct_ids.end());
     municipality_info.resize(municipality_ids.size(), nullptr);
-    const auto touching = touching_members(zone_parts, info);
     for (const auto& part : info) {
       class_of.push_back(rank_in(classes, part.class_value));
       municipality_of.push_back(rank_in(municipality_ids, part.municipality_id));
       if (!municipality_info[municipality_of.back()]) municipality_info[municipality_of.back()] = &part;
       zone_class.try_emplace(part.zone_id, class_of.back());
-      const auto& members = touching.at({part.zone_id, part.municipality_id});
-      concerned.emplace_back(join_ids(members.municipalities), join_ids(members.countries));
     }
+    concerned = std::async(std::launch::async, [this] {
+      const auto touching = touching_members(layer, info);
+      std::vector<std::pair<std::string, std::string>> out;
+      for (const auto& part : info) {
+        const auto& members = touching.at({part.zone_id, part.municipality_id});
+        out.emplace_back(join_ids(members.municipalities), join_ids(members.countries));
+      }
+      return out;
+    }).share();
   }
+  Parts(const Parts&) = delete;
+  Parts& operator=(const Parts&) = delete;
 };
 
 std::optional<double> leading_number(const std::string& text, bool whole) {
@@ -332,11 +343,11 @@ class Splitter {
     result.kind = Kind::point;
     result.total = result.outside = 1;
     result.unexposed.assign(m_parts.classes.size(), 1.0);
-    const auto box = geos::envelope(geometry);
-    if (m_outside->outside(box.min_x, box.min_y)) return result;
+    const auto at = geos::point_xy(geometry);
+    if (m_outside->outside(at.x, at.y)) return result;
     auto& candidates = m_candidates.local();
-    m_parts.grid.query(box.min_x, box.min_y, candidates);
-    if (!candidates.empty()) located(geometry, {box.min_x, box.min_y}, candidates, result);
+    m_parts.grid.query(at.x, at.y, candidates);
+    if (!candidates.empty()) located(geometry, at, candidates, result);
     return result;
   }
 
@@ -704,6 +715,7 @@ class Tally {
  public:
   Tally(const Parts& parts, std::set<std::string> critical) : m_parts(parts), m_critical(std::move(critical)) {}
 
+  // `layer` is kept by reference until take_tables: the name in the source's schema.
   void add(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
            const AssetResult& result) {
     auto& totals = totals_of(category);
@@ -712,7 +724,7 @@ class Tally {
     };
     add_sums(totals.total, 1, of_kind(result.total));
     PerClass<bool> in_class(m_parts.classes.size(), false);
-    if (!result.pieces.empty()) add_pieces(layer, asset, category, name, result, totals, in_class);
+    if (!result.pieces.empty()) add_pieces(layer, asset, name, result, totals, in_class);
     for (std::size_t c = 0; c < in_class.size(); ++c) {
       add_sums(totals.unexposed[c], in_class[c] ? 0 : 1, of_kind(result.unexposed[c]));
     }
@@ -753,7 +765,7 @@ class Tally {
                               static_cast<std::int64_t>(members.municipalities.size()),
                               std::int64_t{members.cross_national() ? 1 : 0}});
     }
-    Table critical{"critical_facilities", kCriticalFields, std::move(m_critical_rows)};
+    Table critical{"critical_facilities", kCriticalFields, critical_rows()};
     Table totals{"exposure_totals", kTotalsFields, {}};
     for (const auto& [category, t] : m_totals) {
       for (std::size_t c = 0; c < m_parts.classes.size(); ++c) {
@@ -764,6 +776,19 @@ class Tally {
       }
     }
     return moved_into_vector(std::move(by_municipality), std::move(by_zone), std::move(critical), std::move(totals));
+  }
+
+  std::vector<std::vector<Value>> critical_rows() const {
+    const auto& concerned = m_parts.concerned.get();
+    std::vector<std::vector<Value>> rows(m_critical_facilities.size());
+    tbb::parallel_for(std::size_t{0}, rows.size(), [&](std::size_t i) {
+      const auto& facility = m_critical_facilities[i];
+      const auto& part = m_parts.info[facility.part];
+      const auto& [partners, countries] = concerned[facility.part];
+      rows[i] = {*facility.layer, facility.fid, facility.name, *m_category_names[facility.category],
+                 class_text(part.class_value), part.zone_id, part.municipality_id, part.country, partners, countries};
+    });
+    return rows;
   }
 
   nlohmann::json stats() const {
@@ -786,13 +811,13 @@ class Tally {
             {"exposed_assets", m_exposed_assets},
             {"unexposed_assets", m_assets - m_exposed_assets},
             {"pieces", m_pieces},
-            {"critical_facilities", m_critical_rows.size()},
+            {"critical_facilities", m_critical_facilities.size()},
             {"unexposed_by_category", unexposed}};
   }
 
  private:
-  void add_pieces(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
-                  const AssetResult& result, CategoryTotals& totals, PerClass<bool>& in_class) {
+  void add_pieces(const std::string& layer, const Feature& asset, const Value& name, const AssetResult& result,
+                  CategoryTotals& totals, PerClass<bool>& in_class) {
     boost::container::small_vector<std::pair<std::size_t, std::size_t>, 4> municipalities;  // (municipality, class)
     boost::container::small_vector<std::int64_t, 4> zones;
     const auto first = [](auto& seen, const auto& key) {
@@ -809,11 +834,7 @@ class Tally {
       in_class[c] = true;
       add_sums(m_by_municipality[{m, c, totals.index}], first(municipalities, std::pair{m, c}) ? 1 : 0, amount);
       add_sums(m_by_zone[{part.zone_id, totals.index}], first(zones, part.zone_id) ? 1 : 0, amount);
-      if (totals.critical) {
-        const auto& [partners, countries] = m_parts.concerned[piece.part];
-        m_critical_rows.push_back({layer, asset.fid, name, category, class_text(part.class_value), part.zone_id,
-                                   part.municipality_id, part.country, partners, countries});
-      }
+      if (totals.critical) m_critical_facilities.push_back({&layer, asset.fid, name, totals.index, piece.part});
     }
     m_pieces += static_cast<std::int64_t>(result.pieces.size());
     ++m_exposed_assets;
@@ -852,7 +873,16 @@ class Tally {
   // Hashed, not ordered: a lookup per exposed piece; take_tables sorts the rows once.
   std::unordered_map<std::tuple<std::size_t, std::size_t, std::size_t>, Sums, KeyHash> m_by_municipality;  // (municipality, class, category)
   std::unordered_map<std::pair<std::int64_t, std::size_t>, Sums, KeyHash> m_by_zone;                       // (zone, category)
-  std::vector<std::vector<Value>> m_critical_rows;
+  // A critical facility's piece, made a row at the end, on all threads: its row repeats the
+  // zone's partners, which the serial tally would otherwise copy for every piece.
+  struct CriticalFacility {
+    const std::string* layer;
+    std::int64_t fid;
+    Value name;
+    std::size_t category;  // CategoryTotals::index
+    std::size_t part;
+  };
+  std::vector<CriticalFacility> m_critical_facilities;
   std::int64_t m_assets = 0, m_exposed_assets = 0, m_pieces = 0;
 };
 
