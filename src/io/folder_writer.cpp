@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <tbb/parallel_for.h>
 
+#include <future>
+
 #include "result_writers.hpp"
 #include "twinrisk/io/writers.hpp"
 
@@ -46,10 +48,17 @@ class FolderWriter final : public ResultWriter {
 
   bool takes_files() const override { return true; }
 
+  // The GeoPackage is closed and hashed on a thread of its own while the workbook is written.
+  void layers_done() override {
+    if (m_geopackage_digest.valid()) return;
+    m_geopackage.close();
+    m_geopackage_digest = std::async(std::launch::async, [path = m_folder.stage(kGeoPackage)] { return sha256_file(path); });
+  }
+
   // The manifest, written last, lists every file of the result with its size and SHA-256: it
   // tells a complete result, and lets anyone check one.
   void commit(const nlohmann::json& manifest) override {
-    m_geopackage.close();
+    layers_done();
     // The disk writes while the files are hashed, several at a time.
     m_folder.start_writeback();
     const auto staged = m_folder.staged();
@@ -57,7 +66,8 @@ class FolderWriter final : public ResultWriter {
     for (const auto& relative : staged) paths.push_back(m_folder.stage(relative));
     std::vector<nlohmann::json> files(staged.size());
     tbb::parallel_for(std::size_t{0}, staged.size(), [&](std::size_t i) {
-      files[i] = {{"path", staged[i]}, {"size_bytes", fs::file_size(paths[i])}, {"sha256", sha256_file(paths[i])}};
+      const auto digest = staged[i] == kGeoPackage ? m_geopackage_digest.get() : sha256_file(paths[i]);
+      files[i] = {{"path", staged[i]}, {"size_bytes", fs::file_size(paths[i])}, {"sha256", digest}};
     });
     m_geopackage.wait_synced();
     nlohmann::json complete = manifest;
@@ -82,6 +92,7 @@ class FolderWriter final : public ResultWriter {
  private:
   OutputFolder m_folder;
   GeoPackageWriter m_geopackage;
+  std::future<std::string> m_geopackage_digest;  // from layers_done
   std::vector<std::string> m_written;
 };
 

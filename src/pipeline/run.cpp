@@ -593,8 +593,9 @@ class Run {
       }
       if (!m_writer.tables_alongside_layers()) finish_layers();
       for (const auto& table : output.tables) m_writer.write_table(table);
-      if (workbook.valid()) report_workbook(workbook.get());
       finish_layers();
+      if (last_step) m_writer.layers_done();
+      if (workbook.valid()) report_workbook(workbook.get());
     });
     for (auto& layer : output.layers) {
       layer.style = layer.style_name();

@@ -40,6 +40,9 @@ class ResultWriter {
   virtual std::filesystem::path stage_file(const std::string& relative_path) = 0;
   // Whether it holds files (maps, the workbook) besides layers and tables.
   virtual bool takes_files() const = 0;
+  // No layer comes after this: a writer may finish what holds them (the run says so before it
+  // waits for the workbook, so that the two are finished together).
+  virtual void layers_done() {}
   // Writes the manifest and makes every output visible at once.
   virtual void commit(const nlohmann::json& manifest) = 0;
 
