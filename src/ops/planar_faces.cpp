@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <span>
 #include <unordered_map>
 
@@ -69,7 +68,7 @@ class Arrangement {
     }
     if (removed_any) {
       sort_around_nodes();
-      face_of = trace();
+      trace();
     }
     return polygons();
   }
