@@ -29,9 +29,9 @@ TEST(PlanarFaces, ACrossInASquareMakesFourQuarters) {
   const auto lines = noded({"LINESTRING(0 0,10 0,10 10,0 10,0 0)", "LINESTRING(5 -2,5 12)", "LINESTRING(-2 5,12 5)"});
   const auto faces = planar_faces(lines.get());
   ASSERT_EQ(faces.size(), 4u);  // the arms sticking out are dangles
-  for (const auto& [x, y] : std::vector<std::pair<double, double>>{{2.5, 2.5}, {7.5, 2.5}, {2.5, 7.5}, {7.5, 7.5}}) {
-    const auto holder = std::count_if(faces.begin(), faces.end(), [&](const auto& f) { return covers(f.get(), x, y); });
-    EXPECT_EQ(holder, 1) << x << " " << y;
+  for (const geos::XY p : {geos::XY{2.5, 2.5}, geos::XY{7.5, 2.5}, geos::XY{2.5, 7.5}, geos::XY{7.5, 7.5}}) {
+    const auto holder = std::count_if(faces.begin(), faces.end(), [&](const auto& f) { return covers(f.get(), p.x, p.y); });
+    EXPECT_EQ(holder, 1) << p.x << " " << p.y;
   }
   for (const auto& face : faces) {
     EXPECT_DOUBLE_EQ(geos::area(face.get()), 25.0);
