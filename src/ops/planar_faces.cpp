@@ -162,30 +162,71 @@ class Arrangement {
     return twice / 2;
   }
 
-  // Counter-clockwise cycles bound faces; each clockwise one is the outline of a connected
-  // piece of linework, a hole in the smallest face around it (none: it lies outside all).
-  std::vector<geos::GeomPtr> polygons() const {
-    struct Ring {
-      std::vector<XY> points;
-      double area;
-      geos::Envelope box;
-    };
-    std::vector<Ring> shells, holes;
-    for (const auto& cycle : m_cycles) {
-      auto points = ring(cycle);
-      const double area = signed_area(points);
-      if (area == 0) continue;
-      geos::Envelope box{points[0].x, points[0].y, points[0].x, points[0].y};
-      for (const auto& p : points) {
-        box.min_x = std::min(box.min_x, p.x);
-        box.min_y = std::min(box.min_y, p.y);
-        box.max_x = std::max(box.max_x, p.x);
-        box.max_y = std::max(box.max_y, p.y);
+  // A cycle that passes a node twice (a hole touching its face's outline at a point, two pieces
+  // of linework meeting at one) split there into rings that do not touch themselves, as GEOS's
+  // polygonizer splits them, so that every polygon is valid.
+  std::vector<std::vector<std::size_t>> simple_cycles(const std::vector<std::size_t>& cycle) const {
+    std::vector<std::vector<std::size_t>> out;
+    std::vector<std::size_t> open;                        // half-edges since the last split
+    std::unordered_map<std::size_t, std::size_t> leaves;  // node → the place in `open` of the half-edge leaving it
+    for (auto h : cycle) {
+      if (const auto again = leaves.find(origin(h)); again != leaves.end()) {
+        const auto from = again->second;
+        out.emplace_back(open.begin() + static_cast<std::ptrdiff_t>(from), open.end());
+        for (auto k = from; k < open.size(); ++k) leaves.erase(origin(open[k]));
+        open.resize(from);
       }
-      (area > 0 ? shells : holes).push_back(Ring{std::move(points), std::fabs(area), box});
+      leaves[origin(h)] = open.size();
+      open.push_back(h);
     }
-    std::vector<std::vector<std::span<const XY>>> holes_of(shells.size());
-    for (const auto& hole : holes) {
+    out.push_back(std::move(open));
+    return out;
+  }
+
+  struct Ring {
+    std::vector<XY> points;
+    double area;
+    geos::Envelope box;
+  };
+
+  Ring make_ring(const std::vector<std::size_t>& cycle) const {
+    auto points = ring(cycle);
+    const double area = signed_area(points);
+    geos::Envelope box{points[0].x, points[0].y, points[0].x, points[0].y};
+    for (const auto& p : points) {
+      box.min_x = std::min(box.min_x, p.x);
+      box.min_y = std::min(box.min_y, p.y);
+      box.max_x = std::max(box.max_x, p.x);
+      box.max_y = std::max(box.max_y, p.y);
+    }
+    return Ring{std::move(points), area, box};
+  }
+
+  // Counter-clockwise rings bound faces. A clockwise ring split from a face's cycle is a hole of
+  // that face; any other is the outline of a separate piece of linework, a hole in the smallest
+  // face around it (none: it lies outside all).
+  std::vector<geos::GeomPtr> polygons() const {
+    std::vector<Ring> shells, loose_holes;
+    std::vector<std::vector<Ring>> holes_of;  // per shell
+    for (const auto& cycle : m_cycles) {
+      std::vector<Ring> positive, negative;
+      for (const auto& simple : simple_cycles(cycle)) {
+        auto ring = make_ring(simple);
+        if (ring.area > 0) positive.push_back(std::move(ring));
+        if (ring.area < 0) negative.push_back(std::move(ring));
+      }
+      if (positive.size() == 1) {
+        shells.push_back(std::move(positive.front()));
+        holes_of.push_back(std::move(negative));
+        continue;
+      }
+      for (auto& shell : positive) {
+        shells.push_back(std::move(shell));
+        holes_of.emplace_back();
+      }
+      for (auto& hole : negative) loose_holes.push_back(std::move(hole));
+    }
+    for (auto& hole : loose_holes) {
       const XY p = hole.points.front();
       std::size_t best = kNone;
       for (std::size_t s = 0; s < shells.size(); ++s) {
@@ -202,11 +243,15 @@ class Arrangement {
         }
         if (!ray.on_boundary && ray.crossings % 2 == 1) best = s;
       }
-      if (best != kNone) holes_of[best].push_back(hole.points);
+      if (best != kNone) holes_of[best].push_back(std::move(hole));
     }
     std::vector<geos::GeomPtr> out;
     out.reserve(shells.size());
-    for (std::size_t s = 0; s < shells.size(); ++s) out.push_back(geos::polygon(shells[s].points, holes_of[s]));
+    for (std::size_t s = 0; s < shells.size(); ++s) {
+      std::vector<std::span<const XY>> holes;
+      for (const auto& hole : holes_of[s]) holes.emplace_back(hole.points);
+      out.push_back(geos::polygon(shells[s].points, holes));
+    }
     return out;
   }
 

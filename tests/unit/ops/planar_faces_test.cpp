@@ -57,6 +57,23 @@ TEST(PlanarFaces, DropsDanglesAndBridgesAndMakesIslandsHoles) {
   EXPECT_TRUE(geos::is_valid(faces[1].get()));
 }
 
+// A hole touching the outline of its face at one point, and two islands touching each other at
+// one: each face a valid polygon (the ring through the touching point split there, as GEOS's
+// polygonizer splits it), with hand-computed areas.
+TEST(PlanarFaces, RingsTouchingAtAPointMakeValidPolygons) {
+  const auto lines = noded({"LINESTRING(0 0,10 0,10 10,0 10,0 0)", "LINESTRING(0 5,4 3,4 7,0 5)",
+                            "LINESTRING(6 4,8 4,8 6,6 4)", "LINESTRING(6 4,6 2,8 2,6 4)"});
+  auto faces = planar_faces(lines.get());
+  ASSERT_EQ(faces.size(), 4u);
+  std::sort(faces.begin(), faces.end(), [](const auto& a, const auto& b) { return geos::area(a.get()) < geos::area(b.get()); });
+  EXPECT_DOUBLE_EQ(geos::area(faces[0].get()), 2.0);   // the two triangles of the islands
+  EXPECT_DOUBLE_EQ(geos::area(faces[1].get()), 2.0);
+  EXPECT_DOUBLE_EQ(geos::area(faces[2].get()), 8.0);   // the triangle on the left edge
+  EXPECT_DOUBLE_EQ(geos::area(faces[3].get()), 88.0);  // the square less all three
+  EXPECT_EQ(holes(faces[3].get()), 3u);
+  for (const auto& face : faces) EXPECT_TRUE(geos::is_valid(face.get())) << geos::invalid_reason(face.get());
+}
+
 // Nested islands: a hole goes to the smallest face around it, not to every face around it.
 TEST(PlanarFaces, AHoleBelongsToTheSmallestFaceAroundIt) {
   const auto lines = noded({"LINESTRING(0 0,100 0,100 100,0 100,0 0)", "LINESTRING(10 10,90 10,90 90,10 90,10 10)",
