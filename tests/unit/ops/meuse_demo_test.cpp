@@ -64,6 +64,19 @@ TEST_F(MeuseDemo, PartsAddUpToTheirZone) {
   }
 }
 
+// Every zone and part is a valid polygon by GEOS's rules (through OGR): the flood-frequency
+// polygons follow grid cells, and holes touch outlines at cell corners.
+TEST_F(MeuseDemo, ZonesAndPartsAreValidPolygons) {
+  for (const char* name : {"zones", "zone_parts"}) {
+    std::size_t count = 0;
+    for (auto& feature : layer(name)) {
+      ++count;
+      EXPECT_TRUE(feature->GetGeometryRef()->IsValid()) << name << " feature " << feature->GetFID();
+    }
+    EXPECT_GT(count, 60u) << name;
+  }
+}
+
 TEST_F(MeuseDemo, ZoneAreaPerClassEqualsTheUnionOfThatClass) {
   OGRLayer* zones = &layer("zones");
   OGRSpatialReference analysis = *zones->GetSpatialRef();
