@@ -76,10 +76,6 @@ std::string lower(std::string_view s) {
 
 bool is_hex(char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; }
 
-// Text as XML character data under OOXML's rules (ECMA-376 ST_Xstring): & < > as entities; the
-// characters XML 1.0 cannot hold (controls but tab and line feed, U+FFFE, U+FFFF) as _xHHHH_,
-// which Excel and LibreOffice read back as the character; and a literal _xHHHH_ with its
-// underscore escaped (_x005F_), or a reader would decode it.
 // The bytes append_escaped looks at; runs of the others are copied whole.
 constexpr auto kNeedsCare = [] {
   std::array<bool, 256> care{};
@@ -88,6 +84,10 @@ constexpr auto kNeedsCare = [] {
   return care;
 }();
 
+// Text as XML character data under OOXML's rules (ECMA-376 ST_Xstring): & < > as entities; the
+// characters XML 1.0 cannot hold (controls but tab and line feed, U+FFFE, U+FFFF) as _xHHHH_,
+// which Excel and LibreOffice read back as the character; and a literal _xHHHH_ with its
+// underscore escaped (_x005F_), or a reader would decode it.
 void append_escaped(std::string& out, std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
