@@ -34,6 +34,8 @@ BUILDING_TYPES = {"house": "residential", "shop": "commercial", "school": "educa
                   "ministry": "government", "unknown": "other"}
 ROAD_TYPES = {"primary_road": "primary", "secondary_road": "secondary"}
 FAILURES = []
+# Every pipeline, world polygon and output of this run lives under one folder, removed on exit.
+SCRATCH = tempfile.TemporaryDirectory(prefix="twinrisk-peer-")
 # InaSAFE cuts and measures in the layers' own CRS, longitude/latitude (WGS 84). In the equidistant
 # cylindrical projection (EPSG:4087) a line is straight exactly where it is straight in longitude
 # and latitude, so cutting there cuts where InaSAFE cuts; lengths stay ellipsoidal (WGS 84).
@@ -49,7 +51,7 @@ def check(label, got, expected, tolerance=0.0):
 
 
 def run(pipeline):
-    work = Path(tempfile.mkdtemp(prefix="twinrisk-peer-"))
+    work = Path(tempfile.mkdtemp(dir=SCRATCH.name))
     (work / "p.yaml").write_text(pipeline)
     out = work / "out"
     result = subprocess.run([str(TWINRISK), "--progress", "none", "run", str(work / "p.yaml"), "-o", str(out)],
@@ -200,7 +202,7 @@ def v4_roads():
 
 def v4_intersection():
     expected = EXPECTED["inasafe_v4_intersection_roads_hazard"]["expected"]
-    folder = tempfile.mkdtemp(prefix="twinrisk-peer-world-")
+    folder = tempfile.mkdtemp(dir=SCRATCH.name)
     out = run(f"""analysis_crs: {INASAFE_CRS}
 layers:
   world: {{ source: {world(folder)}, role: municipalities, fields: {{ id: id }} }}
@@ -229,7 +231,7 @@ layers:
 
 def v3_buildings():
     expected = EXPECTED["inasafe_v3_flood_polygon_buildings"]["expected"]
-    folder = tempfile.mkdtemp(prefix="twinrisk-peer-world-")
+    folder = tempfile.mkdtemp(dir=SCRATCH.name)
     out = run(v3_layers("buildings.shp", folder) + """steps:
   - shared-zones: { municipalities: world, hazard: flooded }
   - exposure: { zone_parts: zone_parts, assets: [assets], polygons: whole }
@@ -241,7 +243,7 @@ def v3_buildings():
 
 def v3_roads():
     case = EXPECTED["inasafe_v3_flood_polygon_roads"]
-    folder = tempfile.mkdtemp(prefix="twinrisk-peer-world-")
+    folder = tempfile.mkdtemp(dir=SCRATCH.name)
     out = run(v3_layers("roads.shp", folder) + """steps:
   - shared-zones: { municipalities: world, hazard: flooded }
   - exposure: { zone_parts: zone_parts, assets: [assets] }

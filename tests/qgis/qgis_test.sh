@@ -29,6 +29,9 @@ export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp QGIS_CUSTOM_CONFIG_PATH=$t
 export QGIS_PLUGINPATH=$root/qgis PATH=$(dirname "$tw"):$PATH
 # Standalone PyQGIS falls back to plain QSettings (~/.config/Unknown Organization.conf): keep those in $tmp too.
 export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
+# Qt's temporary files and Processing's processing_* folders, which QGIS leaves behind. Outputs
+# stay inside it too: QGIS names a loaded layer after its file unless it lies in the temp folder.
+export TMPDIR=$tmp
 mkdir -p "$tmp/profile"; chmod 700 "$tmp"
 
 fail() { echo "FAIL [$case]: $*"; for f in out err; do [ -s "$tmp/$f" ] && { echo "--- $f"; grep -v '"percent"' "$tmp/$f" | tail -20; }; done; exit 1; }

@@ -10,6 +10,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$tmp QGIS_CUSTOM_CONFIG_PATH=$tmp/profile
 export XDG_CONFIG_HOME=$tmp/config XDG_DATA_HOME=$tmp/data XDG_CACHE_HOME=$tmp/cache
+export TMPDIR=$tmp  # Qt's and Processing's temporary files, which QGIS leaves behind
 mkdir -p "$tmp/profile"; chmod 700 "$tmp"
 "$tw" demo -o "$tmp/demo" >"$tmp/demo.log" 2>&1 || { cat "$tmp/demo.log"; echo "FAIL: twinrisk demo"; exit 1; }
 "$gen" --mapnik "$root/styles/zones.yaml" >"$tmp/zones.xml" || { echo "FAIL: twinrisk-stylegen"; exit 1; }
