@@ -1,9 +1,10 @@
 # Rendering dependencies, all from Debian 12 (scripts/setup): Mapnik 3.1 (libmapnik-dev), Cairo,
-# Pango, and zlib + minizip for the workbook. Debian's Mapnik ships mapnik-config, not a CMake or pkg-config file.
+# Pango, and zlib + minizip + ISA-L (its deflate) for the workbook. Debian's Mapnik ships mapnik-config, not a CMake or pkg-config file.
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(CAIRO REQUIRED IMPORTED_TARGET GLOBAL cairo cairo-pdf cairo-svg cairo-png)
 pkg_check_modules(PANGOCAIRO REQUIRED IMPORTED_TARGET GLOBAL pangocairo)
 pkg_check_modules(MINIZIP REQUIRED IMPORTED_TARGET GLOBAL minizip)
+pkg_check_modules(ISAL REQUIRED IMPORTED_TARGET GLOBAL libisal)
 find_package(ZLIB REQUIRED)
 
 find_program(MAPNIK_CONFIG mapnik-config REQUIRED)
