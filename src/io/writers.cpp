@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "gpkg_rows.hpp"
 #include "gpkg_rtree.hpp"
 #include "ogr_convert.hpp"
 #include "twinrisk/core/error.hpp"
@@ -172,7 +173,10 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
     }
   }
   if (schema.geometry != GeometryFamily::none) {
-    first_cause(errors, m_path, [&] { m_index = std::make_unique<GpkgSpatialIndex>(dataset(), m_path, schema.name, "geom"); });
+    first_cause(errors, m_path, [&] {
+      m_index = std::make_unique<GpkgSpatialIndex>(dataset(), m_path, schema.name, "geom");
+      m_rows = std::make_unique<GpkgRows>(dataset(), m_path, schema);
+    });
   }
   if (dataset().StartTransaction() != OGRERR_NONE || errors.failed()) {
     gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
@@ -185,6 +189,10 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
 void GeoPackageWriter::write(std::vector<Feature> batch) { write_view(batch); }
 
 void GeoPackageWriter::write_view(std::span<const Feature> features) {
+  if (m_rows) {
+    write_rows(features);
+    return;
+  }
   GdalErrorTrap errors;
   const PinnedDate date;
   // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
@@ -213,12 +221,34 @@ void GeoPackageWriter::write_view(std::span<const Feature> features) {
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
 }
 
+// Geometries encoded in parallel, a chunk at a time; rows inserted in order.
+void GeoPackageWriter::write_rows(std::span<const Feature> features) {
+  for (std::size_t begin = 0; begin < features.size(); begin += kWriteChunk) {
+    const std::size_t end = std::min(features.size(), begin + kWriteChunk);
+    std::vector<std::vector<unsigned char>> blobs(end - begin);
+    std::vector<std::optional<geos::Envelope>> envelopes(end - begin);
+    tbb::parallel_for(begin, end, [&](std::size_t i) {
+      blobs[i - begin] = m_rows->blob(features[i]);
+      const auto* geometry = features[i].geometry.get();
+      if (geometry && !geos::is_empty(geometry)) envelopes[i - begin] = geos::envelope(geometry);
+    });
+    for (std::size_t i = begin; i < end; ++i) {
+      const auto fid = m_rows->insert(features[i], blobs[i - begin], envelopes[i - begin]);
+      if (envelopes[i - begin]) m_index->add(fid, *envelopes[i - begin]);
+    }
+  }
+  m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
+}
+
 void GeoPackageWriter::end_layer() {
   GdalErrorTrap errors;
   const PinnedDate date;
+  if (m_rows) m_layer_totals.push_back(m_rows->totals());
   if (dataset().CommitTransaction() != OGRERR_NONE || errors.failed()) gdal_write_failure(m_path, "commit", errors);
   if (m_index) first_cause(errors, m_path, [&] { m_index->finish(); });
+  if (m_rows) first_cause(errors, m_path, [&] { m_rows->finish(); });
   m_index.reset();
+  m_rows.reset();
   m_layer = nullptr;
   sync_early();
 }
@@ -255,6 +285,7 @@ void GeoPackageWriter::close() {
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   m_dataset.reset();
   if (errors.failed()) gdal_write_failure(m_path, "close", errors);
+  write_layer_totals(m_path, m_layer_totals);
 }
 
 void write_geopackage(const fs::path& path, const std::vector<const Layer*>& layers) {

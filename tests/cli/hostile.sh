@@ -240,6 +240,9 @@ for n, row in enumerate(csv.DictReader(open(sys.argv[1]))):
 PY
       checked=$((checked + 1))
     done
+    # The whole file by GDAL's own GeoPackage validator: geometry blobs, extents, metadata tables.
+    $py -m osgeo_utils.samples.validate_gpkg "$gpkg" >"$tmp/validate.log" 2>&1 ||
+      fail "$gpkg is not a valid GeoPackage: $(head -5 "$tmp/validate.log")"
   done
   [ "$checked" -ge 9 ] || fail "only $checked layers checked"
   ;;

@@ -45,6 +45,7 @@ class GeoPackageWriter final : public FeatureSink {
  private:
   GDALDataset& dataset();  // waits until the file exists
   void sync_early();
+  void write_rows(std::span<const Feature> features);
 
   std::filesystem::path m_path;
   std::future<GDALDatasetUniquePtr> m_creating;
@@ -55,6 +56,8 @@ class GeoPackageWriter final : public FeatureSink {
   std::vector<std::pair<std::string, std::string>> m_styles;  // layer → the style it takes
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;
+  std::unique_ptr<class GpkgRows> m_rows;              // the layer's rows, when it has a geometry
+  std::vector<struct GpkgLayerTotals> m_layer_totals;  // of the layers GpkgRows wrote, for close()
   std::future<int> m_syncing;  // sync_early(); its destructor waits
   int m_sync_error = 0;         // the first error of an early sync
 };

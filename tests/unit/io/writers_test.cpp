@@ -252,6 +252,46 @@ TEST(GeoPackage, BulkLoadedSpatialIndexIsValidAnswersQueriesAndKeepsItsTrigger) 
   EXPECT_EQ(sql_text(*ds, "SELECT rtreecheck('rtree_cells_geom')"), "ok");
 }
 
+// Rows go in behind GDAL's back (gpkg_rows.hpp): the count and extent GDAL keeps for a layer are
+// still right once the file is closed, values take their column's type as OGR would give it,
+// and GDAL's row count trigger is back for later edits.
+TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
+  TempDir dir;
+  Layer layer;
+  layer.name = "parts";
+  layer.geometry = GeometryFamily::polygon;
+  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
+  layer.fields = {{"n", FieldType::integer}, {"label", FieldType::string}, {"share", FieldType::real}};
+  layer.features.push_back({1, geos::from_wkt(test::rectangle(0.1, -2.5, 3, 1)), {2.9, std::int64_t{7}, std::int64_t{3}}});
+  layer.features.push_back({2, geos::from_wkt(test::rectangle(10, 20, 11.75, 21)), {Value(), std::string("Liège"), 0.25}});
+  layer.features.push_back({3, nullptr, {std::int64_t{-4}, Value(), Value()}});
+  write_geopackage(dir / "parts.gpkg", {&layer});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "parts.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(sql_text(*ds, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parts'"), "3");
+  OGRLayer* parts = ds->GetLayerByName("parts");
+  ASSERT_NE(parts, nullptr);
+  OGREnvelope extent;
+  ASSERT_EQ(parts->GetExtent(&extent, FALSE), OGRERR_NONE);  // gpkg_contents', not computed
+  EXPECT_EQ(extent.MinX, 0.1);
+  EXPECT_EQ(extent.MinY, -2.5);
+  EXPECT_EQ(extent.MaxX, 11.75);
+  EXPECT_EQ(extent.MaxY, 21.0);
+  EXPECT_EQ(sql_text(*ds, "SELECT typeof(n) || ' ' || n || ' ' || typeof(label) || ' ' || label || ' ' || "
+                          "typeof(share) || ' ' || share FROM parts WHERE fid = 1"),
+            "integer 2 text 7 real 3.0");
+  EXPECT_EQ(sql_text(*ds, "SELECT quote(n) || ' ' || label || ' ' || share FROM parts WHERE fid = 2"), "NULL Liège 0.25");
+  EXPECT_EQ(sql_text(*ds, "SELECT quote(geom) || ' ' || n FROM parts WHERE fid = 3"), "NULL -4");
+  std::unique_ptr<OGRFeature> first(parts->GetFeature(1));
+  ASSERT_TRUE(first);
+  EXPECT_EQ(wkbFlatten(first->GetGeometryRef()->getGeometryType()), wkbMultiPolygon);
+  EXPECT_DOUBLE_EQ(first->GetGeometryRef()->toMultiPolygon()->get_Area(), 2.9 * 3.5);
+  // A row added later by plain SQL is counted by GDAL's trigger.
+  ds->ExecuteSQL("INSERT INTO parts (n) VALUES (9)", nullptr, nullptr);
+  EXPECT_EQ(sql_text(*ds, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parts'"), "4");
+}
+
 TEST(Sha256, MatchesKnownDigest) {
   TempDir dir;
   { std::ofstream(dir / "abc.txt", std::ios::binary) << "abc"; }

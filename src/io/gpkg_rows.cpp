@@ -1,0 +1,242 @@
+#include "gpkg_rows.hpp"
+
+#include <fmt/format.h>
+#include <geos_c.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <utility>
+
+#include "twinrisk/core/error.hpp"
+
+namespace twinrisk::io {
+namespace {
+
+std::string quoted(const std::string& identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+void put_u32(std::vector<unsigned char>& out, std::uint32_t value) {
+  for (int b = 0; b < 4; ++b) out.push_back(static_cast<unsigned char>(value >> (8 * b)));
+}
+void put_double(std::vector<unsigned char>& out, double value) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &value, sizeof bits);
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<unsigned char>(bits >> (8 * b)));
+}
+void append(std::vector<unsigned char>& out, const std::vector<unsigned char>& bytes) {
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+
+constexpr std::uint32_t kWkbMultiLineString = 5;
+constexpr std::uint32_t kWkbMultiPolygon = 6;
+
+// The layer's geometry as GDAL writes it: polygons as a MultiPolygon and lines as a
+// MultiLineString (ogr_type), anything else as it is. Little-endian WKB, as GEOS writes it here.
+void append_wkb(std::vector<unsigned char>& out, const GEOSGeometry* geometry, GeometryFamily family) {
+  const int type = geos::type_id(geometry);
+  const bool single_polygon = family == GeometryFamily::polygon && type == GEOS_POLYGON;
+  const bool single_line = family == GeometryFamily::line && type == GEOS_LINESTRING;
+  if (single_polygon || single_line) {
+    out.push_back(1);  // little-endian
+    put_u32(out, single_polygon ? kWkbMultiPolygon : kWkbMultiLineString);
+    put_u32(out, 1);
+  } else if ((family == GeometryFamily::polygon && type != GEOS_MULTIPOLYGON) ||
+             (family == GeometryFamily::line && type != GEOS_MULTILINESTRING)) {
+    throw Error(ErrorKind::internal, fmt::format("a {} layer was given a geometry of GEOS type {}",
+                                                 to_string(family), type));
+  }
+  append(out, geos::to_wkb(geometry));
+}
+
+}  // namespace
+
+GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const LayerSchema& schema)
+    : m_path(std::move(path)), m_schema(schema) {
+  m_totals.table = schema.name;
+  m_db = static_cast<sqlite3*>(dataset.GetInternalHandle("SQLITE_HANDLE"));
+  if (!m_db) fail("GDAL gives no SQLite connection");
+  sqlite3_stmt* srs = nullptr;
+  const std::string srs_sql = "SELECT srs_id FROM gpkg_geometry_columns WHERE lower(table_name) = lower(?)";
+  if (sqlite3_prepare_v2(m_db, srs_sql.c_str(), -1, &srs, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
+  sqlite3_bind_text(srs, 1, schema.name.c_str(), -1, SQLITE_TRANSIENT);
+  const bool found = sqlite3_step(srs) == SQLITE_ROW;
+  if (found) m_srs_id = sqlite3_column_int(srs, 0);
+  sqlite3_finalize(srs);
+  if (!found) fail("GDAL registered no geometry column");
+  std::string columns = "geom";
+  std::string values = "?";
+  for (const auto& field : schema.fields) {
+    columns += ", " + quoted(field.name);
+    values += ", ?";
+  }
+  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", quoted(schema.name), columns, values);
+  if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
+  const std::string trigger = "trigger_insert_feature_count_" + schema.name;
+  sqlite3_stmt* find = nullptr;
+  if (sqlite3_prepare_v2(m_db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", -1, &find,
+                         nullptr) != SQLITE_OK) {
+    fail(sqlite3_errmsg(m_db));
+  }
+  sqlite3_bind_text(find, 1, trigger.c_str(), -1, SQLITE_TRANSIENT);
+  if (sqlite3_step(find) == SQLITE_ROW) {
+    m_count_trigger_sql = reinterpret_cast<const char*>(sqlite3_column_text(find, 0));
+  }
+  sqlite3_finalize(find);
+  if (!m_count_trigger_sql.empty()) exec("DROP TRIGGER " + quoted(trigger));
+}
+
+void GpkgRows::exec(const std::string& sql) {
+  if (sqlite3_exec(m_db, sql.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
+}
+
+void GpkgRows::finish() {
+  if (!m_count_trigger_sql.empty()) exec(std::exchange(m_count_trigger_sql, {}));
+}
+
+GpkgRows::~GpkgRows() { sqlite3_finalize(m_statement); }
+
+void GpkgRows::fail(const std::string& what) const {
+  std::string message = what;
+  if (const int error = sqlite3_system_errno(m_db)) message += fmt::format(" ({})", std::strerror(error));
+  throw OutputError(fmt::format("{}: layer '{}': {}", m_path.string(), m_schema.name, message));
+}
+
+// GeoPackage 1.3, 2.1.3: "GP", version 0, flags (little-endian; an xy envelope, none for a point
+// or an empty geometry, which also sets the empty bit), the srs_id, then the WKB.
+std::vector<unsigned char> GpkgRows::blob(const Feature& feature) const {
+  std::vector<unsigned char> out;
+  const GEOSGeometry* geometry = feature.geometry.get();
+  if (!geometry) return out;
+  geos::GeomPtr cleaned;  // no collapsed part in any result layer (as to_ogr)
+  if (m_schema.geometry == GeometryFamily::polygon) cleaned = geos::without_small_parts(geometry);
+  if (cleaned) geometry = cleaned.get();
+  const bool empty = geos::is_empty(geometry);
+  const bool with_envelope = !empty && geos::type_id(geometry) != GEOS_POINT;
+  out.reserve(8 + (with_envelope ? 32 : 0) + 64);
+  out.insert(out.end(), {'G', 'P', 0});
+  out.push_back(static_cast<unsigned char>(0x01 | (with_envelope ? 0x02 : 0) | (empty ? 0x10 : 0)));
+  put_u32(out, static_cast<std::uint32_t>(m_srs_id));
+  if (with_envelope) {
+    const auto e = geos::envelope(geometry);
+    put_double(out, e.min_x);
+    put_double(out, e.max_x);
+    put_double(out, e.min_y);
+    put_double(out, e.max_y);
+  }
+  append_wkb(out, geometry, m_schema.geometry);
+  return out;
+}
+
+std::int64_t GpkgRows::insert(const Feature& feature, const std::vector<unsigned char>& blob,
+                              const std::optional<geos::Envelope>& envelope) {
+  if (blob.empty()) {
+    sqlite3_bind_null(m_statement, 1);
+  } else {
+    sqlite3_bind_blob(m_statement, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  }
+  std::vector<std::string> texts;  // values converted to a text column's type, alive until the step
+  for (std::size_t f = 0; f < m_schema.fields.size(); ++f) {
+    const int column = static_cast<int>(f) + 2;
+    static const Value kNull;
+    const Value& value = f < feature.values.size() ? feature.values[f] : kNull;
+    const FieldType type = m_schema.fields[f].type;
+    if (std::holds_alternative<std::monostate>(value)) {
+      sqlite3_bind_null(m_statement, column);
+    } else if (const auto* text = std::get_if<std::string>(&value)) {
+      sqlite3_bind_text(m_statement, column, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+    } else if (type == FieldType::string) {
+      texts.push_back(to_display_string(value));
+      sqlite3_bind_text(m_statement, column, texts.back().data(), static_cast<int>(texts.back().size()), SQLITE_STATIC);
+    } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
+      if (type == FieldType::real) {
+        sqlite3_bind_double(m_statement, column, static_cast<double>(*integer));
+      } else {
+        sqlite3_bind_int64(m_statement, column, *integer);
+      }
+    } else {
+      const double real = std::get<double>(value);
+      if (type == FieldType::integer) {
+        // As OGR sets a double into an integer field: truncated; NULL where no integer holds it.
+        if (std::isfinite(real) && std::abs(real) < 9.2e18) {
+          sqlite3_bind_int64(m_statement, column, static_cast<std::int64_t>(real));
+        } else {
+          sqlite3_bind_null(m_statement, column);
+        }
+      } else {
+        sqlite3_bind_double(m_statement, column, real);
+      }
+    }
+  }
+  const int rc = sqlite3_step(m_statement);
+  sqlite3_reset(m_statement);
+  if (rc != SQLITE_DONE) fail(fmt::format("feature {}: {}", feature.fid, sqlite3_errmsg(m_db)));
+  ++m_totals.rows;
+  if (envelope) {
+    if (!m_totals.extent) {
+      m_totals.extent = envelope;
+    } else {
+      auto& e = *m_totals.extent;
+      e.min_x = std::min(e.min_x, envelope->min_x);
+      e.min_y = std::min(e.min_y, envelope->min_y);
+      e.max_x = std::max(e.max_x, envelope->max_x);
+      e.max_y = std::max(e.max_y, envelope->max_y);
+    }
+  }
+  return sqlite3_last_insert_rowid(m_db);
+}
+
+void write_layer_totals(const std::filesystem::path& path, const std::vector<GpkgLayerTotals>& layers) {
+  if (layers.empty()) return;
+  sqlite3* db = nullptr;
+  sqlite3_stmt* count = nullptr;
+  sqlite3_stmt* extent = nullptr;
+  auto fail = [&](const std::string& what) {
+    std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+    if (const int error = db ? sqlite3_system_errno(db) : 0) message += fmt::format(" ({})", std::strerror(error));
+    sqlite3_finalize(count);
+    sqlite3_finalize(extent);
+    sqlite3_close(db);
+    throw OutputError(fmt::format("{}: {}: {}", path.string(), what, message));
+  };
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) fail("reopen");
+  auto run = [&](sqlite3_stmt* statement) {
+    const int rc = sqlite3_step(statement);
+    sqlite3_reset(statement);
+    if (rc != SQLITE_DONE) fail("layer totals");
+  };
+  // The file is staged: the swap's fsync covers this change, and a run that fails discards it.
+  if (sqlite3_exec(db, "PRAGMA synchronous = OFF; BEGIN", nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "UPDATE gpkg_ogr_contents SET feature_count = ? WHERE lower(table_name) = lower(?)", -1,
+                         &count, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db,
+                         "UPDATE gpkg_contents SET min_x = ?, min_y = ?, max_x = ?, max_y = ? "
+                         "WHERE lower(table_name) = lower(?)",
+                         -1, &extent, nullptr) != SQLITE_OK) {
+    fail("layer totals");
+  }
+  for (const auto& layer : layers) {
+    sqlite3_bind_int64(count, 1, layer.rows);
+    sqlite3_bind_text(count, 2, layer.table.c_str(), -1, SQLITE_STATIC);
+    run(count);
+    if (layer.extent) {
+      const auto& e = *layer.extent;
+      for (int i = 0; const double value : {e.min_x, e.min_y, e.max_x, e.max_y}) sqlite3_bind_double(extent, ++i, value);
+      sqlite3_bind_text(extent, 5, layer.table.c_str(), -1, SQLITE_STATIC);
+      run(extent);
+    }
+  }
+  sqlite3_finalize(count);
+  sqlite3_finalize(extent);
+  count = extent = nullptr;
+  if (sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) fail("layer totals");
+  if (sqlite3_close(db) != SQLITE_OK) fail("close");
+}
+
+}  // namespace twinrisk::io
