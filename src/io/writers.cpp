@@ -64,6 +64,7 @@ void first_cause(GdalErrorTrap& errors, const fs::path& path, F&& work) {
   }
 }
 
+// Features whose geometry blobs exist at one time.
 constexpr std::size_t kWriteChunk = 65536;
 
 // Reproducible output (reproducible-builds.org): with SOURCE_DATE_EPOCH set, the GeoPackage's
@@ -193,31 +194,17 @@ void GeoPackageWriter::write_view(std::span<const Feature> features) {
     write_rows(features);
     return;
   }
+  // A table without geometry (few rows): through OGR.
   GdalErrorTrap errors;
   const PinnedDate date;
-  // In chunks, so that only one chunk of converted geometries exists at a time: GEOS → OGR in
-  // parallel, then OGR writes sequentially.
-  for (std::size_t begin = 0; begin < features.size(); begin += kWriteChunk) {
-    const std::size_t end = std::min(features.size(), begin + kWriteChunk);
-    std::vector<std::unique_ptr<OGRGeometry>> geometries(end - begin);
-    std::vector<std::optional<geos::Envelope>> envelopes(end - begin);
-    tbb::parallel_for(begin, end, [&](std::size_t i) {
-      geometries[i - begin] = to_ogr(m_schema, features[i]);
-      const auto* geometry = features[i].geometry.get();
-      if (geometry && !geos::is_empty(geometry)) envelopes[i - begin] = geos::envelope(geometry);
-    });
-    for (std::size_t i = begin; i < end; ++i) {
-      OGRFeature feature(m_layer->GetLayerDefn());
-      if (geometries[i - begin]) feature.SetGeometryDirectly(geometries[i - begin].release());
-      const auto& values = features[i].values;
-      for (std::size_t f = 0; f < values.size(); ++f) set_field(feature, static_cast<int>(f), values[f]);
-      if (m_layer->CreateFeature(&feature) != OGRERR_NONE) {
-        gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, features[i].fid), errors);
-      }
-      if (m_index && envelopes[i - begin]) m_index->add(feature.GetFID(), *envelopes[i - begin]);
+  for (const auto& item : features) {
+    OGRFeature feature(m_layer->GetLayerDefn());
+    for (std::size_t f = 0; f < item.values.size(); ++f) set_field(feature, static_cast<int>(f), item.values[f]);
+    if (m_layer->CreateFeature(&feature) != OGRERR_NONE) {
+      gdal_write_failure(m_path, fmt::format("layer '{}' feature {}", m_schema.name, item.fid), errors);
     }
-    if (errors.failed()) gdal_write_failure(m_path, fmt::format("layer '{}'", m_schema.name), errors);
   }
+  if (errors.failed()) gdal_write_failure(m_path, fmt::format("layer '{}'", m_schema.name), errors);
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());
 }
 
