@@ -10,6 +10,8 @@
 #include <cmath>
 #include <cstring>
 #include <span>
+#include <utility>
+#include <vector>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
@@ -159,6 +161,9 @@ void GpkgSpatialIndex::finish() {
     Insert nodes(db, "INSERT INTO " + quoted(m_rtree + "_node") + "(nodeno, data) VALUES (?, ?)", what);
     Insert parents(db, "INSERT INTO " + quoted(m_rtree + "_parent") + "(nodeno, parentnode) VALUES (?, ?)", what);
     Insert rowids(db, "INSERT INTO " + quoted(m_rtree + "_rowid") + "(rowid, nodeno) VALUES (?, ?)", what);
+    // Each cell's link to its node, inserted at the end in key order: SQLite appends rows that come
+    // in order, and seeks for each that does not (the leaves' rowids come in tile order).
+    std::vector<std::pair<std::int64_t, std::int64_t>> rowid_links, parent_links;
     std::int64_t next_node = 2;  // node 1 is the root
     std::uint16_t depth = 0;
     std::vector<Entry> level = std::move(m_entries);
@@ -166,7 +171,7 @@ void GpkgSpatialIndex::finish() {
     while (true) {
       const auto ends = pack(level, capacity);
       std::vector<Entry> parents_level;
-      auto& links = depth == 0 ? rowids : parents;
+      auto& links = depth == 0 ? rowid_links : parent_links;
       const bool root = ends.size() == 1;
       std::size_t begin = 0;
       for (const auto end : ends) {
@@ -175,7 +180,7 @@ void GpkgSpatialIndex::finish() {
         const std::int64_t node = root ? 1 : next_node++;
         Entry box{node, group.front().min_x, group.front().max_x, group.front().min_y, group.front().max_y};
         for (const auto& cell : group) {
-          links.row(cell.id, node);
+          links.emplace_back(cell.id, node);
           box.min_x = std::min(box.min_x, cell.min_x);
           box.max_x = std::max(box.max_x, cell.max_x);
           box.min_y = std::min(box.min_y, cell.min_y);
@@ -188,6 +193,9 @@ void GpkgSpatialIndex::finish() {
       level = std::move(parents_level);
       ++depth;
     }
+    for (auto* links : {&rowid_links, &parent_links}) std::sort(links->begin(), links->end());
+    for (const auto& [id, node] : rowid_links) rowids.row(id, node);
+    for (const auto& [id, node] : parent_links) parents.row(id, node);
     if (m_dataset.CommitTransaction() != OGRERR_NONE) {
       throw OutputError(fmt::format("{}: cannot commit the spatial index", m_path.string()));
     }
