@@ -15,12 +15,16 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <future>
 #include <iterator>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
+#include <thread>
 
 #include "arrow_rows.hpp"
 #include "twinrisk/core/redact.hpp"
@@ -54,6 +58,56 @@ bool is_undefined(const OGRSpatialReference& crs) {
   return crs.IsEmpty() || (name && (std::string_view(name) == "Undefined geographic SRS" ||
                                     std::string_view(name) == "Undefined Cartesian SRS"));
 }
+
+// A thread of its own that runs one call at a time, kept for a reader's life: a thread started
+// for every batch cost its start and mimalloc's teardown of its heap, about 1 % of exposure's CPU
+// at 20k × 5k (150 batches). The call's failure reaches the caller through its future.
+template <typename Result>
+class Prefetcher {
+ public:
+  Prefetcher() : m_thread([this] { work(); }) {}
+  ~Prefetcher() {  // a call under way is finished first
+    {
+      const std::lock_guard lock(m_mutex);
+      m_stopping = true;
+    }
+    m_wake.notify_one();
+    m_thread.join();
+  }
+  Prefetcher(const Prefetcher&) = delete;
+  Prefetcher& operator=(const Prefetcher&) = delete;
+
+  // One call at a time: the caller takes the last call's result before it starts the next.
+  std::future<Result> start(std::function<Result()> call) {
+    std::packaged_task<Result()> task(std::move(call));
+    auto result = task.get_future();
+    {
+      const std::lock_guard lock(m_mutex);
+      m_task = std::move(task);
+    }
+    m_wake.notify_one();
+    return result;
+  }
+
+ private:
+  void work() {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+      m_wake.wait(lock, [&] { return m_task.valid() || m_stopping; });
+      if (!m_task.valid()) return;
+      auto task = std::move(m_task);
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  }
+
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  std::packaged_task<Result()> m_task;
+  bool m_stopping = false;
+  std::thread m_thread;  // last: started once the rest exists
+};
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -730,7 +784,8 @@ struct LayerReader::Impl {
       if (notes.size() < kMaxNotesPerLayer) notes.emplace_back(fid, std::move(text));
     }
   };
-  std::future<RawBatch> ahead;  // last: destroyed (awaited) before what the read uses
+  std::future<RawBatch> ahead;
+  Prefetcher<RawBatch> prefetcher;  // last: finishes a read under way before what the read uses goes
 
   Impl(const LayerDefinition& d, const std::string& target_crs_wkt, Progress& p, std::shared_ptr<OpenedSource> given)
       : definition(d),
@@ -979,7 +1034,7 @@ struct LayerReader::Impl {
     while (features.empty() && !exhausted) {
       auto raw = ahead.valid() ? ahead.get() : read_raw(max_features);
       merge(raw);
-      if (!exhausted) ahead = std::async(std::launch::async, [this, max_features] { return read_raw(max_features); });
+      if (!exhausted) ahead = prefetcher.start([this, max_features] { return read_raw(max_features); });
       features = build(raw.features);
       report.loaded += static_cast<std::int64_t>(features.size());
     }
