@@ -489,6 +489,28 @@ std::optional<geos::XY> plain_point(std::span<const unsigned char> wkb) {
   return at;
 }
 
+constexpr std::uint32_t kWkbLineString = 2;
+
+// Whether `wkb` is a little-endian 2D line string of two or more vertices, each plausible, on a
+// little-endian machine: such a line needs nothing of take_geometry but its check, and keeps its
+// WKB as it is. Any other geometry goes through OGR.
+bool plain_line(std::span<const unsigned char> wkb) {
+  if constexpr (std::endian::native != std::endian::little) return false;
+  constexpr std::size_t kHeader = 9, kVertex = 16;
+  if (wkb.size() < kHeader + 2 * kVertex || wkb[0] != 1) return false;
+  std::uint32_t type = 0, count = 0;
+  std::memcpy(&type, wkb.data() + 1, sizeof type);
+  std::memcpy(&count, wkb.data() + 5, sizeof count);
+  if (type != kWkbLineString || wkb.size() != kHeader + std::size_t{count} * kVertex) return false;
+  for (std::size_t at = kHeader; at < wkb.size(); at += kVertex) {
+    double x = 0, y = 0;
+    std::memcpy(&x, wkb.data() + at, sizeof x);
+    std::memcpy(&y, wkb.data() + at + 8, sizeof y);
+    if (!plausible(x, y)) return false;
+  }
+  return true;
+}
+
 // Whether every vertex is finite and within kMaxCoordinate. Curves are linearised before this.
 bool coordinates_plausible(const OGRGeometry& geometry) {
   switch (wkbFlatten(geometry.getGeometryType())) {
@@ -903,6 +925,9 @@ struct LayerReader::Impl {
       RawFeature item;
       if (const auto at = plain_point(wkb)) {
         if (!take_point(fid, *at, errors, batch, item)) continue;
+      } else if (!transform && plain_line(wkb)) {
+        item.fid = fid;
+        item.wkb.assign(wkb.begin(), wkb.end());
       } else {
         std::unique_ptr<OGRGeometry> geometry;
         if (!wkb.empty()) {

@@ -128,6 +128,54 @@ TEST(Loader, PointsReadStraightFromTheirWkbKeepEveryCheck) {
   EXPECT_NE(report.notes[1].find("feature 3: a vertex is not finite"), std::string::npos) << report.notes[1];
 }
 
+// 2D line strings that need no reprojection keep their WKB as read; every check still applies,
+// and a line that must be reprojected lands where OGR puts it.
+TEST(Loader, LinesReadStraightFromTheirWkbKeepEveryCheck) {
+  TempDir dir;
+  const auto file = dir / "l.gpkg";
+  write_layer(file, "l", 3035, {"category"},
+              {{"LINESTRING(0.1 0.2,3000.000000000001 -4,5 6)", {std::string("a")}},
+               {"LINESTRING(0 0,1e12 5)", {std::string("b")}},
+               {"LINESTRING EMPTY", {std::string("c")}},
+               {"LINESTRING Z (1 2 3,4 5 6)", {std::string("d")}},
+               {"LINESTRING(7 7,7 7)", {std::string("e")}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "l", Role::infrastructure), epsg_wkt(3035), report);
+  EXPECT_EQ(report.read, 5);
+  EXPECT_EQ(report.empty, 1);
+  EXPECT_EQ(report.dropped, 2);  // the far vertex; the line of one distinct point (GEOS: invalid)
+  ASSERT_EQ(layer.features.size(), 2u);
+  const auto vertices = [](const Feature& feature) {
+    std::vector<std::pair<double, double>> out;
+    for (const auto& xy : geos::coordinates(feature.geometry.get())) out.emplace_back(xy.x, xy.y);
+    return out;
+  };
+  using Vertices = std::vector<std::pair<double, double>>;
+  EXPECT_EQ(vertices(layer.features[0]), (Vertices{{0.1, 0.2}, {3000.000000000001, -4}, {5, 6}}));
+  EXPECT_EQ(vertices(layer.features[1]), (Vertices{{1, 2}, {4, 5}}));  // flattened
+  EXPECT_EQ(GEOSHasZ_r(geos::context(), layer.features[1].geometry.get()), 0);
+  ASSERT_GE(report.notes.size(), 1u);
+  EXPECT_NE(report.notes[0].find("feature 2: a vertex is not finite"), std::string::npos) << report.notes[0];
+
+  const auto lonlat = dir / "ll.gpkg";
+  write_layer(lonlat, "ll", 4326, {"category"}, {{"LINESTRING(6 51,6.5 51.5)", {std::string("a")}}});
+  const auto moved = load(definition(lonlat, "ll", Role::infrastructure), epsg_wkt(25832), report);
+  ASSERT_EQ(moved.features.size(), 1u);
+  OGRSpatialReference from, to;
+  from.importFromEPSG(4326);
+  from.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  to.importFromEPSG(25832);
+  to.SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  std::unique_ptr<OGRCoordinateTransformation> transform(OGRCreateCoordinateTransformation(&from, &to));
+  double x[] = {6, 6.5}, y[] = {51, 51.5};
+  ASSERT_TRUE(transform->Transform(2, x, y));
+  const auto box = geos::envelope(moved.features[0].geometry.get());
+  EXPECT_DOUBLE_EQ(box.min_x, x[0]);
+  EXPECT_DOUBLE_EQ(box.min_y, y[0]);
+  EXPECT_DOUBLE_EQ(box.max_x, x[1]);
+  EXPECT_DOUBLE_EQ(box.max_y, y[1]);
+}
+
 TEST(Loader, MissingCrsNeedsCrsKeyAndConflictIsAnError) {
   TempDir dir;
   const auto file = dir / "n.gpkg";
