@@ -8,19 +8,11 @@
 #include <limits>
 #include <utility>
 
+#include "sql_identifier.hpp"
 #include "twinrisk/core/error.hpp"
 
 namespace twinrisk::io {
 namespace {
-
-std::string quoted(const std::string& identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
 
 void put_u32(std::vector<unsigned char>& out, std::uint32_t value) {
   for (int b = 0; b < 4; ++b) out.push_back(static_cast<unsigned char>(value >> (8 * b)));
@@ -73,10 +65,10 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
   std::string columns = "geom";
   std::string values = "?";
   for (const auto& field : schema.fields) {
-    columns += ", " + quoted(field.name);
+    columns += ", " + sql_identifier(field.name);
     values += ", ?";
   }
-  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", quoted(schema.name), columns, values);
+  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", sql_identifier(schema.name), columns, values);
   if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
   const std::string trigger = "trigger_insert_feature_count_" + schema.name;
   sqlite3_stmt* find = nullptr;
@@ -89,7 +81,7 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
     m_count_trigger_sql = reinterpret_cast<const char*>(sqlite3_column_text(find, 0));
   }
   sqlite3_finalize(find);
-  if (!m_count_trigger_sql.empty()) exec("DROP TRIGGER " + quoted(trigger));
+  if (!m_count_trigger_sql.empty()) exec("DROP TRIGGER " + sql_identifier(trigger));
 }
 
 void GpkgRows::exec(const std::string& sql) {

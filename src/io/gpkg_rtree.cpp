@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "sql_identifier.hpp"
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/io/gdal.hpp"
 
@@ -27,15 +28,6 @@ float round_down(double value) {
 float round_up(double value) {
   float f = static_cast<float>(value);
   return static_cast<double>(f) < value ? std::nextafter(f, INFINITY) : f;
-}
-
-std::string quoted(const std::string& identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
 }
 
 // A node's bytes as SQLite's rtree.c lays them out: 2 bytes tree depth (root only), 2 bytes cell
@@ -101,7 +93,7 @@ GpkgSpatialIndex::GpkgSpatialIndex(GDALDataset& dataset, std::filesystem::path p
   if (m_insert_trigger_sql.empty()) {
     throw OutputError(fmt::format("{}: GDAL created no R-tree insert trigger for layer '{}'", m_path.string(), m_table));
   }
-  exec("DROP TRIGGER " + quoted(trigger));
+  exec("DROP TRIGGER " + sql_identifier(trigger));
 }
 
 void GpkgSpatialIndex::add(std::int64_t fid, const geos::Envelope& e) {
@@ -146,21 +138,21 @@ class Insert {
 
 void GpkgSpatialIndex::finish() {
   const std::size_t node_size = std::stoul(query_text(
-      fmt::format("SELECT length(data) FROM {} WHERE nodeno = 1", quoted(m_rtree + "_node"))));
+      fmt::format("SELECT length(data) FROM {} WHERE nodeno = 1", sql_identifier(m_rtree + "_node"))));
   const std::size_t capacity = (node_size - 4) / 24;
   if (!m_entries.empty()) {
     if (m_dataset.StartTransaction() != OGRERR_NONE) {
       throw OutputError(fmt::format("{}: cannot start a transaction for the spatial index", m_path.string()));
     }
-    exec("DELETE FROM " + quoted(m_rtree + "_node"));
+    exec("DELETE FROM " + sql_identifier(m_rtree + "_node"));
     auto* db = static_cast<sqlite3*>(m_dataset.GetInternalHandle("SQLITE_HANDLE"));
     if (!db) {
       throw OutputError(fmt::format("{}: GDAL gives no SQLite connection to write the spatial index", m_path.string()));
     }
     const auto what = fmt::format("{}: spatial index of layer '{}'", m_path.string(), m_table);
-    Insert nodes(db, "INSERT INTO " + quoted(m_rtree + "_node") + "(nodeno, data) VALUES (?, ?)", what);
-    Insert parents(db, "INSERT INTO " + quoted(m_rtree + "_parent") + "(nodeno, parentnode) VALUES (?, ?)", what);
-    Insert rowids(db, "INSERT INTO " + quoted(m_rtree + "_rowid") + "(rowid, nodeno) VALUES (?, ?)", what);
+    Insert nodes(db, "INSERT INTO " + sql_identifier(m_rtree + "_node") + "(nodeno, data) VALUES (?, ?)", what);
+    Insert parents(db, "INSERT INTO " + sql_identifier(m_rtree + "_parent") + "(nodeno, parentnode) VALUES (?, ?)", what);
+    Insert rowids(db, "INSERT INTO " + sql_identifier(m_rtree + "_rowid") + "(rowid, nodeno) VALUES (?, ?)", what);
     // Each cell's link to its node, inserted at the end in key order: SQLite appends rows that come
     // in order, and seeks for each that does not (the leaves' rowids come in tile order).
     std::vector<std::pair<std::int64_t, std::int64_t>> rowid_links, parent_links;
