@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <limits>
 #include <utility>
 
 #include "sql_identifier.hpp"
@@ -133,7 +132,10 @@ std::int64_t GpkgRows::insert(const Feature& feature, const std::vector<unsigned
   } else {
     sqlite3_bind_blob(m_statement, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
   }
-  std::vector<std::string> texts;  // values converted to a text column's type, alive until the step
+  // Values converted to a text column's type, alive until the step; reserved, for a reallocation
+  // would move short strings' characters away from what was bound.
+  std::vector<std::string> texts;
+  texts.reserve(m_schema.fields.size());
   for (std::size_t f = 0; f < m_schema.fields.size(); ++f) {
     const int column = static_cast<int>(f) + 2;
     static const Value kNull;

@@ -261,10 +261,13 @@ TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
   layer.name = "parts";
   layer.geometry = GeometryFamily::polygon;
   layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
-  layer.fields = {{"n", FieldType::integer}, {"label", FieldType::string}, {"share", FieldType::real}};
-  layer.features.push_back({1, geos::from_wkt(test::rectangle(0.1, -2.5, 3, 1)), {2.9, std::int64_t{7}, std::int64_t{3}}});
-  layer.features.push_back({2, geos::from_wkt(test::rectangle(10, 20, 11.75, 21)), {Value(), std::string("Liège"), 0.25}});
-  layer.features.push_back({3, nullptr, {std::int64_t{-4}, Value(), Value()}});
+  layer.fields = {{"n", FieldType::integer}, {"label", FieldType::string}, {"share", FieldType::real},
+                  {"code", FieldType::string}, {"rank", FieldType::string}};
+  layer.features.push_back({1, geos::from_wkt(test::rectangle(0.1, -2.5, 3, 1)),
+                            {2.9, std::int64_t{7}, std::int64_t{3}, std::int64_t{41}, 0.5}});
+  layer.features.push_back({2, geos::from_wkt(test::rectangle(10, 20, 11.75, 21)),
+                            {Value(), std::string("Liège"), 0.25, Value(), Value()}});
+  layer.features.push_back({3, nullptr, {std::int64_t{-4}, Value(), Value(), Value(), Value()}});
   write_geopackage(dir / "parts.gpkg", {&layer});
 
   GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "parts.gpkg").c_str(), GDAL_OF_VECTOR | GDAL_OF_UPDATE));
@@ -281,6 +284,8 @@ TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
   EXPECT_EQ(sql_text(*ds, "SELECT typeof(n) || ' ' || n || ' ' || typeof(label) || ' ' || label || ' ' || "
                           "typeof(share) || ' ' || share FROM parts WHERE fid = 1"),
             "integer 2 text 7 real 3.0");
+  // Three numbers converted to text in one row: each keeps its own text.
+  EXPECT_EQ(sql_text(*ds, "SELECT label || ' ' || code || ' ' || rank FROM parts WHERE fid = 1"), "7 41 0.5");
   EXPECT_EQ(sql_text(*ds, "SELECT quote(n) || ' ' || label || ' ' || share FROM parts WHERE fid = 2"), "NULL Liège 0.25");
   EXPECT_EQ(sql_text(*ds, "SELECT quote(geom) || ' ' || n FROM parts WHERE fid = 3"), "NULL -4");
   std::unique_ptr<OGRFeature> first(parts->GetFeature(1));
