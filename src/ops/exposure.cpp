@@ -14,7 +14,6 @@
 #include <set>
 #include <span>
 #include <tuple>
-#include <unordered_map>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/spatial_index.hpp"
@@ -146,6 +145,10 @@ struct Parts {
   std::vector<std::size_t> class_of;          // per part
   std::vector<std::size_t> municipality_of;   // per part; "" (outside every municipality) first
   std::vector<const ZonePartInfo*> municipality_info;  // per municipality: its first part's name and country
+  std::vector<std::pair<std::size_t, std::size_t>> municipality_classes;  // sorted (municipality, class) pairs
+  std::vector<std::size_t> municipality_class_of;  // per part: position in municipality_classes
+  std::vector<std::int64_t> zone_ids;              // sorted
+  std::vector<std::size_t> zone_of;                // per part: position in zone_ids
   std::map<std::int64_t, ZoneMembers> zones;
   std::map<std::int64_t, std::size_t> zone_class;
   SpatialIndex index;
@@ -171,6 +174,15 @@ struct Parts {
       municipality_of.push_back(rank_in(municipality_ids, part.municipality_id));
       if (!municipality_info[municipality_of.back()]) municipality_info[municipality_of.back()] = &part;
       zone_class.try_emplace(part.zone_id, class_of.back());
+    }
+    for (std::size_t p = 0; p < info.size(); ++p) municipality_classes.emplace_back(municipality_of[p], class_of[p]);
+    std::sort(municipality_classes.begin(), municipality_classes.end());
+    municipality_classes.erase(std::unique(municipality_classes.begin(), municipality_classes.end()),
+                               municipality_classes.end());
+    for (const auto& [zone_id, members] : zones) zone_ids.push_back(zone_id);
+    for (std::size_t p = 0; p < info.size(); ++p) {
+      municipality_class_of.push_back(rank_in(municipality_classes, std::pair{municipality_of[p], class_of[p]}));
+      zone_of.push_back(rank_in(zone_ids, info[p].zone_id));
     }
     concerned = std::async(std::launch::async, [this] {
       const auto touching = touching_members(layer, info);
@@ -692,28 +704,12 @@ std::string lower(std::string text) {
   return text;
 }
 
-// For keys of a few integers.
-struct KeyHash {
-  template <typename... T>
-  std::size_t operator()(const std::tuple<T...>& key) const {
-    return std::apply([](const auto&... parts) { return combined(static_cast<std::size_t>(parts)...); }, key);
-  }
-  template <typename A, typename B>
-  std::size_t operator()(const std::pair<A, B>& key) const {
-    return combined(static_cast<std::size_t>(key.first), static_cast<std::size_t>(key.second));
-  }
-  template <typename... T>
-  static std::size_t combined(T... parts) {
-    std::size_t seed = 0;
-    ((seed ^= std::hash<std::size_t>{}(parts) + 0x9e3779b97f4a7c15ULL + (seed << 6) + (seed >> 2)), ...);
-    return seed;
-  }
-};
-
 // Everything the tables need, added to asset by asset in input order.
 class Tally {
  public:
-  Tally(const Parts& parts, std::set<std::string> critical) : m_parts(parts), m_critical(std::move(critical)) {}
+  Tally(const Parts& parts, std::set<std::string> critical)
+      : m_parts(parts), m_critical(std::move(critical)), m_by_municipality(parts.municipality_classes.size()),
+        m_by_zone(parts.zone_ids.size()) {}
 
   // `layer` is kept by reference until take_tables: the name in the source's schema.
   void add(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
@@ -737,9 +733,11 @@ class Tally {
     // Rows by municipality id, class and category name (categories are numbered as they came).
     using MunicipalityRow = std::tuple<std::size_t, std::size_t, const std::string*, const Sums*>;
     std::vector<MunicipalityRow> municipality_rows;
-    for (const auto& [key, sums] : m_by_municipality) {
-      const auto& [m, c, category] = key;
-      municipality_rows.emplace_back(m, c, m_category_names[category], &sums);
+    for (std::size_t mc = 0; mc < m_by_municipality.size(); ++mc) {
+      const auto [m, c] = m_parts.municipality_classes[mc];
+      for (const auto& cell : m_by_municipality[mc]) {
+        municipality_rows.emplace_back(m, c, m_category_names[cell.category], &cell.sums);
+      }
     }
     std::sort(municipality_rows.begin(), municipality_rows.end(), [](const auto& a, const auto& b) {
       return std::tie(std::get<0>(a), std::get<1>(a), *std::get<2>(a)) <
@@ -753,7 +751,11 @@ class Tally {
                                       sums->area_m2});
     }
     std::vector<std::tuple<std::int64_t, const std::string*, const Sums*>> zone_rows;
-    for (const auto& [key, sums] : m_by_zone) zone_rows.emplace_back(key.first, m_category_names[key.second], &sums);
+    for (std::size_t z = 0; z < m_by_zone.size(); ++z) {
+      for (const auto& cell : m_by_zone[z]) {
+        zone_rows.emplace_back(m_parts.zone_ids[z], m_category_names[cell.category], &cell.sums);
+      }
+    }
     std::sort(zone_rows.begin(), zone_rows.end(), [](const auto& a, const auto& b) {
       return std::tie(std::get<0>(a), *std::get<1>(a)) < std::tie(std::get<0>(b), *std::get<1>(b));
     });
@@ -832,8 +834,10 @@ class Tally {
       const Sums amount{0, piece.length_m, piece.area_m2};
       add_sums(totals.exposed[c], in_class[c] ? 0 : 1, amount);
       in_class[c] = true;
-      add_sums(m_by_municipality[{m, c, totals.index}], first(municipalities, std::pair{m, c}) ? 1 : 0, amount);
-      add_sums(m_by_zone[{part.zone_id, totals.index}], first(zones, part.zone_id) ? 1 : 0, amount);
+      add_sums(cell_of(m_by_municipality[m_parts.municipality_class_of[piece.part]], totals.index),
+               first(municipalities, std::pair{m, c}) ? 1 : 0, amount);
+      add_sums(cell_of(m_by_zone[m_parts.zone_of[piece.part]], totals.index), first(zones, part.zone_id) ? 1 : 0,
+               amount);
       if (totals.critical) m_critical_facilities.push_back({&layer, asset.fid, name, totals.index, piece.part});
     }
     m_pieces += static_cast<std::int64_t>(result.pieces.size());
@@ -858,6 +862,19 @@ class Tally {
     return *m_last_totals;
   }
 
+  // A municipality's or zone's few categories: searched in a line, as the assets come in runs of one.
+  struct Cell {
+    std::size_t category;  // CategoryTotals::index
+    Sums sums;
+  };
+  using Cells = boost::container::small_vector<Cell, 2>;
+  static Sums& cell_of(Cells& cells, std::size_t category) {
+    for (auto& cell : cells) {
+      if (cell.category == category) return cell.sums;
+    }
+    return cells.emplace_back(Cell{category, {}}).sums;
+  }
+
   static void add_sums(Sums& sums, std::int64_t count, const Sums& amount) {
     sums.count += count;
     sums.length_m += amount.length_m;
@@ -870,9 +887,10 @@ class Tally {
   std::string m_last_category;
   CategoryTotals* m_last_totals = nullptr;  // m_totals[m_last_category]; map nodes do not move
   std::vector<const std::string*> m_category_names;  // by CategoryTotals::index; keys of m_totals
-  // Hashed, not ordered: a lookup per exposed piece; take_tables sorts the rows once.
-  std::unordered_map<std::tuple<std::size_t, std::size_t, std::size_t>, Sums, KeyHash> m_by_municipality;  // (municipality, class, category)
-  std::unordered_map<std::pair<std::int64_t, std::size_t>, Sums, KeyHash> m_by_zone;                       // (zone, category)
+  // By position, not hashed: a lookup per exposed piece, each a cache miss in a hash table's
+  // chains; take_tables sorts the rows once.
+  std::vector<Cells> m_by_municipality;  // per Parts::municipality_classes
+  std::vector<Cells> m_by_zone;          // per Parts::zone_ids
   // A critical facility's piece, made a row at the end, on all threads: its row repeats the
   // zone's partners, which the serial tally would otherwise copy for every piece.
   struct CriticalFacility {
