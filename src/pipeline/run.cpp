@@ -1,6 +1,5 @@
 // Running a pipeline: plan → probe → load → execute → write, each a function of its own.
 
-#include <sched.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -177,9 +176,7 @@ nlohmann::json raster_entry(const io::LayerDefinition& definition, const RasterI
 
 // The SHA-256 of every input file for the manifest, computed on a thread of its own from the start
 // of the run: read at the end, it held up the first step (0.2 s of one core for a 150 MB
-// GeoPackage). The thread runs on time the steps leave idle (at full speed it took a core from
-// the first step's loading) until the run waits for it. An unfinished run stops it at the next
-// megabyte.
+// GeoPackage). An unfinished run stops it at the next megabyte.
 class InputChecksums {
  public:
   explicit InputChecksums(const Plan& plan) {
@@ -190,12 +187,9 @@ class InputChecksums {
       auto file = absolute_source(item.definition.source);
       if (std::find(files.begin(), files.end(), file) == files.end()) files.push_back(std::move(file));
     }
-    m_digests = std::async(std::launch::async, [this, files = std::move(files)] {
-      yield_to_the_steps();
+    m_digests = std::async(std::launch::async, [files = std::move(files), &stop = m_stop] {
       std::map<std::string, std::string> digests;
-      for (const auto& file : files) digests.emplace(file.string(), io::sha256_file(file, &m_stop));
-      const std::lock_guard lock(m_priority);
-      m_thread = 0;
+      for (const auto& file : files) digests.emplace(file.string(), io::sha256_file(file, &stop));
       return digests;
     });
   }
@@ -203,13 +197,11 @@ class InputChecksums {
   InputChecksums& operator=(const InputChecksums&) = delete;
   ~InputChecksums() {
     m_stop = true;
-    hurry();
     if (m_digests.valid()) m_digests.wait();
   }
 
   // Adds "sha256" to the entries of input files.
   void add_to(nlohmann::json& inputs) {
-    hurry();
     const auto digests = m_digests.get();
     for (auto& entry : inputs) {
       if (!entry.contains("size_bytes")) continue;
@@ -220,25 +212,7 @@ class InputChecksums {
   }
 
  private:
-  // Best effort: where a policy is refused, the thread runs as any other.
-  void yield_to_the_steps() {
-    const std::lock_guard lock(m_priority);
-    if (m_awaited) return;
-    const sched_param param{};
-    if (sched_setscheduler(0, SCHED_IDLE, &param) == 0) m_thread = gettid();
-  }
-  // On a machine kept busy by others, an idle-time thread would barely move while the run waits.
-  void hurry() {
-    const std::lock_guard lock(m_priority);
-    m_awaited = true;
-    const sched_param param{};
-    if (m_thread != 0) sched_setscheduler(m_thread, SCHED_OTHER, &param);
-  }
-
   std::atomic<bool> m_stop{false};
-  std::mutex m_priority;
-  bool m_awaited = false;  // guarded by m_priority
-  pid_t m_thread = 0;      // the thread while it runs at idle priority; guarded by m_priority
   std::future<std::map<std::string, std::string>> m_digests;
 };
 
