@@ -1,5 +1,6 @@
 #include "gpkg_rows.hpp"
 
+#include <cpl_conv.h>
 #include <fmt/format.h>
 #include <geos_c.h>
 
@@ -28,6 +29,22 @@ void append(std::vector<unsigned char>& out, const std::vector<unsigned char>& b
 constexpr std::uint32_t kWkbMultiLineString = 5;
 constexpr std::uint32_t kWkbMultiPolygon = 6;
 
+// What a layer of `family` stores of a geometry, when it is not already of the layer's type:
+// its polygons or its lines, in one MultiPolygon or MultiLineString as GDAL writes that type
+// (forceToMultiPolygon / forceToMultiLineString); null when the geometry needs no change.
+geos::GeomPtr of_family(const GEOSGeometry* geometry, GeometryFamily family) {
+  const int type = geos::type_id(geometry);
+  if (family == GeometryFamily::polygon && type != GEOS_POLYGON && type != GEOS_MULTIPOLYGON) {
+    return geos::collection(geos::polygons_of(geometry), GEOS_MULTIPOLYGON);
+  }
+  if (family == GeometryFamily::line && type != GEOS_LINESTRING && type != GEOS_MULTILINESTRING) {
+    std::vector<geos::GeomPtr> lines;
+    for (const auto* line : geos::line_views(geometry)) lines.push_back(geos::line_string(geos::coordinates(line)));
+    return geos::collection(std::move(lines), GEOS_MULTILINESTRING);
+  }
+  return nullptr;
+}
+
 // The layer's geometry as GDAL writes it: polygons as a MultiPolygon and lines as a
 // MultiLineString (ogr_type), anything else as it is. Little-endian WKB, as GEOS writes it here.
 void append_wkb(std::vector<unsigned char>& out, const GEOSGeometry* geometry, GeometryFamily family) {
@@ -38,10 +55,6 @@ void append_wkb(std::vector<unsigned char>& out, const GEOSGeometry* geometry, G
     out.push_back(1);  // little-endian
     put_u32(out, single_polygon ? kWkbMultiPolygon : kWkbMultiLineString);
     put_u32(out, 1);
-  } else if ((family == GeometryFamily::polygon && type != GEOS_MULTIPOLYGON) ||
-             (family == GeometryFamily::line && type != GEOS_MULTILINESTRING)) {
-    throw Error(ErrorKind::internal, fmt::format("a {} layer was given a geometry of GEOS type {}",
-                                                 to_string(family), type));
   }
   append(out, geos::to_wkb(geometry));
 }
@@ -61,14 +74,6 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
   if (found) m_srs_id = sqlite3_column_int(srs, 0);
   sqlite3_finalize(srs);
   if (!found) fail("GDAL registered no geometry column");
-  std::string columns = "geom";
-  std::string values = "?";
-  for (const auto& field : schema.fields) {
-    columns += ", " + sql_identifier(field.name);
-    values += ", ?";
-  }
-  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", sql_identifier(schema.name), columns, values);
-  if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
   const std::string trigger = "trigger_insert_feature_count_" + schema.name;
   sqlite3_stmt* find = nullptr;
   if (sqlite3_prepare_v2(m_db, "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", -1, &find,
@@ -81,6 +86,16 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
   }
   sqlite3_finalize(find);
   if (!m_count_trigger_sql.empty()) exec("DROP TRIGGER " + sql_identifier(trigger));
+  // Prepared last: nothing after it throws, so a failed constructor leaves no statement open
+  // (GDAL's sqlite3_close would refuse to close the connection).
+  std::string columns = "geom";
+  std::string values = "?";
+  for (const auto& field : schema.fields) {
+    columns += ", " + sql_identifier(field.name);
+    values += ", ?";
+  }
+  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", sql_identifier(schema.name), columns, values);
+  if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
 }
 
 void GpkgRows::exec(const std::string& sql) {
@@ -101,32 +116,37 @@ void GpkgRows::fail(const std::string& what) const {
 
 // GeoPackage 1.3, 2.1.3: "GP", version 0, flags (little-endian; an xy envelope, none for a point
 // or an empty geometry, which also sets the empty bit), the srs_id, then the WKB.
-std::vector<unsigned char> GpkgRows::blob(const Feature& feature) const {
-  std::vector<unsigned char> out;
+GpkgRows::Encoded GpkgRows::encode(const Feature& feature) const {
+  Encoded out;
   const GEOSGeometry* geometry = feature.geometry.get();
   if (!geometry) return out;
-  geos::GeomPtr cleaned;  // no collapsed part in any result layer (as to_ogr)
-  if (m_schema.geometry == GeometryFamily::polygon) cleaned = geos::without_small_parts(geometry);
-  if (cleaned) geometry = cleaned.get();
-  const bool empty = geos::is_empty(geometry);
-  const bool with_envelope = !empty && geos::type_id(geometry) != GEOS_POINT;
-  out.reserve(8 + (with_envelope ? 32 : 0) + 64);
-  out.insert(out.end(), {'G', 'P', 0});
-  out.push_back(static_cast<unsigned char>(0x01 | (with_envelope ? 0x02 : 0) | (empty ? 0x10 : 0)));
-  put_u32(out, static_cast<std::uint32_t>(m_srs_id));
-  if (with_envelope) {
-    const auto e = geos::envelope(geometry);
-    put_double(out, e.min_x);
-    put_double(out, e.max_x);
-    put_double(out, e.min_y);
-    put_double(out, e.max_y);
+  geos::GeomPtr converted = of_family(geometry, m_schema.geometry);
+  if (converted) geometry = converted.get();
+  if (m_schema.geometry == GeometryFamily::polygon) {  // no collapsed part in any result layer (as to_ogr)
+    if (auto cleaned = geos::without_small_parts(geometry)) geometry = (converted = std::move(cleaned)).get();
   }
-  append_wkb(out, geometry, m_schema.geometry);
+  const bool empty = geos::is_empty(geometry);
+  if (!empty) out.envelope = geos::envelope(geometry);
+  const bool with_envelope = !empty && geos::type_id(geometry) != GEOS_POINT;
+  auto& blob = out.blob;
+  blob.reserve(8 + (with_envelope ? 32 : 0) + 64);
+  blob.insert(blob.end(), {'G', 'P', 0});
+  blob.push_back(static_cast<unsigned char>(0x01 | (with_envelope ? 0x02 : 0) | (empty ? 0x10 : 0)));
+  put_u32(blob, static_cast<std::uint32_t>(m_srs_id));
+  if (with_envelope) {
+    const auto& e = *out.envelope;
+    put_double(blob, e.min_x);
+    put_double(blob, e.max_x);
+    put_double(blob, e.min_y);
+    put_double(blob, e.max_y);
+  }
+  append_wkb(blob, geometry, m_schema.geometry);
   return out;
 }
 
-std::int64_t GpkgRows::insert(const Feature& feature, const std::vector<unsigned char>& blob,
-                              const std::optional<geos::Envelope>& envelope) {
+std::int64_t GpkgRows::insert(const Feature& feature, const Encoded& geometry) {
+  const auto& blob = geometry.blob;
+  const auto& envelope = geometry.envelope;
   if (blob.empty()) {
     sqlite3_bind_null(m_statement, 1);
   } else {
@@ -144,7 +164,14 @@ std::int64_t GpkgRows::insert(const Feature& feature, const std::vector<unsigned
     if (std::holds_alternative<std::monostate>(value)) {
       sqlite3_bind_null(m_statement, column);
     } else if (const auto* text = std::get_if<std::string>(&value)) {
-      sqlite3_bind_text(m_statement, column, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+      // As OGR sets a text into a number field: its leading number, 0 without one.
+      if (type == FieldType::integer) {
+        sqlite3_bind_int64(m_statement, column, CPLAtoGIntBig(text->c_str()));
+      } else if (type == FieldType::real) {
+        sqlite3_bind_double(m_statement, column, CPLAtof(text->c_str()));
+      } else {
+        sqlite3_bind_text(m_statement, column, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+      }
     } else if (type == FieldType::string) {
       texts.push_back(to_display_string(value));
       sqlite3_bind_text(m_statement, column, texts.back().data(), static_cast<int>(texts.back().size()), SQLITE_STATIC);
@@ -158,7 +185,7 @@ std::int64_t GpkgRows::insert(const Feature& feature, const std::vector<unsigned
       const double real = std::get<double>(value);
       if (type == FieldType::integer) {
         // As OGR sets a double into an integer field: truncated; NULL where no integer holds it.
-        if (std::isfinite(real) && std::abs(real) < 9.2e18) {
+        if (std::isfinite(real) && real >= -0x1p63 && real < 0x1p63) {
           sqlite3_bind_int64(m_statement, column, static_cast<std::int64_t>(real));
         } else {
           sqlite3_bind_null(m_statement, column);

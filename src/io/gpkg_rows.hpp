@@ -38,11 +38,14 @@ class GpkgRows {
   GpkgRows(const GpkgRows&) = delete;
   GpkgRows& operator=(const GpkgRows&) = delete;
 
-  // A feature's geometry as a GeoPackage geometry blob (any thread); empty for no geometry.
-  std::vector<unsigned char> blob(const Feature& feature) const;
-  // Inserts a row and returns its fid; `envelope` is the geometry's, for the layer's extent.
-  std::int64_t insert(const Feature& feature, const std::vector<unsigned char>& blob,
-                      const std::optional<geos::Envelope>& envelope);
+  // A feature's geometry as the layer stores it (any thread).
+  struct Encoded {
+    std::vector<unsigned char> blob;       // empty for no geometry
+    std::optional<geos::Envelope> envelope;  // of what the blob holds; none when it is empty
+  };
+  Encoded encode(const Feature& feature) const;
+  // Inserts a row and returns its fid; the envelope widens the layer's extent.
+  std::int64_t insert(const Feature& feature, const Encoded& geometry);
   // Restores the row count trigger; call after the rows' transaction is committed.
   void finish();
   const GpkgLayerTotals& totals() const { return m_totals; }

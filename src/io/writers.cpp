@@ -212,16 +212,12 @@ void GeoPackageWriter::write_view(std::span<const Feature> features) {
 void GeoPackageWriter::write_rows(std::span<const Feature> features) {
   for (std::size_t begin = 0; begin < features.size(); begin += kWriteChunk) {
     const std::size_t end = std::min(features.size(), begin + kWriteChunk);
-    std::vector<std::vector<unsigned char>> blobs(end - begin);
-    std::vector<std::optional<geos::Envelope>> envelopes(end - begin);
-    tbb::parallel_for(begin, end, [&](std::size_t i) {
-      blobs[i - begin] = m_rows->blob(features[i]);
-      const auto* geometry = features[i].geometry.get();
-      if (geometry && !geos::is_empty(geometry)) envelopes[i - begin] = geos::envelope(geometry);
-    });
+    std::vector<GpkgRows::Encoded> geometries(end - begin);
+    tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = m_rows->encode(features[i]); });
     for (std::size_t i = begin; i < end; ++i) {
-      const auto fid = m_rows->insert(features[i], blobs[i - begin], envelopes[i - begin]);
-      if (envelopes[i - begin]) m_index->add(fid, *envelopes[i - begin]);
+      const auto& geometry = geometries[i - begin];
+      const auto fid = m_rows->insert(features[i], geometry);
+      if (geometry.envelope) m_index->add(fid, *geometry.envelope);
     }
   }
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());

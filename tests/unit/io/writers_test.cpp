@@ -297,6 +297,66 @@ TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
   EXPECT_EQ(sql_text(*ds, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parts'"), "4");
 }
 
+// A geometry not of its layer's type is stored as GDAL would make it one, numbers given as text
+// or as out-of-range doubles take their column's type as OGR sets them, and the layer's extent
+// and R-tree hold what the rows hold, after parts under kMinPartArea are removed.
+TEST(GeoPackage, RowsHoldTheirLayersTypesAndTheExtentWhatTheyHold) {
+  TempDir dir;
+  const auto crs = resolve_analysis_crs("EPSG:3035", {});
+  Layer areas;
+  areas.name = "areas";
+  areas.geometry = GeometryFamily::polygon;
+  areas.crs_wkt = crs;
+  areas.fields = {{"n", FieldType::integer}, {"x", FieldType::real}};
+  // A far part of 0.00125 m² is dropped: the extent ends at the square's corner, not at 100.05.
+  areas.features.push_back({1, geos::from_wkt("MULTIPOLYGON(((0 0,10 0,10 10,0 10,0 0)),"
+                                              "((100 100,100.05 100,100.05 100.05,100 100)))"),
+                            {std::string("12abc"), std::string("2.5 m")}});
+  // What an overlay leaves where two areas touch: the polygon is kept, the line is not an area.
+  areas.features.push_back({2, geos::from_wkt("GEOMETRYCOLLECTION(POLYGON((20 0,21 0,21 1,20 0)),"
+                                              "LINESTRING(21 0,30 0))"),
+                            {9.21e18, std::string()}});
+  areas.features.push_back({3, geos::from_wkt("POLYGON((50 50,50.05 50,50.05 50.05,50 50))"), {-0x1p63, Value()}});
+  Layer lines;
+  lines.name = "lines";
+  lines.geometry = GeometryFamily::line;
+  lines.crs_wkt = crs;
+  lines.features.push_back({1, geos::from_wkt("LINEARRING(0 0,1 0,1 1,0 0)"), {}});
+  write_geopackage(dir / "t.gpkg", {&areas, &lines});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "t.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(sql_text(*ds, "SELECT typeof(n) || ' ' || n || ' ' || typeof(x) || ' ' || x FROM areas WHERE fid = 1"),
+            "integer 12 real 2.5");
+  EXPECT_EQ(sql_text(*ds, "SELECT n || ' ' || x FROM areas WHERE fid = 2"), "9210000000000000000 0.0");
+  EXPECT_EQ(sql_text(*ds, "SELECT n FROM areas WHERE fid = 3"), "-9223372036854775808");
+  OGRLayer* layer = ds->GetLayerByName("areas");
+  ASSERT_NE(layer, nullptr);
+  OGREnvelope extent;
+  ASSERT_EQ(layer->GetExtent(&extent, FALSE), OGRERR_NONE);
+  EXPECT_EQ(extent.MinX, 0);
+  EXPECT_EQ(extent.MinY, 0);
+  EXPECT_EQ(extent.MaxX, 21);
+  EXPECT_EQ(extent.MaxY, 10);
+  std::unique_ptr<OGRFeature> square(layer->GetFeature(1));
+  ASSERT_TRUE(square);
+  EXPECT_EQ(square->GetGeometryRef()->toMultiPolygon()->getNumGeometries(), 1);
+  std::unique_ptr<OGRFeature> touching(layer->GetFeature(2));
+  ASSERT_TRUE(touching);
+  EXPECT_EQ(wkbFlatten(touching->GetGeometryRef()->getGeometryType()), wkbMultiPolygon);
+  EXPECT_DOUBLE_EQ(touching->GetGeometryRef()->toMultiPolygon()->get_Area(), 0.5);
+  std::unique_ptr<OGRFeature> collapsed(layer->GetFeature(3));
+  ASSERT_TRUE(collapsed);
+  EXPECT_TRUE(collapsed->GetGeometryRef()->IsEmpty());
+  // The R-tree indexes the two rows with an area, as GDAL's own triggers skip an empty geometry.
+  EXPECT_EQ(sql_text(*ds, "SELECT group_concat(id || ':' || maxx, ' ') FROM (SELECT * FROM rtree_areas_geom ORDER BY id)"),
+            "1:10.0 2:21.0");
+  std::unique_ptr<OGRFeature> ring(ds->GetLayerByName("lines")->GetFeature(1));
+  ASSERT_TRUE(ring);
+  EXPECT_EQ(wkbFlatten(ring->GetGeometryRef()->getGeometryType()), wkbMultiLineString);
+  EXPECT_DOUBLE_EQ(ring->GetGeometryRef()->toMultiLineString()->get_Length(), 2 + std::sqrt(2.0));
+}
+
 TEST(Sha256, MatchesKnownDigest) {
   TempDir dir;
   { std::ofstream(dir / "abc.txt", std::ios::binary) << "abc"; }
