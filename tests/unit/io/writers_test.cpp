@@ -128,13 +128,20 @@ TEST(OutputFolder, StagedFilesAppearOnlyOnCommit) {
   EXPECT_EQ(left, std::vector<std::string>{"out"});
 }
 
+// An empty result layer in the analysis CRS the writers are tested with.
+Layer empty_layer(std::string name, GeometryFamily geometry, std::vector<FieldDef> fields = {}) {
+  Layer layer;
+  layer.name = std::move(name);
+  layer.geometry = geometry;
+  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
+  layer.fields = std::move(fields);
+  return layer;
+}
+
 TEST(GeoPackage, RoundTripThroughOgr) {
   TempDir dir;
-  Layer layer;
-  layer.name = "zones";
-  layer.geometry = GeometryFamily::polygon;
-  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
-  layer.fields = {{"zone_id", FieldType::integer}, {"name", FieldType::string}, {"area_m2", FieldType::real}};
+  Layer layer = empty_layer("zones", GeometryFamily::polygon,
+                            {{"zone_id", FieldType::integer}, {"name", FieldType::string}, {"area_m2", FieldType::real}});
   layer.features.push_back({1, geos::from_wkt("POLYGON((0 0,3 0,3 2,0 2,0 0))"), {std::int64_t{1}, std::string("Maas–Meuse"), 6.0}});
   layer.features.push_back({2, geos::from_wkt("MULTIPOLYGON(((10 10,11 10,11 11,10 10)))"), {std::int64_t{2}, Value(), 0.5}});
   write_geopackage(dir / "out.gpkg", {&layer});
@@ -169,10 +176,7 @@ TEST(GeoPackage, EveryKindOfGeometryComesBackAsWritten) {
       "GEOMETRYCOLLECTION (POINT (1 1),LINESTRING (0 0,1 1))",
       "POLYGON EMPTY",
   };
-  Layer layer;
-  layer.name = "mixed";
-  layer.geometry = GeometryFamily::any;
-  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
+  Layer layer = empty_layer("mixed", GeometryFamily::any);
   std::int64_t fid = 0;
   for (const auto& wkt : wkts) layer.features.push_back({++fid, geos::from_wkt(wkt), {}});
   write_geopackage(dir / "out.gpkg", {&layer});
@@ -213,11 +217,7 @@ std::string sql_text(GDALDataset& ds, const std::string& sql) {
 TEST(GeoPackage, BulkLoadedSpatialIndexIsValidAnswersQueriesAndKeepsItsTrigger) {
   TempDir dir;
   // 4,900 small squares on a 70 x 70 grid (several R-tree levels), one feature without geometry.
-  Layer layer;
-  layer.name = "cells";
-  layer.geometry = GeometryFamily::polygon;
-  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
-  layer.fields = {{"n", FieldType::integer}};
+  Layer layer = empty_layer("cells", GeometryFamily::polygon, {{"n", FieldType::integer}});
   for (int i = 0; i < 4900; ++i) {
     const double x = (i % 70) * 10.0 + 0.123456789, y = (i / 70) * 10.0;
     layer.features.push_back({i + 1, geos::from_wkt(test::rectangle(x, y, x + 7, y + 3)), {std::int64_t{i}}});
@@ -257,12 +257,9 @@ TEST(GeoPackage, BulkLoadedSpatialIndexIsValidAnswersQueriesAndKeepsItsTrigger) 
 // and GDAL's row count trigger is back for later edits.
 TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
   TempDir dir;
-  Layer layer;
-  layer.name = "parts";
-  layer.geometry = GeometryFamily::polygon;
-  layer.crs_wkt = resolve_analysis_crs("EPSG:3035", {});
-  layer.fields = {{"n", FieldType::integer}, {"label", FieldType::string}, {"share", FieldType::real},
-                  {"code", FieldType::string}, {"rank", FieldType::string}};
+  Layer layer = empty_layer("parts", GeometryFamily::polygon,
+                            {{"n", FieldType::integer}, {"label", FieldType::string}, {"share", FieldType::real},
+                             {"code", FieldType::string}, {"rank", FieldType::string}});
   layer.features.push_back({1, geos::from_wkt(test::rectangle(0.1, -2.5, 3, 1)),
                             {2.9, std::int64_t{7}, std::int64_t{3}, std::int64_t{41}, 0.5}});
   layer.features.push_back({2, geos::from_wkt(test::rectangle(10, 20, 11.75, 21)),
@@ -302,12 +299,7 @@ TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
 // and R-tree hold what the rows hold, after parts under kMinPartArea are removed.
 TEST(GeoPackage, RowsHoldTheirLayersTypesAndTheExtentWhatTheyHold) {
   TempDir dir;
-  const auto crs = resolve_analysis_crs("EPSG:3035", {});
-  Layer areas;
-  areas.name = "areas";
-  areas.geometry = GeometryFamily::polygon;
-  areas.crs_wkt = crs;
-  areas.fields = {{"n", FieldType::integer}, {"x", FieldType::real}};
+  Layer areas = empty_layer("areas", GeometryFamily::polygon, {{"n", FieldType::integer}, {"x", FieldType::real}});
   // A far part of 0.00125 m² is dropped: the extent ends at the square's corner, not at 100.05.
   areas.features.push_back({1, geos::from_wkt("MULTIPOLYGON(((0 0,10 0,10 10,0 10,0 0)),"
                                               "((100 100,100.05 100,100.05 100.05,100 100)))"),
@@ -317,10 +309,7 @@ TEST(GeoPackage, RowsHoldTheirLayersTypesAndTheExtentWhatTheyHold) {
                                               "LINESTRING(21 0,30 0))"),
                             {9.21e18, std::string()}});
   areas.features.push_back({3, geos::from_wkt("POLYGON((50 50,50.05 50,50.05 50.05,50 50))"), {-0x1p63, Value()}});
-  Layer lines;
-  lines.name = "lines";
-  lines.geometry = GeometryFamily::line;
-  lines.crs_wkt = crs;
+  Layer lines = empty_layer("lines", GeometryFamily::line);
   lines.features.push_back({1, geos::from_wkt("LINEARRING(0 0,1 0,1 1,0 0)"), {}});
   write_geopackage(dir / "t.gpkg", {&areas, &lines});
 
