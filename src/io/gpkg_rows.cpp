@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <geos_c.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <utility>
@@ -88,14 +89,27 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
   if (!m_count_trigger_sql.empty()) exec("DROP TRIGGER " + sql_identifier(trigger));
   // Prepared last: nothing after it throws, so a failed constructor leaves no statement open
   // (GDAL's sqlite3_close would refuse to close the connection).
+  const int per_row = static_cast<int>(schema.fields.size()) + 1;
+  const int variables = sqlite3_limit(m_db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
+  m_rows_per_statement = std::clamp(variables / per_row, 1, kRowsPerStatement);
   std::string columns = "geom";
-  std::string values = "?";
+  std::string row = "(?";
   for (const auto& field : schema.fields) {
     columns += ", " + sql_identifier(field.name);
-    values += ", ?";
+    row += ", ?";
   }
-  const std::string sql = fmt::format("INSERT INTO {} ({}) VALUES ({})", sql_identifier(schema.name), columns, values);
-  if (sqlite3_prepare_v2(m_db, sql.c_str(), -1, &m_statement, nullptr) != SQLITE_OK) fail(sqlite3_errmsg(m_db));
+  row += ")";
+  const auto insert = fmt::format("INSERT INTO {} ({}) VALUES ", sql_identifier(schema.name), columns);
+  std::string rows = insert + row;
+  for (int r = 1; r < m_rows_per_statement; ++r) rows += ", " + row;
+  if (sqlite3_prepare_v2(m_db, (insert + row).c_str(), -1, &m_statement, nullptr) != SQLITE_OK ||
+      (m_rows_per_statement > 1 &&
+       sqlite3_prepare_v2(m_db, rows.c_str(), -1, &m_rows_statement, nullptr) != SQLITE_OK)) {
+    const std::string error = sqlite3_errmsg(m_db);
+    sqlite3_finalize(m_statement);
+    m_statement = nullptr;
+    fail(error);
+  }
 }
 
 void GpkgRows::exec(const std::string& sql) {
@@ -106,7 +120,10 @@ void GpkgRows::finish() {
   if (!m_count_trigger_sql.empty()) exec(std::exchange(m_count_trigger_sql, {}));
 }
 
-GpkgRows::~GpkgRows() { sqlite3_finalize(m_statement); }
+GpkgRows::~GpkgRows() {
+  sqlite3_finalize(m_statement);
+  sqlite3_finalize(m_rows_statement);
+}
 
 void GpkgRows::fail(const std::string& what) const {
   std::string message = what;
@@ -144,73 +161,107 @@ GpkgRows::Encoded GpkgRows::encode(const Feature& feature) const {
   return out;
 }
 
-std::int64_t GpkgRows::insert(const Feature& feature, const Encoded& geometry) {
-  const auto& blob = geometry.blob;
-  const auto& envelope = geometry.envelope;
-  if (blob.empty()) {
-    sqlite3_bind_null(m_statement, 1);
-  } else {
-    sqlite3_bind_blob(m_statement, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
-  }
+std::int64_t GpkgRows::insert(std::span<const Feature> features, std::span<const Encoded> geometries) {
+  const auto rows = static_cast<std::size_t>(m_rows_per_statement);
+  const int per_row = static_cast<int>(m_schema.fields.size()) + 1;  // parameters
+  std::int64_t first_fid = 0;
+  std::size_t done = 0;
   // Values converted to a text column's type, alive until the step; reserved, for a reallocation
   // would move short strings' characters away from what was bound.
   std::vector<std::string> texts;
-  texts.reserve(m_schema.fields.size());
+  texts.reserve(rows * m_schema.fields.size());
+  for (; rows > 1 && features.size() - done >= rows; done += rows) {
+    texts.clear();
+    for (std::size_t r = 0; r < rows; ++r) {
+      bind(m_rows_statement, static_cast<int>(r) * per_row, features[done + r], geometries[done + r], texts);
+    }
+    const int rc = sqlite3_step(m_rows_statement);
+    sqlite3_reset(m_rows_statement);
+    // SQLite undid the statement: the rows go in one at a time, to name the feature that fails.
+    if (rc != SQLITE_DONE) break;
+    // One statement's rows take consecutive fids.
+    const auto last = sqlite3_last_insert_rowid(m_db);
+    if (done == 0) first_fid = last - static_cast<std::int64_t>(rows) + 1;
+    for (std::size_t r = 0; r < rows; ++r) add_to_extent(geometries[done + r]);
+    m_totals.rows += static_cast<std::int64_t>(rows);
+  }
+  for (; done < features.size(); ++done) {
+    texts.clear();
+    bind(m_statement, 0, features[done], geometries[done], texts);
+    const int rc = sqlite3_step(m_statement);
+    sqlite3_reset(m_statement);
+    if (rc != SQLITE_DONE) fail(fmt::format("feature {}: {}", features[done].fid, sqlite3_errmsg(m_db)));
+    if (done == 0) first_fid = sqlite3_last_insert_rowid(m_db);
+    add_to_extent(geometries[done]);
+    ++m_totals.rows;
+  }
+  if (!features.empty() && sqlite3_last_insert_rowid(m_db) != first_fid + static_cast<std::int64_t>(features.size()) - 1) {
+    fail("the rows did not take consecutive fids");
+  }
+  return first_fid;
+}
+
+void GpkgRows::bind(sqlite3_stmt* statement, int offset, const Feature& feature, const Encoded& geometry,
+                    std::vector<std::string>& texts) const {
+  const auto& blob = geometry.blob;
+  if (blob.empty()) {
+    sqlite3_bind_null(statement, offset + 1);
+  } else {
+    sqlite3_bind_blob(statement, offset + 1, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
+  }
   for (std::size_t f = 0; f < m_schema.fields.size(); ++f) {
-    const int column = static_cast<int>(f) + 2;
+    const int column = offset + static_cast<int>(f) + 2;
     static const Value kNull;
     const Value& value = f < feature.values.size() ? feature.values[f] : kNull;
     const FieldType type = m_schema.fields[f].type;
     if (std::holds_alternative<std::monostate>(value)) {
-      sqlite3_bind_null(m_statement, column);
+      sqlite3_bind_null(statement, column);
     } else if (const auto* text = std::get_if<std::string>(&value)) {
       // As OGR sets a text into a number field: its leading number, 0 without one.
       if (type == FieldType::integer) {
-        sqlite3_bind_int64(m_statement, column, CPLAtoGIntBig(text->c_str()));
+        sqlite3_bind_int64(statement, column, CPLAtoGIntBig(text->c_str()));
       } else if (type == FieldType::real) {
-        sqlite3_bind_double(m_statement, column, CPLAtof(text->c_str()));
+        sqlite3_bind_double(statement, column, CPLAtof(text->c_str()));
       } else {
-        sqlite3_bind_text(m_statement, column, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
+        sqlite3_bind_text(statement, column, text->data(), static_cast<int>(text->size()), SQLITE_STATIC);
       }
     } else if (type == FieldType::string) {
       texts.push_back(to_display_string(value));
-      sqlite3_bind_text(m_statement, column, texts.back().data(), static_cast<int>(texts.back().size()), SQLITE_STATIC);
+      sqlite3_bind_text(statement, column, texts.back().data(), static_cast<int>(texts.back().size()), SQLITE_STATIC);
     } else if (const auto* integer = std::get_if<std::int64_t>(&value)) {
       if (type == FieldType::real) {
-        sqlite3_bind_double(m_statement, column, static_cast<double>(*integer));
+        sqlite3_bind_double(statement, column, static_cast<double>(*integer));
       } else {
-        sqlite3_bind_int64(m_statement, column, *integer);
+        sqlite3_bind_int64(statement, column, *integer);
       }
     } else {
       const double real = std::get<double>(value);
       if (type == FieldType::integer) {
         // As OGR sets a double into an integer field: truncated; NULL where no integer holds it.
         if (std::isfinite(real) && real >= -0x1p63 && real < 0x1p63) {
-          sqlite3_bind_int64(m_statement, column, static_cast<std::int64_t>(real));
+          sqlite3_bind_int64(statement, column, static_cast<std::int64_t>(real));
         } else {
-          sqlite3_bind_null(m_statement, column);
+          sqlite3_bind_null(statement, column);
         }
       } else {
-        sqlite3_bind_double(m_statement, column, real);
+        sqlite3_bind_double(statement, column, real);
       }
     }
   }
-  const int rc = sqlite3_step(m_statement);
-  sqlite3_reset(m_statement);
-  if (rc != SQLITE_DONE) fail(fmt::format("feature {}: {}", feature.fid, sqlite3_errmsg(m_db)));
-  ++m_totals.rows;
-  if (envelope) {
-    if (!m_totals.extent) {
-      m_totals.extent = envelope;
-    } else {
-      auto& e = *m_totals.extent;
-      e.min_x = std::min(e.min_x, envelope->min_x);
-      e.min_y = std::min(e.min_y, envelope->min_y);
-      e.max_x = std::max(e.max_x, envelope->max_x);
-      e.max_y = std::max(e.max_y, envelope->max_y);
-    }
+}
+
+void GpkgRows::add_to_extent(const Encoded& geometry) {
+  const auto& envelope = geometry.envelope;
+  if (!envelope) return;
+  if (!m_totals.extent) {
+    m_totals.extent = envelope;
+    return;
   }
-  return sqlite3_last_insert_rowid(m_db);
+  auto& e = *m_totals.extent;
+  e.min_x = std::min(e.min_x, envelope->min_x);
+  e.min_y = std::min(e.min_y, envelope->min_y);
+  e.max_x = std::max(e.max_x, envelope->max_x);
+  e.max_y = std::max(e.max_y, envelope->max_y);
 }
 
 void write_layer_totals(const std::filesystem::path& path, const std::vector<GpkgLayerTotals>& layers) {

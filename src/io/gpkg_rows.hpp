@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -44,20 +45,31 @@ class GpkgRows {
     std::optional<geos::Envelope> envelope;  // of what the blob holds; none when it is empty
   };
   Encoded encode(const Feature& feature) const;
-  // Inserts a row and returns its fid; the envelope widens the layer's extent.
-  std::int64_t insert(const Feature& feature, const Encoded& geometry);
+  // Inserts rows, several to a statement, and returns the first one's fid: they take consecutive
+  // fids. The envelopes widen the layer's extent.
+  std::int64_t insert(std::span<const Feature> features, std::span<const Encoded> geometries);
   // Restores the row count trigger; call after the rows' transaction is committed.
   void finish();
   const GpkgLayerTotals& totals() const { return m_totals; }
 
  private:
+  // A statement's 32 rows cost half of 32 statements of one (111k rows: 0.16 → 0.08 s): SQLite
+  // starts, checks and ends a statement, and updates sqlite_sequence, once per statement.
+  static constexpr int kRowsPerStatement = 32;
+
+  // Binds a row's values from parameter offset + 1 on; `texts` keeps converted ones alive.
+  void bind(sqlite3_stmt* statement, int offset, const Feature& feature, const Encoded& geometry,
+            std::vector<std::string>& texts) const;
+  void add_to_extent(const Encoded& geometry);
   [[noreturn]] void fail(const std::string& what) const;
   void exec(const std::string& sql);
 
   std::filesystem::path m_path;
   LayerSchema m_schema;
   sqlite3* m_db = nullptr;
-  sqlite3_stmt* m_statement = nullptr;
+  sqlite3_stmt* m_statement = nullptr;       // one row
+  sqlite3_stmt* m_rows_statement = nullptr;  // m_rows_per_statement rows
+  int m_rows_per_statement = 1;
   std::int32_t m_srs_id = 0;
   std::string m_count_trigger_sql;  // GDAL's, held back while rows go in
   GpkgLayerTotals m_totals;

@@ -2,6 +2,7 @@
 
 #include "twinrisk/io/writers.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -344,6 +345,45 @@ TEST(GeoPackage, RowsHoldTheirLayersTypesAndTheExtentWhatTheyHold) {
   ASSERT_TRUE(ring);
   EXPECT_EQ(wkbFlatten(ring->GetGeometryRef()->getGeometryType()), wkbMultiLineString);
   EXPECT_DOUBLE_EQ(ring->GetGeometryRef()->toMultiLineString()->get_Length(), 2 + std::sqrt(2.0));
+}
+
+// Rows go in several to an INSERT (gpkg_rows.hpp): every row keeps its own values, numbers turned
+// into text included, and its geometry's fid in the R-tree, also in the rows left after the last
+// full statement and in a layer of 1,200 columns.
+TEST(GeoPackage, RowsGoInManyToAStatementEachWithItsOwnValues) {
+  TempDir dir;
+  Layer narrow = empty_layer("narrow", GeometryFamily::polygon, {{"n", FieldType::integer}, {"text", FieldType::string}});
+  for (int i = 0; i < 101; ++i) {
+    narrow.features.push_back({i + 1, geos::from_wkt(test::rectangle(i * 10.0, 0, i * 10.0 + 5, i + 1.0)),
+                               {std::int64_t{i}, std::int64_t{1000 + i}}});
+  }
+  // 32 rows of 1,201 parameters: more than SQLite's default limit of 32,766 (fewer rows go to a
+  // statement there), within Debian's 250,000.
+  std::vector<FieldDef> many;
+  for (int f = 0; f < 1200; ++f) many.push_back({fmt::format("f{}", f), FieldType::integer});
+  Layer wide = empty_layer("wide", GeometryFamily::point, many);
+  for (int i = 0; i < 60; ++i) {
+    std::vector<Value> values;
+    for (int f = 0; f < 1200; ++f) values.emplace_back(std::int64_t{i * 10000 + f});
+    wide.features.push_back({i + 1, geos::from_wkt(fmt::format("POINT({} 0)", i)), std::move(values)});
+  }
+  write_geopackage(dir / "rows.gpkg", {&narrow, &wide});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "rows.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) || ' ' || min(fid) || ' ' || max(fid) FROM narrow"), "101 1 101");
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM narrow WHERE n = fid - 1 AND typeof(text) = 'text' AND "
+                          "text = CAST(1000 + n AS TEXT)"),
+            "101");
+  // Each box, from the row's own rectangle: x from 10 n to 10 n + 5, y from 0 to n + 1.
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM narrow JOIN rtree_narrow_geom r ON r.id = narrow.fid "
+                          "WHERE r.minx = 10 * n AND r.maxx = 10 * n + 5 AND r.miny = 0 AND r.maxy = n + 1"),
+            "101");
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM wide WHERE f0 = (fid - 1) * 10000 AND f1199 = (fid - 1) * 10000 + 1199 "
+                          "AND f600 = (fid - 1) * 10000 + 600"),
+            "60");
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM wide JOIN rtree_wide_geom r ON r.id = wide.fid WHERE r.minx = fid - 1"),
+            "60");
 }
 
 TEST(Sha256, MatchesKnownDigest) {
