@@ -458,6 +458,7 @@ std::optional<LonLatExtent> extent_lonlat(OGRLayer& layer, const OGRSpatialRefer
 struct RawFeature {
   std::int64_t fid = 0;
   std::optional<geos::XY> point;   // a 2D point, read straight from its WKB
+  std::vector<geos::XY> line;      // a 2D line string, read straight from its WKB
   std::vector<unsigned char> wkb;  // any other geometry
   std::vector<Value> values;
   std::string repair;  // what was mended before GEOS saw it (an unclosed ring)
@@ -491,24 +492,24 @@ std::optional<geos::XY> plain_point(std::span<const unsigned char> wkb) {
 
 constexpr std::uint32_t kWkbLineString = 2;
 
-// Whether `wkb` is a little-endian 2D line string of two or more vertices, each plausible, on a
-// little-endian machine: such a line needs nothing of take_geometry but its check, and keeps its
-// WKB as it is. Any other geometry goes through OGR.
-bool plain_line(std::span<const unsigned char> wkb) {
-  if constexpr (std::endian::native != std::endian::little) return false;
+// The vertices of a little-endian 2D line string of two or more vertices, each plausible, on a
+// little-endian machine: such a line needs nothing of take_geometry but its check. Empty for any
+// other geometry, which goes through OGR.
+std::vector<geos::XY> plain_line(std::span<const unsigned char> wkb) {
+  if constexpr (std::endian::native != std::endian::little) return {};
   constexpr std::size_t kHeader = 9, kVertex = 16;
-  if (wkb.size() < kHeader + 2 * kVertex || wkb[0] != 1) return false;
+  static_assert(sizeof(geos::XY) == kVertex);
+  if (wkb.size() < kHeader + 2 * kVertex || wkb[0] != 1) return {};
   std::uint32_t type = 0, count = 0;
   std::memcpy(&type, wkb.data() + 1, sizeof type);
   std::memcpy(&count, wkb.data() + 5, sizeof count);
-  if (type != kWkbLineString || wkb.size() != kHeader + std::size_t{count} * kVertex) return false;
-  for (std::size_t at = kHeader; at < wkb.size(); at += kVertex) {
-    double x = 0, y = 0;
-    std::memcpy(&x, wkb.data() + at, sizeof x);
-    std::memcpy(&y, wkb.data() + at + 8, sizeof y);
-    if (!plausible(x, y)) return false;
+  if (type != kWkbLineString || wkb.size() != kHeader + std::size_t{count} * kVertex) return {};
+  std::vector<geos::XY> points(count);
+  std::memcpy(points.data(), wkb.data() + kHeader, std::size_t{count} * kVertex);
+  for (const auto& p : points) {
+    if (!plausible(p.x, p.y)) return {};
   }
-  return true;
+  return points;
 }
 
 // Whether every vertex is finite and within kMaxCoordinate. Curves are linearised before this.
@@ -925,9 +926,9 @@ struct LayerReader::Impl {
       RawFeature item;
       if (const auto at = plain_point(wkb)) {
         if (!take_point(fid, *at, errors, batch, item)) continue;
-      } else if (!transform && plain_line(wkb)) {
+      } else if (auto line = transform ? std::vector<geos::XY>() : plain_line(wkb); !line.empty()) {
         item.fid = fid;
-        item.wkb.assign(wkb.begin(), wkb.end());
+        item.line = std::move(line);
       } else {
         std::unique_ptr<OGRGeometry> geometry;
         if (!wkb.empty()) {
@@ -1115,6 +1116,7 @@ struct LayerReader::Impl {
           reasons[i] = error.message();
         }
         raw[i].wkb = {};
+        raw[i].line = {};
       }
     });
     std::vector<Feature> features;
@@ -1144,15 +1146,24 @@ struct LayerReader::Impl {
     return features;
   }
 
+  static bool two_distinct(const std::vector<geos::XY>& points) {
+    return std::any_of(points.begin(), points.end(),
+                       [&](const geos::XY& p) { return p.x != points.front().x || p.y != points.front().y; });
+  }
+
   static Outcome build_one(const RawFeature& item, GeometryFamily family, std::string& reason, geos::GeomPtr& out) {
-    // GEOS's WKB reader costs more than the point itself.
-    auto geometry = item.point ? geos::point(item.point->x, item.point->y) : geos::from_wkb(item.wkb);
+    // GEOS's WKB reader costs more than the point or short line itself.
+    auto geometry = item.point           ? geos::point(item.point->x, item.point->y)
+                    : !item.line.empty() ? geos::line_string(item.line)
+                                         : geos::from_wkb(item.wkb);
     Outcome outcome = item.repair.empty() ? Outcome::kept : Outcome::repaired;
     reason = item.repair;
     auto also = [&](const std::string& text) { reason += (reason.empty() ? "" : "; ") + text; };
-    // A point is valid when its coordinates are finite, which take_geometry has checked; GEOS's
-    // check would repeat it at a cost that shows on a million points.
-    const bool valid = geos::type_id(geometry.get()) == GEOS_POINT || geos::is_valid(geometry.get());
+    // A point is valid when its coordinates are finite, and a line string when it also has two
+    // distinct vertices, all that GEOS's check asks of them; take_point and plain_line checked the
+    // coordinates. GEOS's check would repeat it at a cost that shows on a million points.
+    const bool valid = geos::type_id(geometry.get()) == GEOS_POINT || two_distinct(item.line) ||
+                       geos::is_valid(geometry.get());
     if (!valid) {
       also(fmt::format("invalid ({})", geos::invalid_reason(geometry.get())));
       geometry = geos::make_valid(geometry.get());

@@ -128,8 +128,9 @@ TEST(Loader, PointsReadStraightFromTheirWkbKeepEveryCheck) {
   EXPECT_NE(report.notes[1].find("feature 3: a vertex is not finite"), std::string::npos) << report.notes[1];
 }
 
-// 2D line strings that need no reprojection keep their WKB as read; every check still applies,
-// and a line that must be reprojected lands where OGR puts it.
+// 2D line strings that need no reprojection are read straight from their WKB; every check still
+// applies (GEOS's validity: two distinct vertices, wherever they are), and a line that must be
+// reprojected lands where OGR puts it.
 TEST(Loader, LinesReadStraightFromTheirWkbKeepEveryCheck) {
   TempDir dir;
   const auto file = dir / "l.gpkg";
@@ -138,13 +139,14 @@ TEST(Loader, LinesReadStraightFromTheirWkbKeepEveryCheck) {
                {"LINESTRING(0 0,1e12 5)", {std::string("b")}},
                {"LINESTRING EMPTY", {std::string("c")}},
                {"LINESTRING Z (1 2 3,4 5 6)", {std::string("d")}},
-               {"LINESTRING(7 7,7 7)", {std::string("e")}}});
+               {"LINESTRING(7 7,7 7)", {std::string("e")}},
+               {"LINESTRING(8 8,8 8,9 8)", {std::string("f")}}});
   LoadReport report;
   const auto layer = load(definition(file, "l", Role::infrastructure), epsg_wkt(3035), report);
-  EXPECT_EQ(report.read, 5);
+  EXPECT_EQ(report.read, 6);
   EXPECT_EQ(report.empty, 1);
   EXPECT_EQ(report.dropped, 2);  // the far vertex; the line of one distinct point (GEOS: invalid)
-  ASSERT_EQ(layer.features.size(), 2u);
+  ASSERT_EQ(layer.features.size(), 3u);
   const auto vertices = [](const Feature& feature) {
     std::vector<std::pair<double, double>> out;
     for (const auto& xy : geos::coordinates(feature.geometry.get())) out.emplace_back(xy.x, xy.y);
@@ -154,6 +156,8 @@ TEST(Loader, LinesReadStraightFromTheirWkbKeepEveryCheck) {
   EXPECT_EQ(vertices(layer.features[0]), (Vertices{{0.1, 0.2}, {3000.000000000001, -4}, {5, 6}}));
   EXPECT_EQ(vertices(layer.features[1]), (Vertices{{1, 2}, {4, 5}}));  // flattened
   EXPECT_EQ(GEOSHasZ_r(geos::context(), layer.features[1].geometry.get()), 0);
+  EXPECT_EQ(vertices(layer.features[2]), (Vertices{{8, 8}, {8, 8}, {9, 8}}));
+  EXPECT_EQ(report.repaired, 0);
   ASSERT_GE(report.notes.size(), 1u);
   EXPECT_NE(report.notes[0].find("feature 2: a vertex is not finite"), std::string::npos) << report.notes[0];
 
