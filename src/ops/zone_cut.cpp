@@ -8,7 +8,9 @@
 #include <iterator>
 #include <mutex>
 #include <numeric>
+#include <tuple>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/text.hpp"
@@ -131,11 +133,31 @@ bool near_a_piece(const SpatialIndex& pieces, geos::Envelope envelope) {
   return pieces.any(envelope);
 }
 
+// A boundary segment, whichever way it runs: neighbouring municipalities share theirs.
+struct Segment {
+  geos::XY a, b;
+  static Segment of(geos::XY p, geos::XY q) {
+    return std::tie(p.x, p.y) < std::tie(q.x, q.y) ? Segment{p, q} : Segment{q, p};
+  }
+  bool operator==(const Segment& other) const {
+    return a.x == other.a.x && a.y == other.a.y && b.x == other.b.x && b.y == other.b.y;
+  }
+};
+struct SegmentHash {
+  std::size_t operator()(const Segment& s) const {
+    std::size_t h = 0;
+    for (const double v : {s.a.x, s.a.y, s.b.x, s.b.y}) h = h * 0x9e3779b97f4a7c15ULL ^ std::hash<double>{}(v + 0.0);
+    return h;
+  }
+};
+
 // The stretches of a municipality's boundary whose segments come near one of the zone's hazard
 // polygons: a segment that meets the zone is among them, and the rest bound no face of the zone.
 // A river-long zone's envelope holds whole municipalities, most of whose boundary is far from
-// the river; noding that was most of the zone's cut.
-void add_boundary_near(const GEOSGeometry* municipality, const SpatialIndex& pieces, std::vector<geos::GeomPtr>& lines) {
+// the river; noding that was most of the zone's cut. A segment a neighbour gave already (`taken`)
+// is left out: the noder would find it twice, overlapping itself end to end.
+void add_boundary_near(const GEOSGeometry* municipality, const SpatialIndex& pieces,
+                       std::unordered_set<Segment, SegmentHash>& taken, std::vector<geos::GeomPtr>& lines) {
   std::vector<geos::XY> run;
   auto end_run = [&] {
     if (run.size() >= 2) lines.push_back(geos::line_string(run));
@@ -147,7 +169,8 @@ void add_boundary_near(const GEOSGeometry* municipality, const SpatialIndex& pie
       for (std::size_t i = 1; i < points.size(); ++i) {
         const auto& a = points[i - 1];
         const auto& b = points[i];
-        if (near_a_piece(pieces, {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)})) {
+        if (near_a_piece(pieces, {std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)}) &&
+            taken.insert(Segment::of(a, b)).second) {
           if (run.empty()) run.push_back(a);
           run.push_back(b);
         } else {
@@ -194,7 +217,8 @@ ZoneCut cut_by_municipalities(const GEOSGeometry* zone, double area_m2, const st
   } else {
     std::vector<geos::GeomPtr> lines;
     lines.push_back(geos::boundary(zone));
-    for (auto m : candidates) add_boundary_near(municipalities[m].geometry.get(), near, lines);
+    std::unordered_set<Segment, SegmentHash> taken;
+    for (auto m : candidates) add_boundary_near(municipalities[m].geometry.get(), near, taken, lines);
     const auto noded = geos::unary_union(geos::collection(std::move(lines), GEOS_GEOMETRYCOLLECTION).get());
     std::vector<geos::Envelope> candidate_envelopes;
     for (auto m : candidates) candidate_envelopes.push_back(geos::envelope(municipalities[m].geometry.get()));
