@@ -39,6 +39,10 @@ namespace fs = std::filesystem;
 constexpr std::size_t kMaxNotesPerLayer = 50;
 // load_layer's batches: the next one is read while this one is built (LayerReader::Impl::next_batch).
 constexpr std::size_t kBatchSize = 8192;
+// A read's features are reserved up to this many: growing the vector to a batch of 8192 points
+// took 13 reallocations that moved each feature about twice (reading 1M points alone:
+// 0.345 -> 0.32 s of CPU, four runs each).
+constexpr std::size_t kMostReserved = 65536;
 
 ErrorContext context_of(const LayerDefinition& definition) {
   ErrorContext context = definition.origin;
@@ -867,6 +871,7 @@ struct LayerReader::Impl {
     if (arrow) return read_raw_arrow(max_features);
     RawBatch batch;
     auto& raw = batch.features;
+    raw.reserve(std::min(max_features, kMostReserved));
     GdalErrorTrap errors;
     OGRLayer& source = open.layer();
     const auto context = context_of(definition);
@@ -903,6 +908,7 @@ struct LayerReader::Impl {
   // read_raw's rows from the Arrow stream: the same checks, counts and notes per row.
   RawBatch read_raw_arrow(std::size_t max_features) {
     RawBatch batch;
+    batch.features.reserve(std::min(max_features, kMostReserved));
     GdalErrorTrap errors;
     const auto context = context_of(definition);
     while (batch.features.size() < max_features) {
