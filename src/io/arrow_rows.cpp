@@ -2,6 +2,7 @@
 
 #include <cpl_error.h>
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -39,6 +40,15 @@ std::unique_ptr<ArrowRows> ArrowRows::open(GDALDataset& dataset, OGRLayer& layer
     if (!format) return nullptr;
     formats.push_back(format);
   }
+  // Fields nobody reads are left out of GDAL's query (OGR's ignored fields): real layers carry
+  // dozens; the bench's points carry one, an integer (1M points: 0.18 -> 0.15 s of GDAL's CPU).
+  const OGRFeatureDefn& defn = *layer.GetLayerDefn();
+  std::vector<const char*> ignored;
+  for (int f = 0; f < defn.GetFieldCount(); ++f) {
+    if (std::find(fields.begin(), fields.end(), f) == fields.end()) ignored.push_back(defn.GetFieldDefn(f)->GetNameRef());
+  }
+  ignored.push_back(nullptr);
+  if (layer.SetIgnoredFields(ignored.data()) != OGRERR_NONE) layer.SetIgnoredFields(nullptr);
   std::unique_ptr<ArrowRows> rows(new ArrowRows());
   // Batches the size of the loader's (GDAL's default, 65,536 rows of polygons, can hold hundreds
   // of megabytes).
