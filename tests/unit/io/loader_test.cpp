@@ -441,6 +441,24 @@ TEST(Loader, BboxAndWhereFilterAGeoPackage) {
   EXPECT_EQ(classes(load(d, epsg_wkt(3035), report)), want);
 }
 
+// An unread field named OGR_GEOMETRY: to OGR's ignored fields the name means the geometry, which
+// must still be read (before, every feature was dropped as without geometry).
+TEST(Loader, AnUnreadFieldNamedOgrGeometryLeavesTheGeometry) {
+  TempDir dir;
+  const auto file = dir / "g.gpkg";
+  write_layer(file, "g", 3035, {"OGR_GEOMETRY", "class"},
+              {{rectangle(0, 0, 1, 1), {std::string("x"), 1LL}}, {rectangle(2, 0, 4, 1), {std::string("y"), 2LL}}});
+  LoadReport report;
+  const auto layer = load(definition(file, "g", Role::hazard), epsg_wkt(3035), report);
+  ASSERT_EQ(layer.features.size(), 2u);
+  EXPECT_DOUBLE_EQ(geos::area(layer.features[0].geometry.get()), 1.0);
+  EXPECT_DOUBLE_EQ(geos::area(layer.features[1].geometry.get()), 2.0);
+  EXPECT_EQ(std::get<std::int64_t>(layer.features[1].values[0]), 2);
+  // Through the stream, not only by the feature reader it falls back to.
+  GDALDatasetUniquePtr ds(GDALDataset::Open(file.c_str(), GDAL_OF_VECTOR));
+  EXPECT_NE(ArrowRows::open(*ds, *ds->GetLayerByName("g"), {1}), nullptr);
+}
+
 TEST(Loader, WrongGeometryTypeForRoleIsAnError) {
   TempDir dir;
   const auto file = dir / "l.gpkg";
