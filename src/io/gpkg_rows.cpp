@@ -1,8 +1,10 @@
 #include "gpkg_rows.hpp"
 
 #include <cpl_conv.h>
+#include <cpl_string.h>
 #include <fmt/format.h>
 #include <geos_c.h>
+#include <ogrsf_frmts.h>
 
 #include <algorithm>
 #include <bit>
@@ -154,6 +156,14 @@ GpkgRows::GpkgRows(GDALDataset& dataset, std::filesystem::path path, const Layer
   const int per_row = static_cast<int>(schema.fields.size()) + 1;
   const int variables = sqlite3_limit(m_db, SQLITE_LIMIT_VARIABLE_NUMBER, -1);
   m_rows_per_statement = std::clamp(variables / per_row, 1, kRowsPerStatement);
+  // Rows of one statement take consecutive fids only when SQLite chooses them: a field that GDAL
+  // mapped onto the fid column sets them, and its rows go in one at a time.
+  OGRLayer* layer = dataset.GetLayerByName(schema.name.c_str());
+  const char* fid_column = layer ? layer->GetFIDColumn() : "";
+  if (std::any_of(schema.fields.begin(), schema.fields.end(),
+                  [&](const FieldDef& field) { return EQUAL(field.name.c_str(), fid_column); })) {
+    m_rows_per_statement = 1;
+  }
   std::string columns = "geom";
   std::string row = "(?";
   for (const auto& field : schema.fields) {
@@ -223,10 +233,11 @@ GpkgRows::Encoded GpkgRows::encode(const Feature& feature) const {
   return out;
 }
 
-std::int64_t GpkgRows::insert(std::span<const Feature> features, std::span<const Encoded> geometries) {
+std::vector<std::int64_t> GpkgRows::insert(std::span<const Feature> features, std::span<const Encoded> geometries) {
   const auto rows = static_cast<std::size_t>(m_rows_per_statement);
   const int per_row = static_cast<int>(m_schema.fields.size()) + 1;  // parameters
-  std::int64_t first_fid = 0;
+  std::vector<std::int64_t> fids;
+  fids.reserve(features.size());
   std::size_t done = 0;
   // Values converted to a text column's type, alive until the step; reserved, for a reallocation
   // would move short strings' characters away from what was bound.
@@ -239,12 +250,21 @@ std::int64_t GpkgRows::insert(std::span<const Feature> features, std::span<const
     }
     const int rc = sqlite3_step(m_rows_statement);
     sqlite3_reset(m_rows_statement);
-    // SQLite undid the statement: the rows go in one at a time, to name the feature that fails.
-    if (rc != SQLITE_DONE) break;
-    // One statement's rows take consecutive fids.
+    if (rc != SQLITE_DONE) {
+      // SQLite undid the whole transaction (a full disk, an I/O error): nothing can go on.
+      if (sqlite3_get_autocommit(m_db) != 0) {
+        fail(fmt::format("features {} to {}: {}", features[done].fid, features[done + rows - 1].fid,
+                         sqlite3_errmsg(m_db)));
+      }
+      // SQLite undid the statement: its rows go in one at a time, to name the feature that fails.
+      break;
+    }
+    // SQLite gives the rows of a statement the next fids in turn.
     const auto last = sqlite3_last_insert_rowid(m_db);
-    if (done == 0) first_fid = last - static_cast<std::int64_t>(rows) + 1;
-    for (std::size_t r = 0; r < rows; ++r) add_to_extent(geometries[done + r]);
+    for (std::size_t r = 0; r < rows; ++r) {
+      fids.push_back(last - static_cast<std::int64_t>(rows - 1 - r));
+      add_to_extent(geometries[done + r]);
+    }
     m_totals.rows += static_cast<std::int64_t>(rows);
   }
   for (; done < features.size(); ++done) {
@@ -253,14 +273,11 @@ std::int64_t GpkgRows::insert(std::span<const Feature> features, std::span<const
     const int rc = sqlite3_step(m_statement);
     sqlite3_reset(m_statement);
     if (rc != SQLITE_DONE) fail(fmt::format("feature {}: {}", features[done].fid, sqlite3_errmsg(m_db)));
-    if (done == 0) first_fid = sqlite3_last_insert_rowid(m_db);
+    fids.push_back(sqlite3_last_insert_rowid(m_db));
     add_to_extent(geometries[done]);
     ++m_totals.rows;
   }
-  if (!features.empty() && sqlite3_last_insert_rowid(m_db) != first_fid + static_cast<std::int64_t>(features.size()) - 1) {
-    fail("the rows did not take consecutive fids");
-  }
-  return first_fid;
+  return fids;
 }
 
 void GpkgRows::bind(sqlite3_stmt* statement, int offset, const Feature& feature, const Encoded& geometry,

@@ -45,9 +45,9 @@ class GpkgRows {
     std::optional<geos::Envelope> envelope;  // of what the blob holds; none when it is empty
   };
   Encoded encode(const Feature& feature) const;
-  // Inserts rows, several to a statement, and returns the first one's fid: they take consecutive
-  // fids. The envelopes widen the layer's extent.
-  std::int64_t insert(std::span<const Feature> features, std::span<const Encoded> geometries);
+  // Inserts rows, several to a statement, and returns their fids. The envelopes widen the layer's
+  // extent.
+  std::vector<std::int64_t> insert(std::span<const Feature> features, std::span<const Encoded> geometries);
   // Restores the row count trigger; call after the rows' transaction is committed.
   void finish();
   const GpkgLayerTotals& totals() const { return m_totals; }

@@ -214,10 +214,9 @@ void GeoPackageWriter::write_rows(std::span<const Feature> features) {
     const std::size_t end = std::min(features.size(), begin + kWriteChunk);
     std::vector<GpkgRows::Encoded> geometries(end - begin);
     tbb::parallel_for(begin, end, [&](std::size_t i) { geometries[i - begin] = m_rows->encode(features[i]); });
-    const auto first_fid = m_rows->insert(features.subspan(begin, end - begin), geometries);
-    for (std::size_t i = begin; i < end; ++i) {
-      const auto& envelope = geometries[i - begin].envelope;
-      if (envelope) m_index->add(first_fid + static_cast<std::int64_t>(i - begin), *envelope);
+    const auto fids = m_rows->insert(features.subspan(begin, end - begin), geometries);
+    for (std::size_t i = 0; i < fids.size(); ++i) {
+      if (const auto& envelope = geometries[i].envelope) m_index->add(fids[i], *envelope);
     }
   }
   m_counts[m_schema.name] += static_cast<std::int64_t>(features.size());

@@ -12,7 +12,10 @@
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/loader.hpp"
+#include "../../../src/io/gpkg_rows.hpp"
+#include "../../../src/io/gpkg_rtree.hpp"
 
 namespace twinrisk::io {
 namespace {
@@ -386,6 +389,71 @@ TEST(GeoPackage, RowsGoInManyToAStatementEachWithItsOwnValues) {
             "60");
   EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM wide JOIN rtree_wide_geom r ON r.id = wide.fid WHERE r.minx = fid - 1"),
             "60");
+}
+
+// A layer whose field GDAL maps onto the fid column sets its rows' fids (here in reverse within
+// each 32): the R-tree takes each row's own fid.
+TEST(GeoPackage, RowsThatSetTheirOwnFidsKeepThemInTheRTree) {
+  TempDir dir;
+  Layer layer = empty_layer("own", GeometryFamily::polygon, {{"fid", FieldType::integer}, {"n", FieldType::integer}});
+  for (int i = 0; i < 64; ++i) {
+    const std::int64_t fid = 100 + (i / 32) * 32 + (31 - i % 32);
+    layer.features.push_back({i + 1, geos::from_wkt(test::rectangle(i * 10.0, 0, i * 10.0 + 5, 1)), {fid, std::int64_t{i}}});
+  }
+  write_geopackage(dir / "own.gpkg", {&layer});
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "own.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM own WHERE fid = 100 + (n / 32) * 32 + (31 - n % 32)"), "64");
+  EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM own JOIN rtree_own_geom r ON r.id = own.fid WHERE r.minx = 10 * n"), "64");
+}
+
+// A row SQLite refuses: where it undoes the statement, the rows go in one at a time and the error
+// names the feature; where it undoes the whole transaction, the error is SQLite's own, at once.
+TEST(GeoPackage, ARefusedRowIsNamedAndAnUndoneTransactionStopsTheLayer) {
+  for (const std::string undo : {"ABORT", "ROLLBACK"}) {
+    SCOPED_TRACE(undo);
+    TempDir dir;
+    const auto path = dir / "rows.gpkg";
+    ensure_gdal_registered();
+    GDALDatasetUniquePtr ds(GetGDALDriverManager()->GetDriverByName("GPKG")->Create(path.c_str(), 0, 0, 0, GDT_Unknown,
+                                                                                      nullptr));
+    ASSERT_TRUE(ds);
+    const char* options[] = {"GEOMETRY_NAME=geom", "FID=fid", "SPATIAL_INDEX=NO", nullptr};
+    OGRLayer* table = ds->CreateLayer("t", nullptr, wkbPoint, const_cast<char**>(options));
+    ASSERT_NE(table, nullptr);
+    OGRFieldDefn n("n", OFTInteger64);
+    ASSERT_EQ(table->CreateField(&n), OGRERR_NONE);
+    GpkgSpatialIndex index(*ds, path, "t", "geom");  // makes GDAL create the table
+    LayerSchema schema;
+    schema.name = "t";
+    schema.geometry = GeometryFamily::point;
+    schema.fields = {{"n", FieldType::integer}};
+    GpkgRows rows(*ds, path, schema);
+    ASSERT_EQ(ds->StartTransaction(), OGRERR_NONE);
+    ds->ExecuteSQL(("CREATE TRIGGER refuse BEFORE INSERT ON t WHEN NEW.n = 45 BEGIN SELECT RAISE(" + undo +
+                    ", 'n is 45'); END")
+                       .c_str(),
+                   nullptr, nullptr);
+    std::vector<Feature> features;
+    std::vector<GpkgRows::Encoded> blobs;
+    for (int i = 0; i < 64; ++i) {
+      features.push_back({1000 + i, geos::from_wkt(fmt::format("POINT({} 0)", i)), {std::int64_t{i}}});
+      blobs.push_back(rows.encode(features.back()));
+    }
+    try {
+      rows.insert(features, blobs);
+      ADD_FAILURE() << "no error";
+    } catch (const OutputError& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find("n is 45"), std::string::npos) << message;
+      const std::string where = undo == "ABORT" ? "feature 1045:" : "features 1032 to 1063:";
+      EXPECT_NE(message.find(where), std::string::npos) << message;
+    }
+    if (undo == "ABORT") {  // the rows before it went in, each once
+      EXPECT_EQ(rows.totals().rows, 45);
+      EXPECT_EQ(sql_text(*ds, "SELECT count(*) || ' ' || count(DISTINCT fid) || ' ' || max(n) FROM t"), "45 45 44");
+    }
+  }
 }
 
 TEST(Sha256, MatchesKnownDigest) {
