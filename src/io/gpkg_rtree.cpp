@@ -114,7 +114,10 @@ class Insert {
     for (int r = 1; r < kRowsPerStatement; ++r) rows += ", (?, ?)";
     if (sqlite3_prepare_v2(m_db, insert.c_str(), -1, &m_statement, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(m_db, rows.c_str(), -1, &m_rows_statement, nullptr) != SQLITE_OK) {
-      fail();
+      // No statement may stay open: GDAL's sqlite3_close would refuse to close the connection.
+      const std::string error = sqlite3_errmsg(m_db);
+      sqlite3_finalize(m_statement);
+      throw OutputError(fmt::format("{}: {}", m_what, error));
     }
   }
   ~Insert() {
