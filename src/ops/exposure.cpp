@@ -299,7 +299,7 @@ class Splitter {
   }
 
   AssetResult process(const GEOSGeometry* geometry) {
-    if (geos::type_id(geometry) == GEOS_POINT) return point(geometry);
+    if (geos::type_id(geometry) == GEOS_POINT) return point(geos::point_xy(geometry), geometry);
     AssetResult result;
     result.kind = asset_kind(geometry);
     result.unexposed.assign(m_parts.classes.size(), 0.0);
@@ -320,6 +320,8 @@ class Splitter {
     }
     return result;
   }
+  // A plain point that came as coordinates (FeatureSource::use_point_coordinates).
+  AssetResult process(geos::XY at) { return point(at); }
 
  private:
   // Prepared geometries build their indexes lazily, so each thread prepares its own.
@@ -350,12 +352,12 @@ class Splitter {
   }
 
   // A single point (most assets: the loader keeps no empty one) finds its candidates in the grid.
-  AssetResult point(const GEOSGeometry* geometry) {
+  // `geometry` is the point's own, or null when it came as coordinates.
+  AssetResult point(geos::XY at, const GEOSGeometry* geometry = nullptr) {
     AssetResult result;
     result.kind = Kind::point;
     result.total = result.outside = 1;
     result.unexposed.assign(m_parts.classes.size(), 1.0);
-    const auto at = geos::point_xy(geometry);
     if (m_outside->outside(at.x, at.y)) return result;
     auto& candidates = m_candidates.local();
     m_parts.grid.query(at.x, at.y, candidates);
@@ -374,7 +376,7 @@ class Splitter {
       done[c] = true;
       result.unexposed[c] = 0;
       result.outside = 0;
-      result.pieces.push_back({p, geos::clone(geometry), 0, 0, 1});
+      result.pieces.push_back({p, geometry ? geos::clone(geometry) : geos::point(at.x, at.y), 0, 0, 1});
     }
     std::stable_sort(result.pieces.begin(), result.pieces.end(),
                      [&](const Piece& a, const Piece& b) { return m_parts.class_of[a.part] < m_parts.class_of[b.part]; });
@@ -1005,12 +1007,15 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
                         "map fields.category to the field holding each asset's category (or \"=VALUE\")");
     }
     const auto name_field = schema.field_index("name");
+    source->use_point_coordinates();
     for (auto batch = source->next_batch(kBatchSize); !batch.empty(); batch = source->next_batch(kBatchSize)) {
+      const auto points = source->point_coordinates();
       std::vector<AssetResult> results(batch.size());
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 256), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           try {
-            results[i] = splitter.process(batch[i].geometry.get());
+            const auto* geometry = batch[i].geometry.get();
+            results[i] = geometry ? splitter.process(geometry) : splitter.process(points[i]);
           } catch (const Error& error) {
             throw GeometryError(error.message(), {{}, {}, schema.name, batch[i].fid, {}}, error.hint());
           }

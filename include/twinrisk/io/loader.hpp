@@ -98,6 +98,9 @@ class LayerReader final : public FeatureSource {
   std::vector<Feature> take_batch(std::size_t max_features);
   // The same as a view, valid until the next call.
   std::span<const Feature> next_batch(std::size_t max_features) override;
+  // Points read straight from their WKB (2D, reprojected, checked) skip GEOS; not for take_batch.
+  void use_point_coordinates() override;
+  std::span<const geos::XY> point_coordinates() const override { return m_points; }
   const LayerSchema& schema() const override;
   const LoadReport& report() const;
 
@@ -105,6 +108,7 @@ class LayerReader final : public FeatureSource {
   struct Impl;
   std::unique_ptr<Impl> m_impl;
   std::vector<Feature> m_current;
+  std::vector<geos::XY> m_points;  // of m_current, when the points come as coordinates
 };
 
 // Reads every feature (through a LayerReader) into memory.

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
+#include <memory>
 #include <set>
 
 #include "../test_support.hpp"
@@ -126,6 +128,75 @@ TEST(Loader, PointsReadStraightFromTheirWkbKeepEveryCheck) {
   ASSERT_EQ(report.notes.size(), 3u);
   EXPECT_NE(report.notes[0].find("feature 2: NULL or empty"), std::string::npos) << report.notes[0];
   EXPECT_NE(report.notes[1].find("feature 3: a vertex is not finite"), std::string::npos) << report.notes[1];
+}
+
+// Asked for coordinates, a reader hands plain 2D points without a GEOS geometry, reprojected and
+// checked as before; any other geometry (a 3D point, a multipoint) keeps its GEOS geometry, and a
+// layer of polygons drops a point as it always did.
+TEST(LayerReader, PlainPointsComeAsCoordinatesWhenAskedFor) {
+  TempDir dir;
+  const auto file = dir / "p.gpkg";
+  write_layer(file, "p", 4326, {"category"},
+              {{"POINT(5 50)", {std::string("a")}},
+               {"POINT EMPTY", {std::string("b")}},
+               {"POINT(1e12 5)", {std::string("c")}},
+               {"POINT Z (6 51 5)", {std::string("d")}},
+               {"MULTIPOINT((5.5 50.5))", {std::string("e")}},
+               {"POINT(-1.25 49.75)", {std::string("f")}}});
+  // Where GDAL (OGR's own transform, axis order as GIS) puts each point.
+  OGRSpatialReference wgs84, laea;
+  wgs84.importFromEPSG(4326);
+  laea.importFromEPSG(3035);
+  for (auto* crs : {&wgs84, &laea}) crs->SetAxisMappingStrategy(OAMS_TRADITIONAL_GIS_ORDER);
+  const std::unique_ptr<OGRCoordinateTransformation> to_laea(OGRCreateCoordinateTransformation(&wgs84, &laea));
+  auto projected = [&](double lon, double lat) {
+    to_laea->Transform(1, &lon, &lat);
+    return std::pair{lon, lat};
+  };
+  NullProgress progress;
+  LayerReader reader(definition(file, "p", Role::infrastructure), epsg_wkt(3035), progress);
+  reader.use_point_coordinates();
+  std::vector<std::string> categories;
+  std::vector<std::pair<double, double>> at;
+  for (auto batch = reader.next_batch(4); !batch.empty(); batch = reader.next_batch(4)) {
+    const auto points = reader.point_coordinates();
+    ASSERT_EQ(points.size(), batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      categories.push_back(std::get<std::string>(batch[i].values[0]));
+      if (batch[i].geometry) {
+        EXPECT_TRUE(std::isnan(points[i].x)) << categories.back();
+        const auto box = geos::envelope(batch[i].geometry.get());
+        at.emplace_back(box.min_x, box.min_y);
+      } else {
+        at.emplace_back(points[i].x, points[i].y);
+      }
+    }
+  }
+  EXPECT_EQ(categories, (std::vector<std::string>{"a", "d", "e", "f"}));
+  const std::vector<std::pair<double, double>> expected = {projected(5, 50), projected(6, 51), projected(5.5, 50.5),
+                                                           projected(-1.25, 49.75)};
+  ASSERT_EQ(at.size(), expected.size());
+  for (std::size_t i = 0; i < at.size(); ++i) {
+    EXPECT_NEAR(at[i].first, expected[i].first, 1e-6) << categories[i];
+    EXPECT_NEAR(at[i].second, expected[i].second, 1e-6) << categories[i];
+  }
+  EXPECT_EQ(reader.report().read, 6);
+  EXPECT_EQ(reader.report().empty, 1);
+  EXPECT_EQ(reader.report().dropped, 1);
+  EXPECT_EQ(reader.report().loaded, 4);
+
+  // Not asked: every feature has its geometry.
+  LayerReader plain(definition(file, "p", Role::infrastructure), epsg_wkt(3035), progress);
+  for (auto batch = plain.next_batch(4); !batch.empty(); batch = plain.next_batch(4)) {
+    EXPECT_TRUE(plain.point_coordinates().empty());
+    for (const auto& feature : batch) EXPECT_NE(feature.geometry, nullptr);
+  }
+
+  // A polygon layer drops its points, asked or not.
+  LayerReader hazard(definition(file, "p", Role::hazard), epsg_wkt(3035), progress);
+  hazard.use_point_coordinates();
+  EXPECT_THROW(hazard.next_batch(4), InputError);  // nothing usable: each point dropped as not a polygon
+  EXPECT_EQ(hazard.report().dropped, 5);
 }
 
 // 2D line strings that need no reprojection are read straight from their WKB; every check still

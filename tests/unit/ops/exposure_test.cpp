@@ -15,6 +15,7 @@
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/io/loader.hpp"
 #include "twinrisk/ops/measure.hpp"
 #include "twinrisk/ops/shared_zones.hpp"
 
@@ -74,14 +75,10 @@ struct Result {
   Layer pieces;
 };
 
-Result run(const Layer& parts, const std::vector<const Layer*>& layers, const Options& options = {}) {
+Result run_sources(const Layer& parts, const std::vector<FeatureSource*>& sources, const Options& options = {}) {
   StepInput input;
   input.layers["zone_parts"] = {&parts};
-  std::vector<std::unique_ptr<LayerSource>> sources;
-  for (const auto* layer : layers) {
-    sources.push_back(std::make_unique<LayerSource>(*layer));
-    input.sources["assets"].push_back(sources.back().get());
-  }
+  input.sources["assets"] = sources;
   input.values = {{"measure", options.measure},
                   {"polygons", options.polygons},
                   {"class_order", options.class_order},
@@ -97,6 +94,35 @@ Result run(const Layer& parts, const std::vector<const Layer*>& layers, const Op
   EXPECT_EQ(result.pieces.name, "exposed_assets");
   return result;
 }
+
+Result run(const Layer& parts, const std::vector<const Layer*>& layers, const Options& options = {}) {
+  std::vector<std::unique_ptr<LayerSource>> owned;
+  std::vector<FeatureSource*> sources;
+  for (const auto* layer : layers) {
+    owned.push_back(std::make_unique<LayerSource>(*layer));
+    sources.push_back(owned.back().get());
+  }
+  return run_sources(parts, sources, options);
+}
+
+// Passes a source's batches on, counting the features that came without a geometry (as points).
+class CountingSource final : public FeatureSource {
+ public:
+  explicit CountingSource(FeatureSource& source) : m_source(source) {}
+  const LayerSchema& schema() const override { return m_source.schema(); }
+  std::span<const Feature> next_batch(std::size_t max_features) override {
+    const auto batch = m_source.next_batch(max_features);
+    for (const auto& feature : batch) m_as_coordinates += feature.geometry ? 0 : 1;
+    return batch;
+  }
+  void use_point_coordinates() override { m_source.use_point_coordinates(); }
+  std::span<const geos::XY> point_coordinates() const override { return m_source.point_coordinates(); }
+  std::size_t as_coordinates() const { return m_as_coordinates; }
+
+ private:
+  FeatureSource& m_source;
+  std::size_t m_as_coordinates = 0;
+};
 
 const Table& table(const StepOutput& output, const std::string& name) {
   for (const auto& t : output.tables) {
@@ -383,15 +409,35 @@ TEST(Exposure, EachPointLiesInThePartsGeosCoversItWith) {
       }
     }
   }
+  auto found_in = [](const Result& result) {
+    std::set<std::string> found;
+    for (const auto& f : result.pieces.features) {
+      found.insert(fmt::format("{}:{}:{}", std::get<std::int64_t>(field(result.pieces, f, "asset_id")),
+                               to_display_string(field(result.pieces, f, "class")),
+                               to_display_string(field(result.pieces, f, "municipality_id"))));
+    }
+    EXPECT_EQ(found.size(), result.pieces.features.size());  // no point twice in one class
+    return found;
+  };
   const auto result = run(parts, {&sites});
-  std::set<std::string> found;
-  for (const auto& f : result.pieces.features) {
-    found.insert(fmt::format("{}:{}:{}", std::get<std::int64_t>(field(result.pieces, f, "asset_id")),
-                             to_display_string(field(result.pieces, f, "class")),
-                             to_display_string(field(result.pieces, f, "municipality_id"))));
+  EXPECT_EQ(found_in(result), expected);
+
+  // The same points from a GeoPackage, which the reader hands over as coordinates, not GEOS points.
+  test::TempDir dir;
+  std::vector<test::TestFeature> rows;
+  for (const auto& item : items) rows.push_back({item.wkt, {item.category}});
+  test::write_layer(dir / "sites.gpkg", "sites", 3035, {"category"}, rows);
+  NullProgress progress;
+  io::LayerReader reader(test::definition(dir / "sites.gpkg", "sites", Role::infrastructure),
+                         io::resolve_analysis_crs("EPSG:3035", {}), progress);
+  CountingSource counted(reader);
+  const auto read = run_sources(parts, {&counted});
+  EXPECT_EQ(counted.as_coordinates(), items.size());
+  EXPECT_EQ(found_in(read), expected);
+  ASSERT_EQ(read.output.tables.size(), result.output.tables.size());
+  for (std::size_t t = 0; t < read.output.tables.size(); ++t) {
+    EXPECT_TRUE(read.output.tables[t].rows == result.output.tables[t].rows) << read.output.tables[t].name;
   }
-  EXPECT_EQ(found.size(), result.pieces.features.size());  // no point twice in one class
-  EXPECT_EQ(found, expected);
   // The hole's rim is part 3's, its inside is not; vertex (110, 0) of parts 1 and 2 goes to the first.
   EXPECT_TRUE(expected.count("8:2:A"));   // (33.3, 40.7): a vertex of the hole
   EXPECT_FALSE(expected.count("6:1:A"));  // (250, 100) is on part 2's hole rim: part 2's, class 1
