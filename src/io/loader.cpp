@@ -20,7 +20,6 @@
 #include <functional>
 #include <future>
 #include <iterator>
-#include <limits>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -795,7 +794,7 @@ struct LayerReader::Impl {
   std::size_t expected_features = 0;  // 0: unknown
   bool progress_started = false;
   bool exhausted = false;
-  bool points_as_coordinates = false;
+  bool plain_as_vertices = false;
   std::int64_t last_fid = 0;  // of the read thread
   // The GeoPackage's Arrow stream where it reads the bound fields as GetNextFeature does
   // (arrow_rows.hpp); arrow_field[b] is binding b's column in it (-1: the FID or a constant).
@@ -1055,10 +1054,10 @@ struct LayerReader::Impl {
 
   // The next batch is read on a thread of its own while this one is built and used: GDAL reads
   // one feature at a time, and reading 100k points alone took half of exposure's time for them.
-  // With `points`, plain points come as coordinates there (see FeatureSource::use_point_coordinates).
-  std::vector<Feature> next_batch(std::size_t max_features, std::vector<geos::XY>* points = nullptr) {
+  // With `plain`, plain points and line strings come as vertices there (FeatureSource::use_plain_vertices).
+  std::vector<Feature> next_batch(std::size_t max_features, PlainVertices* plain = nullptr) {
     std::vector<Feature> features;
-    if (points) points->clear();
+    if (plain) plain->clear();
     if (exhausted) return features;
     // Started by the first read, not when opened: a step opens all its streamed layers first
     // (exposure's points and roads), and the bar is the layer being read.
@@ -1071,7 +1070,7 @@ struct LayerReader::Impl {
       auto raw = ahead.valid() ? ahead.get() : read_raw(max_features);
       merge(raw);
       if (!exhausted) ahead = prefetcher.start([this, max_features] { return read_raw(max_features); });
-      features = build(raw.features, points);
+      features = build(raw.features, plain);
       report.loaded += static_cast<std::int64_t>(features.size());
     }
     if (exhausted) {
@@ -1112,16 +1111,20 @@ struct LayerReader::Impl {
 
   // Parallel: WKB to GEOS, validity check and repair, polygon extraction. A geometry GEOS cannot
   // take (a ring of fewer than 4 points) is a named drop, never an error without a feature.
-  std::vector<Feature> build(std::vector<RawFeature>& raw, std::vector<geos::XY>* points = nullptr) {
+  std::vector<Feature> build(std::vector<RawFeature>& raw, PlainVertices* plain = nullptr) {
     std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
     std::vector<std::string> reasons(raw.size());
     std::vector<geos::GeomPtr> geometries(raw.size());
     const auto family = schema.geometry;
-    // take_point checked them as GEOS would; a polygon layer drops them, which build_one says.
-    const bool as_coordinates = points && family != GeometryFamily::polygon;
+    // Plain points and lines are valid as GEOS would find them (build_one); a polygon layer drops
+    // them, which build_one says.
+    std::vector<char> as_vertices(raw.size(), 0);
+    if (plain && family != GeometryFamily::polygon) {
+      for (std::size_t i = 0; i < raw.size(); ++i) as_vertices[i] = raw[i].point || two_distinct(raw[i].line);
+    }
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
       for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        if (as_coordinates && raw[i].point) continue;
+        if (as_vertices[i]) continue;
         try {
           outcomes[i] = build_one(raw[i], family, reasons[i], geometries[i]);
         } catch (const Error& error) {
@@ -1154,11 +1157,14 @@ struct LayerReader::Impl {
           break;
         case Outcome::kept: break;
       }
-      features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
-      if (points) {
-        constexpr double kNone = std::numeric_limits<double>::quiet_NaN();
-        points->push_back(as_coordinates && raw[i].point ? *raw[i].point : geos::XY{kNone, kNone});
+      if (plain) {
+        if (as_vertices[i] && raw[i].point) plain->vertices.push_back(*raw[i].point);
+        if (as_vertices[i] && !raw[i].point) {
+          plain->vertices.insert(plain->vertices.end(), raw[i].line.begin(), raw[i].line.end());
+        }
+        plain->ends.push_back(plain->vertices.size());
       }
+      features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
     }
     return features;
   }
@@ -1220,10 +1226,11 @@ LayerReader::LayerReader(const LayerDefinition& definition, const std::string& t
 LayerReader::~LayerReader() = default;
 std::vector<Feature> LayerReader::take_batch(std::size_t max_features) { return m_impl->next_batch(max_features); }
 std::span<const Feature> LayerReader::next_batch(std::size_t max_features) {
-  m_current = m_impl->next_batch(max_features, m_impl->points_as_coordinates ? &m_points : nullptr);
+  m_current = m_impl->next_batch(max_features, m_impl->plain_as_vertices ? &m_vertices : nullptr);
   return m_current;
 }
-void LayerReader::use_point_coordinates() { m_impl->points_as_coordinates = true; }
+void LayerReader::use_plain_vertices() { m_impl->plain_as_vertices = true; }
+std::span<const geos::XY> LayerReader::vertices(std::size_t feature) const { return m_vertices.of(feature); }
 const LayerSchema& LayerReader::schema() const { return m_impl->schema; }
 const LoadReport& LayerReader::report() const { return m_impl->report; }
 

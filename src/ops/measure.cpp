@@ -32,8 +32,8 @@ struct Measurer::Impl {
   std::vector<double> x, y;  // scratch
 
   // The vertices of a line or ring as longitude (x) and latitude (y) in degrees.
-  void lon_lat(const GEOSGeometry* line) {
-    const auto points = geos::coordinates(line);
+  void lon_lat(const GEOSGeometry* line) { lon_lat(geos::coordinates(line)); }
+  void lon_lat(std::span<const geos::XY> points) {
     x.resize(points.size());
     y.resize(points.size());
     for (std::size_t i = 0; i < points.size(); ++i) {
@@ -47,6 +47,17 @@ struct Measurer::Impl {
                                       io::last_gdal_error("outside the CRS's area of use")),
                           {}, "check that the geometry lies in the analysis CRS's area, or use measure: planar");
     }
+  }
+
+  // Of the line through the vertices lon_lat gave, segment by segment on the ellipsoid.
+  double geodesic_length() const {
+    double total = 0;
+    for (std::size_t i = 0; i + 1 < x.size(); ++i) {
+      double s12 = 0;
+      geod_inverse(&geodesic, y[i], x[i], y[i + 1], x[i + 1], &s12, nullptr, nullptr);
+      total += s12;
+    }
+    return total;
   }
 };
 
@@ -104,6 +115,22 @@ Measurer::Measurer(const Measurer& other) : m_method(other.m_method), m_impl(std
 double Measurer::semi_major_m() const { return m_impl->semi_major_m; }
 double Measurer::flattening() const { return m_impl->flattening; }
 
+namespace {
+
+// GEOS's Length::ofLine, term for term, so that a line measured by its vertices or as a GEOS line
+// has one length.
+double planar_length(std::span<const geos::XY> points) {
+  double length = 0;
+  for (std::size_t i = 1; i < points.size(); ++i) {
+    const double dx = points[i].x - points[i - 1].x;
+    const double dy = points[i].y - points[i - 1].y;
+    length += std::sqrt(dx * dx + dy * dy);
+  }
+  return length;
+}
+
+}  // namespace
+
 double Measurer::length_m(const GEOSGeometry* geometry) {
   double total = 0;
   for (const GEOSGeometry* line : geos::line_views(geometry)) {
@@ -112,15 +139,15 @@ double Measurer::length_m(const GEOSGeometry* geometry) {
       continue;
     }
     m_impl->lon_lat(line);
-    const auto& lon = m_impl->x;
-    const auto& lat = m_impl->y;
-    for (std::size_t i = 0; i + 1 < lon.size(); ++i) {
-      double s12 = 0;
-      geod_inverse(&m_impl->geodesic, lat[i], lon[i], lat[i + 1], lon[i + 1], &s12, nullptr, nullptr);
-      total += s12;
-    }
+    total += m_impl->geodesic_length();
   }
   return total;
+}
+
+double Measurer::length_m(std::span<const geos::XY> vertices) {
+  if (m_method == MeasureMethod::planar) return planar_length(vertices) * m_impl->metres_per_unit;
+  m_impl->lon_lat(vertices);
+  return m_impl->geodesic_length();
 }
 
 double Measurer::area_m2(const GEOSGeometry* geometry) {

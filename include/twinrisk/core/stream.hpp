@@ -17,14 +17,14 @@ class FeatureSource {
   virtual const LayerSchema& schema() const = 0;
   // Up to `max_features` features, valid until the next call; empty once exhausted.
   virtual std::span<const Feature> next_batch(std::size_t max_features) = 0;
-  // Asks for plain 2D points as coordinates from the next batch on: such a feature comes without
-  // a geometry, its point at its position in point_coordinates(). A million GEOS points cost more
-  // to make and free than a step's test of most of them (and every thread that makes or frees a
-  // GEOS geometry writes to the one factory's reference count). A source that cannot keeps
-  // giving geometries.
-  virtual void use_point_coordinates() {}
-  // The last batch's points by position, for the features without a geometry; empty when none.
-  virtual std::span<const geos::XY> point_coordinates() const { return {}; }
+  // Asks for plain 2D points and line strings (a point or road layer's rows) as their vertices
+  // from the next batch on: such a feature comes without a geometry, and vertices(i) holds its
+  // point, or its line's two or more vertices. A million GEOS points cost more to make and free
+  // than a step's test of most of them (and every thread that makes or frees a GEOS geometry
+  // writes to the one factory's reference count). A source that cannot keeps giving geometries.
+  virtual void use_plain_vertices() {}
+  // The vertices of the last batch's feature i when it came without a geometry; empty otherwise.
+  virtual std::span<const geos::XY> vertices(std::size_t) const { return {}; }
 };
 
 // A source over a layer that is in memory already.

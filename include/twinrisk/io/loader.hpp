@@ -85,6 +85,21 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent);
 
 // Reads a source in batches, so a step can stream a layer that does not fit in memory. Every
 // feature is reprojected to `target_crs_wkt` and repaired; what is dropped is counted and noted.
+// The vertices of a batch's plain points and line strings, feature by feature.
+struct PlainVertices {
+  std::vector<geos::XY> vertices;
+  std::vector<std::size_t> ends;  // feature i's vertices end at ends[i] and start where i − 1's end
+  void clear() {
+    vertices.clear();
+    ends.clear();
+  }
+  std::span<const geos::XY> of(std::size_t feature) const {
+    if (feature >= ends.size()) return {};
+    const std::size_t begin = feature == 0 ? 0 : ends[feature - 1];
+    return std::span<const geos::XY>(vertices).subspan(begin, ends[feature] - begin);
+  }
+};
+
 class LayerReader final : public FeatureSource {
  public:
   // With `opened` (from probe_source of the same definition) it reads from there.
@@ -98,9 +113,10 @@ class LayerReader final : public FeatureSource {
   std::vector<Feature> take_batch(std::size_t max_features);
   // The same as a view, valid until the next call.
   std::span<const Feature> next_batch(std::size_t max_features) override;
-  // Points read straight from their WKB (2D, reprojected, checked) skip GEOS; not for take_batch.
-  void use_point_coordinates() override;
-  std::span<const geos::XY> point_coordinates() const override { return m_points; }
+  // Points and line strings read straight from their WKB (2D, reprojected, checked) skip GEOS;
+  // not for take_batch.
+  void use_plain_vertices() override;
+  std::span<const geos::XY> vertices(std::size_t feature) const override;
   const LayerSchema& schema() const override;
   const LoadReport& report() const;
 
@@ -108,7 +124,7 @@ class LayerReader final : public FeatureSource {
   struct Impl;
   std::unique_ptr<Impl> m_impl;
   std::vector<Feature> m_current;
-  std::vector<geos::XY> m_points;  // of m_current, when the points come as coordinates
+  PlainVertices m_vertices;  // of m_current, when plain geometries come as vertices
 };
 
 // Reads every feature (through a LayerReader) into memory.

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,8 @@ class Measurer {
 
   // Total length of the lines of `geometry` (polygons' rings are not counted; use a boundary).
   double length_m(const GEOSGeometry* geometry);
+  // Length of the line string through `vertices`, the same as of its GEOS line.
+  double length_m(std::span<const geos::XY> vertices);
   // Total area of the polygons of `geometry`: shells minus holes.
   double area_m2(const GEOSGeometry* geometry);
 

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -130,10 +131,10 @@ TEST(Loader, PointsReadStraightFromTheirWkbKeepEveryCheck) {
   EXPECT_NE(report.notes[1].find("feature 3: a vertex is not finite"), std::string::npos) << report.notes[1];
 }
 
-// Asked for coordinates, a reader hands plain 2D points without a GEOS geometry, reprojected and
-// checked as before; any other geometry (a 3D point, a multipoint) keeps its GEOS geometry, and a
-// layer of polygons drops a point as it always did.
-TEST(LayerReader, PlainPointsComeAsCoordinatesWhenAskedFor) {
+// Asked for vertices, a reader hands plain 2D points and line strings without a GEOS geometry,
+// reprojected and checked as before; any other geometry (a 3D point, a multipoint, a line GEOS
+// would repair) keeps its GEOS geometry, and a layer of polygons drops points as it always did.
+TEST(LayerReader, PlainPointsAndLinesComeAsVerticesWhenAskedFor) {
   TempDir dir;
   const auto file = dir / "p.gpkg";
   write_layer(file, "p", 4326, {"category"},
@@ -155,24 +156,27 @@ TEST(LayerReader, PlainPointsComeAsCoordinatesWhenAskedFor) {
   };
   NullProgress progress;
   LayerReader reader(definition(file, "p", Role::infrastructure), epsg_wkt(3035), progress);
-  reader.use_point_coordinates();
+  reader.use_plain_vertices();
   std::vector<std::string> categories;
   std::vector<std::pair<double, double>> at;
+  std::size_t as_vertices = 0;
   for (auto batch = reader.next_batch(4); !batch.empty(); batch = reader.next_batch(4)) {
-    const auto points = reader.point_coordinates();
-    ASSERT_EQ(points.size(), batch.size());
     for (std::size_t i = 0; i < batch.size(); ++i) {
       categories.push_back(std::get<std::string>(batch[i].values[0]));
+      const auto vertices = reader.vertices(i);
       if (batch[i].geometry) {
-        EXPECT_TRUE(std::isnan(points[i].x)) << categories.back();
+        EXPECT_TRUE(vertices.empty()) << categories.back();
         const auto box = geos::envelope(batch[i].geometry.get());
         at.emplace_back(box.min_x, box.min_y);
       } else {
-        at.emplace_back(points[i].x, points[i].y);
+        ++as_vertices;
+        ASSERT_EQ(vertices.size(), 1u) << categories.back();
+        at.emplace_back(vertices[0].x, vertices[0].y);
       }
     }
   }
   EXPECT_EQ(categories, (std::vector<std::string>{"a", "d", "e", "f"}));
+  EXPECT_EQ(as_vertices, 2u);  // a and f
   const std::vector<std::pair<double, double>> expected = {projected(5, 50), projected(6, 51), projected(5.5, 50.5),
                                                            projected(-1.25, 49.75)};
   ASSERT_EQ(at.size(), expected.size());
@@ -185,16 +189,56 @@ TEST(LayerReader, PlainPointsComeAsCoordinatesWhenAskedFor) {
   EXPECT_EQ(reader.report().dropped, 1);
   EXPECT_EQ(reader.report().loaded, 4);
 
+  // Line strings in the analysis CRS: plain ones as their vertices; one with Z and a multi-line as
+  // GEOS geometries; one GEOS finds invalid (no two distinct vertices) goes through GEOS's check
+  // as before, with the same outcome and note.
+  const auto lines = dir / "l.gpkg";
+  write_layer(lines, "l", 3035, {"category"},
+              {{"LINESTRING(0 0,10 0,10 5)", {std::string("a")}},
+               {"LINESTRING(3 3,3 3)", {std::string("b")}},
+               {"LINESTRING Z (0 0 1,5 5 1)", {std::string("c")}},
+               {"MULTILINESTRING((0 0,1 1))", {std::string("d")}},
+               {"LINESTRING(-2.5 7,4 7)", {std::string("e")}}});
+  LayerReader line_reader(definition(lines, "l", Role::infrastructure), epsg_wkt(3035), progress);
+  line_reader.use_plain_vertices();
+  std::map<std::string, std::vector<geos::XY>> vertices_of;
+  std::set<std::string> with_geometry;
+  for (auto batch = line_reader.next_batch(2); !batch.empty(); batch = line_reader.next_batch(2)) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const auto category = std::get<std::string>(batch[i].values[0]);
+      const auto vertices = line_reader.vertices(i);
+      if (batch[i].geometry) {
+        with_geometry.insert(category);
+      } else {
+        vertices_of[category].assign(vertices.begin(), vertices.end());
+      }
+    }
+  }
+  EXPECT_EQ(with_geometry, (std::set<std::string>{"c", "d"}));
+  LoadReport lines_report;
+  load(definition(lines, "l", Role::infrastructure), epsg_wkt(3035), lines_report);
+  EXPECT_EQ(line_reader.report().loaded, lines_report.loaded);
+  EXPECT_EQ(line_reader.report().dropped, lines_report.dropped);  // b: no two distinct vertices
+  EXPECT_EQ(line_reader.report().notes, lines_report.notes);
+  ASSERT_EQ(vertices_of.size(), 2u);
+  const std::vector<geos::XY> a = {{0, 0}, {10, 0}, {10, 5}}, e = {{-2.5, 7}, {4, 7}};
+  ASSERT_EQ(vertices_of["a"].size(), a.size());
+  for (std::size_t k = 0; k < a.size(); ++k) EXPECT_TRUE(vertices_of["a"][k].x == a[k].x && vertices_of["a"][k].y == a[k].y);
+  ASSERT_EQ(vertices_of["e"].size(), e.size());
+  for (std::size_t k = 0; k < e.size(); ++k) EXPECT_TRUE(vertices_of["e"][k].x == e[k].x && vertices_of["e"][k].y == e[k].y);
+
   // Not asked: every feature has its geometry.
   LayerReader plain(definition(file, "p", Role::infrastructure), epsg_wkt(3035), progress);
   for (auto batch = plain.next_batch(4); !batch.empty(); batch = plain.next_batch(4)) {
-    EXPECT_TRUE(plain.point_coordinates().empty());
-    for (const auto& feature : batch) EXPECT_NE(feature.geometry, nullptr);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      EXPECT_NE(batch[i].geometry, nullptr);
+      EXPECT_TRUE(plain.vertices(i).empty());
+    }
   }
 
   // A polygon layer drops its points, asked or not.
   LayerReader hazard(definition(file, "p", Role::hazard), epsg_wkt(3035), progress);
-  hazard.use_point_coordinates();
+  hazard.use_plain_vertices();
   EXPECT_THROW(hazard.next_batch(4), InputError);  // nothing usable: each point dropped as not a polygon
   EXPECT_EQ(hazard.report().dropped, 5);
 }

@@ -105,23 +105,23 @@ Result run(const Layer& parts, const std::vector<const Layer*>& layers, const Op
   return run_sources(parts, sources, options);
 }
 
-// Passes a source's batches on, counting the features that came without a geometry (as points).
+// Passes a source's batches on, counting the features that came as their vertices.
 class CountingSource final : public FeatureSource {
  public:
   explicit CountingSource(FeatureSource& source) : m_source(source) {}
   const LayerSchema& schema() const override { return m_source.schema(); }
   std::span<const Feature> next_batch(std::size_t max_features) override {
     const auto batch = m_source.next_batch(max_features);
-    for (const auto& feature : batch) m_as_coordinates += feature.geometry ? 0 : 1;
+    for (const auto& feature : batch) m_as_vertices += feature.geometry ? 0 : 1;
     return batch;
   }
-  void use_point_coordinates() override { m_source.use_point_coordinates(); }
-  std::span<const geos::XY> point_coordinates() const override { return m_source.point_coordinates(); }
-  std::size_t as_coordinates() const { return m_as_coordinates; }
+  void use_plain_vertices() override { m_source.use_plain_vertices(); }
+  std::span<const geos::XY> vertices(std::size_t feature) const override { return m_source.vertices(feature); }
+  std::size_t as_vertices() const { return m_as_vertices; }
 
  private:
   FeatureSource& m_source;
-  std::size_t m_as_coordinates = 0;
+  std::size_t m_as_vertices = 0;
 };
 
 const Table& table(const StepOutput& output, const std::string& name) {
@@ -422,7 +422,7 @@ TEST(Exposure, EachPointLiesInThePartsGeosCoversItWith) {
   const auto result = run(parts, {&sites});
   EXPECT_EQ(found_in(result), expected);
 
-  // The same points from a GeoPackage, which the reader hands over as coordinates, not GEOS points.
+  // The same points from a GeoPackage, which the reader hands over as vertices, not GEOS points.
   test::TempDir dir;
   std::vector<test::TestFeature> rows;
   for (const auto& item : items) rows.push_back({item.wkt, {item.category}});
@@ -432,7 +432,7 @@ TEST(Exposure, EachPointLiesInThePartsGeosCoversItWith) {
                          io::resolve_analysis_crs("EPSG:3035", {}), progress);
   CountingSource counted(reader);
   const auto read = run_sources(parts, {&counted});
-  EXPECT_EQ(counted.as_coordinates(), items.size());
+  EXPECT_EQ(counted.as_vertices(), items.size());
   EXPECT_EQ(found_in(read), expected);
   ASSERT_EQ(read.output.tables.size(), result.output.tables.size());
   for (std::size_t t = 0; t < read.output.tables.size(); ++t) {
@@ -444,6 +444,52 @@ TEST(Exposure, EachPointLiesInThePartsGeosCoversItWith) {
   EXPECT_TRUE(expected.count("6:1:B"));
   EXPECT_TRUE(expected.count("2:1:A"));
   EXPECT_FALSE(expected.count("2:1:B"));
+}
+
+// Roads from a GeoPackage, which the reader hands over as their vertices, are split and measured
+// as the same roads as GEOS lines: every piece, length and table the same, planar and ellipsoidal.
+// Random roads over hand-drawn parts, some along their edges and through their vertices.
+TEST(Exposure, RoadsReadAsVerticesAreSplitAsTheirGeosLines) {
+  const auto parts = zone_parts({{1, "1", "A", "X", "POLYGON((0 0,110 0,110 201,0 0))"},
+                                 {1, "1", "B", "Y", "POLYGON((110 0,300 0,300 201,110 201,110 0))"},
+                                 {2, "2", "A", "X", rectangle(0, 0, 300, 201)}});
+  std::mt19937_64 random(5);
+  std::uniform_real_distribution<double> x(-100, 400), y(-100, 300);
+  std::vector<AssetSpec> items = {{"local", "LINESTRING(0 0,110 201,300 201)"}, {"local", "LINESTRING(110 -50,110 250)"}};
+  for (int k = 0; k < 300; ++k) {
+    std::string wkt = "LINESTRING(";
+    for (int v = 0; v < 2 + k % 4; ++v) wkt += fmt::format("{}{} {}", v ? "," : "", x(random), y(random));
+    items.push_back({k % 2 ? "primary" : "local", wkt + ")"});
+  }
+  const auto roads = assets("roads", items);
+  test::TempDir dir;
+  std::vector<test::TestFeature> rows;
+  for (const auto& item : items) rows.push_back({item.wkt, {item.category, item.name}});
+  test::write_layer(dir / "roads.gpkg", "roads", 3035, {"category", "name"}, rows);
+  for (const std::string measure : {"planar", "ellipsoidal"}) {
+    Options options;
+    options.measure = measure;
+    const auto result = run(parts, {&roads}, options);
+    NullProgress progress;
+    io::LayerReader reader(test::definition(dir / "roads.gpkg", "roads", Role::infrastructure),
+                           io::resolve_analysis_crs("EPSG:3035", {}), progress);
+    CountingSource counted(reader);
+    const auto read = run_sources(parts, {&counted}, options);
+    EXPECT_EQ(counted.as_vertices(), items.size());
+    ASSERT_EQ(read.pieces.features.size(), result.pieces.features.size()) << measure;
+    ASSERT_GT(result.pieces.features.size(), 100u);
+    for (std::size_t i = 0; i < read.pieces.features.size(); ++i) {
+      const auto& a = read.pieces.features[i];
+      const auto& b = result.pieces.features[i];
+      EXPECT_TRUE(a.values == b.values) << measure << " piece " << i;
+      EXPECT_TRUE(GEOSEqualsExact_r(geos::context(), a.geometry.get(), b.geometry.get(), 0.0)) << measure << " piece " << i;
+    }
+    ASSERT_EQ(read.output.tables.size(), result.output.tables.size());
+    for (std::size_t t = 0; t < read.output.tables.size(); ++t) {
+      EXPECT_TRUE(read.output.tables[t].rows == result.output.tables[t].rows) << measure << " " << read.output.tables[t].name;
+    }
+    EXPECT_EQ(read.output.stats, result.output.stats) << measure;
+  }
 }
 
 TEST(Exposure, PolygonsSplitOrWhole) {

@@ -7,6 +7,8 @@
 
 #include <cmath>
 #include <numbers>
+#include <random>
+#include <vector>
 
 #include "twinrisk/core/error.hpp"
 
@@ -36,6 +38,24 @@ TEST(Measure, PlanarLengthIsTheCrsLength) {
   // ellipsoid by about half a metre here: far more than the tolerance above, so the ellipsoidal
   // test cannot pass with planar arithmetic.
   EXPECT_GT(std::abs(expected - (41493.212339 + 56675.254306)), 0.1);
+}
+
+// A line measured by its vertices (as exposure measures roads read without GEOS) has the length of
+// its GEOS line to the last bit, planar and ellipsoidal: exposure subtracts one from the other.
+TEST(Measure, ALineByItsVerticesHasTheLengthOfItsGeosLine) {
+  std::mt19937_64 random(11);
+  std::uniform_real_distribution<double> x(600000, 720000), y(5600000, 5700000);
+  std::uniform_int_distribution<int> count(2, 40);
+  for (const auto method : {MeasureMethod::planar, MeasureMethod::ellipsoidal}) {
+    Measurer measure("EPSG:32631", method);
+    for (int k = 0; k < 200; ++k) {
+      std::vector<geos::XY> vertices(static_cast<std::size_t>(count(random)));
+      for (auto& p : vertices) p = {x(random), y(random)};
+      const auto line = geos::line_string(vertices);
+      EXPECT_EQ(measure.length_m(vertices), measure.length_m(line.get())) << to_string(method) << " line " << k;
+    }
+    EXPECT_EQ(measure.length_m(std::vector<geos::XY>{{1, 2}}), 0.0);
+  }
 }
 
 TEST(Measure, QuarterMeridian) {
