@@ -17,6 +17,11 @@ void ensure_gdal_registered() {
   std::call_once(once, [] { GDALAllRegister(); });
 }
 
+void load_spatialite(bool needed) {
+  static const bool set_by_user = CPLGetConfigOption("SPATIALITE_LOAD", nullptr) != nullptr;
+  if (!set_by_user) CPLSetConfigOption("SPATIALITE_LOAD", needed ? nullptr : "NO");
+}
+
 std::string last_gdal_error(const std::string& fallback) {
   const char* message = CPLGetLastErrorMsg();
   return message && *message ? std::string(message) : fallback;

@@ -27,6 +27,7 @@
 #include "twinrisk/core/redact.hpp"
 #include "twinrisk/core/version.hpp"
 #include "twinrisk/io/checksum_cache.hpp"
+#include "twinrisk/io/gdal.hpp"
 #include "twinrisk/io/reproject.hpp"
 #include "twinrisk/io/writers.hpp"
 #include "twinrisk/pipeline/plan.hpp"
@@ -798,6 +799,9 @@ class Run {
 RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOptions& options, Progress& progress) {
   proj_version();  // for the manifest, before any thread uses PROJ (see proj_version)
   const Plan plan = make_plan(pipeline, registry);
+  // 2.5 % of exposure at 20k × 5k went to loading SpatiaLite into each GeoPackage connection.
+  io::load_spatialite(std::any_of(pipeline.layers.begin(), pipeline.layers.end(),
+                                  [](const auto& layer) { return !layer.sql.empty() || !layer.where.empty(); }));
   io::OutputTarget target;
   if (!options.output.empty()) {
     target = output_target(options.output);

@@ -8,6 +8,10 @@ class OGRSpatialReference;
 namespace twinrisk::io {
 
 void ensure_gdal_registered();
+// GDAL loads SpatiaLite into every GeoPackage connection it opens (a few hundred SQL functions
+// registered each time), which only SQL a layer definition brings (sql:, where:) can use. Set
+// before a run opens its sources and outputs; SPATIALITE_LOAD set by the user stands.
+void load_spatialite(bool needed);
 // The last CPL error message of this thread, or `fallback` when there is none.
 std::string last_gdal_error(const std::string& fallback);
 

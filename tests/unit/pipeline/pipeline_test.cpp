@@ -124,6 +124,34 @@ TEST(Pipeline, LayersInDifferentCrsesAreOverlaidInTheAnalysisCrs) {
   EXPECT_EQ(zone->GetFieldAsInteger("cross_national"), 1);
 }
 
+// GeoPackage connections skip SpatiaLite unless a definition brings SQL, which may call its
+// functions: a where: with ST_IsValid (SpatiaLite's, not GDAL's own) still filters.
+TEST(Pipeline, SpatiaLiteIsLoadedOnlyForSqlADefinitionBrings) {
+  TempDir dir;
+  test::write_layer(dir / "m.gpkg", "m", 3035, {"id"},
+                    {{rectangle(0, 0, 100, 100), {std::string("A")}}, {rectangle(100, 0, 200, 100), {std::string("B")}}});
+  test::write_layer(dir / "h.gpkg", "h", 3035, {"class"},
+                    {{rectangle(50, 20, 150, 40), {1LL}},
+                     {"POLYGON((60 60,90 90,90 60,60 90,60 60))", {2LL}}});  // a bow tie: ST_IsValid is 0
+  const auto run_with = [&](const std::string& hazard_extra, const std::string& out) {
+    write_text(dir / "p.yaml", "analysis_crs: EPSG:3035\nlayers:\n"
+                               "  m: { source: m.gpkg, role: municipalities }\n"
+                               "  h: { source: h.gpkg, role: hazard" + hazard_extra + " }\n"
+                               "steps:\n  - shared-zones: { municipalities: m, hazard: h }\n");
+    NullProgress progress;
+    RunOptions options;
+    options.output = (dir / out).string();
+    return run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress);
+  };
+  const auto plain = run_with("", "plain");
+  EXPECT_STREQ(CPLGetConfigOption("SPATIALITE_LOAD", ""), "NO");
+  EXPECT_EQ(plain.loads[1].loaded, 2);
+  const auto filtered = run_with(", where: \"ST_IsValid(geom) = 1\"", "filtered");
+  EXPECT_EQ(CPLGetConfigOption("SPATIALITE_LOAD", nullptr), nullptr);
+  EXPECT_EQ(filtered.loads[1].read, 1);  // the bow tie filtered out by SpatiaLite's function
+  EXPECT_EQ(filtered.loads[1].loaded, 1);
+}
+
 // Result layers in another CRS: transformed geometries, areas as measured in the analysis CRS.
 TEST(Pipeline, OutputCrsTransformsLayersButNotTheirAreas) {
   TempDir dir;
