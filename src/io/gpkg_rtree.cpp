@@ -60,8 +60,21 @@ std::vector<unsigned char> node_bytes(std::span<const Cell> cells, std::uint16_t
   return bytes;
 }
 
+// Reorders [first, last) so that each run of `step` elements (from first) holds the elements a
+// sort by `less` would put there, in some order: all STR needs of a sort, in fewer comparisons
+// (the log of the runs per element, not of the elements: 7.5 instead of 12 ms for 111k boxes).
+template <typename It, typename Less>
+void partition_into_runs(It first, It last, std::size_t step, Less less) {
+  const auto count = static_cast<std::size_t>(last - first);
+  if (count <= step) return;
+  const auto middle = first + static_cast<std::ptrdiff_t>((count / step + 1) / 2 * step);
+  std::nth_element(first, middle, last, less);
+  partition_into_runs(first, middle, step, less);
+  partition_into_runs(middle, last, step, less);
+}
+
 // Sort-tile-recursive: slices along x, then runs along y, so that nodes are full and compact.
-// Sorts `cells` in place and returns where each node's run of cells ends.
+// Reorders `cells` in place and returns where each node's run of cells ends.
 template <typename Cell>
 std::vector<std::size_t> pack(std::vector<Cell>& cells, std::size_t capacity) {
   const std::size_t node_count = (cells.size() + capacity - 1) / capacity;
@@ -69,17 +82,44 @@ std::vector<std::size_t> pack(std::vector<Cell>& cells, std::size_t capacity) {
   const std::size_t per_slice = slices * capacity;
   auto by_x = [](const Cell& a, const Cell& b) { return a.min_x + a.max_x < b.min_x + b.max_x; };
   auto by_y = [](const Cell& a, const Cell& b) { return a.min_y + a.max_y < b.min_y + b.max_y; };
-  std::sort(cells.begin(), cells.end(), by_x);
+  partition_into_runs(cells.begin(), cells.end(), per_slice, by_x);
   std::vector<std::size_t> ends;
   for (std::size_t s = 0; s < cells.size(); s += per_slice) {
     const std::size_t slice_end = std::min(cells.size(), s + per_slice);
-    std::sort(cells.begin() + static_cast<std::ptrdiff_t>(s), cells.begin() + static_cast<std::ptrdiff_t>(slice_end), by_y);
+    partition_into_runs(cells.begin() + static_cast<std::ptrdiff_t>(s),
+                        cells.begin() + static_cast<std::ptrdiff_t>(slice_end), capacity, by_y);
     for (std::size_t at = s; at < slice_end;) {
       at = std::min(slice_end, at + capacity);
       ends.push_back(at);
     }
   }
   return ends;
+}
+
+using Link = std::pair<std::int64_t, std::int64_t>;  // (rowid or node, its node or parent)
+
+// Links in key order. The leaves' keys are the layer's fids, most often consecutive: each is put
+// in its place without a sort (0.7 instead of 6 ms for exposure's 111k pieces).
+void order_by_key(std::vector<Link>& links) {
+  if (links.empty()) return;
+  const auto [low, high] = std::minmax_element(links.begin(), links.end());
+  const auto span = static_cast<std::uint64_t>(high->first) - static_cast<std::uint64_t>(low->first);
+  if (span + 1 == links.size()) {
+    std::vector<Link> placed(links.size());
+    std::vector<char> filled(links.size(), 0);
+    bool distinct = true;
+    for (const auto& link : links) {
+      const auto at = static_cast<std::uint64_t>(link.first) - static_cast<std::uint64_t>(low->first);
+      distinct = distinct && !filled[at];
+      filled[at] = 1;
+      placed[at] = link;
+    }
+    if (distinct) {
+      links = std::move(placed);
+      return;
+    }
+  }
+  std::sort(links.begin(), links.end());
 }
 
 }  // namespace
@@ -183,7 +223,7 @@ void GpkgSpatialIndex::finish() {
     Insert rowids(db, m_rtree + "_rowid", "rowid, nodeno", what);
     // Each cell's link to its node, inserted at the end in key order: SQLite appends rows that come
     // in order, and seeks for each that does not (the leaves' rowids come in tile order).
-    std::vector<std::pair<std::int64_t, std::int64_t>> rowid_links, parent_links;
+    std::vector<Link> rowid_links, parent_links;
     std::int64_t next_node = 2;  // node 1 is the root
     std::uint16_t depth = 0;
     std::vector<Entry> level = std::move(m_entries);
@@ -213,7 +253,7 @@ void GpkgSpatialIndex::finish() {
       level = std::move(parents_level);
       ++depth;
     }
-    for (auto* links : {&rowid_links, &parent_links}) std::sort(links->begin(), links->end());
+    for (auto* links : {&rowid_links, &parent_links}) order_by_key(*links);
     rowids.rows(rowid_links);
     parents.rows(parent_links);
     if (m_dataset.CommitTransaction() != OGRERR_NONE) {

@@ -405,6 +405,20 @@ TEST(GeoPackage, RowsThatSetTheirOwnFidsKeepThemInTheRTree) {
   ASSERT_TRUE(ds);
   EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM own WHERE fid = 100 + (n / 32) * 32 + (31 - n % 32)"), "64");
   EXPECT_EQ(sql_text(*ds, "SELECT count(*) FROM own JOIN rtree_own_geom r ON r.id = own.fid WHERE r.minx = 10 * n"), "64");
+  EXPECT_EQ(sql_text(*ds, "SELECT rtreecheck('rtree_own_geom')"), "ok");
+
+  // Fids with gaps, in no order: the index links are sorted, not placed.
+  Layer gaps = empty_layer("gaps", GeometryFamily::polygon, {{"fid", FieldType::integer}, {"n", FieldType::integer}});
+  for (int i = 0; i < 300; ++i) {
+    const std::int64_t fid = 7 * ((i * 113) % 300) + 3;
+    gaps.features.push_back({i + 1, geos::from_wkt(test::rectangle(i * 10.0, 0, i * 10.0 + 5, 1)), {fid, std::int64_t{i}}});
+  }
+  write_geopackage(dir / "gaps.gpkg", {&gaps});
+  GDALDatasetUniquePtr gapped(GDALDataset::Open((dir / "gaps.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(gapped);
+  EXPECT_EQ(sql_text(*gapped, "SELECT rtreecheck('rtree_gaps_geom')"), "ok");
+  EXPECT_EQ(sql_text(*gapped, "SELECT count(*) FROM gaps JOIN rtree_gaps_geom r ON r.id = gaps.fid WHERE r.minx = 10 * n"),
+            "300");
 }
 
 // A row SQLite refuses: where it undoes the statement, the rows go in one at a time and the error
