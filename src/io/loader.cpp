@@ -718,7 +718,18 @@ SourceInfo probe_source(const LayerDefinition& definition, bool with_extent) {
   OpenLayer& open = opened->layer;
   info.layer_name = open.layer().GetName();
   info.fields = open.field_names();
-  info.feature_count = open.feature_count(true);
+  {
+    // A database applies where: in its own SQL, so a mistake in it shows first here (a GeoPackage's
+    // count), not when the filter is set; read later, it looked like a damaged file.
+    GdalErrorTrap errors;
+    info.feature_count = open.feature_count(true);
+    if (const auto failure = errors.take_failure(); !failure.empty() && !definition.where.empty()) {
+      throw ConfigError(fmt::format("where: '{}' cannot be evaluated on layer '{}': {}", definition.where,
+                                    info.layer_name, failure),
+                        context_of(definition),
+                        "write it in the source's SQL: SQLite's for a GeoPackage (SpatiaLite's functions included)");
+    }
+  }
   if (info.kind == EntryKind::table) {
     bind_fields(definition, open.layer(), info.fields);
     return info;  // geometry, if any, is not needed

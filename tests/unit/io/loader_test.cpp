@@ -513,6 +513,14 @@ TEST(Loader, WhereFilterAndMissingFile) {
   ASSERT_EQ(layer.features.size(), 1u);
   EXPECT_NEAR(geos::area(layer.features[0].geometry.get()), 4, 1e-12);
 
+  // A GeoPackage evaluates where: in SQLite: a function it lacks is named, with the filter.
+  d.where = "nosuch(geom) = 1";
+  const auto unknown = expect_error([&] { probe_source(d, true); });
+  EXPECT_EQ(unknown.kind(), ErrorKind::config);
+  EXPECT_NE(std::string(unknown.what()).find("where: 'nosuch(geom) = 1' cannot be evaluated on layer 'h': "),
+            std::string::npos) << unknown.what();
+  EXPECT_NE(std::string(unknown.what()).find("no such function: nosuch"), std::string::npos) << unknown.what();
+
   const auto missing = expect_error([&] { probe_source(definition(dir / "nope.gpkg", "h", Role::hazard), true); });
   EXPECT_EQ(missing.kind(), ErrorKind::input);
   EXPECT_NE(std::string(missing.what()).find("nope.gpkg"), std::string::npos);
