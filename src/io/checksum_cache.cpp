@@ -12,6 +12,7 @@
 #include <tuple>
 #include <vector>
 
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/writers.hpp"
 
 namespace twinrisk::io {
@@ -77,18 +78,24 @@ std::optional<std::string> digest_if_same(const nlohmann::json& entry, const Ide
   return hex ? std::optional(text) : std::nullopt;
 }
 
-// A missing, unreadable or foreign cache file is an empty cache.
+// A missing, unreadable or foreign cache file is an empty cache. Values nested deeper than an
+// entry's fields are dropped as they are read: copying a million nested arrays (nlohmann's copy
+// recurses) overflowed the stack of every later run.
 nlohmann::json read_entries(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return nlohmann::json::object();
-  auto document = nlohmann::json::parse(in, nullptr, false);
+  constexpr int kEntryFieldDepth = 3;  // {"files": {PATH: {FIELD: value}}}
+  const nlohmann::json::parser_callback_t shallow = [](int depth, nlohmann::json::parse_event_t, nlohmann::json&) {
+    return depth <= kEntryFieldDepth;
+  };
+  auto document = nlohmann::json::parse(in, shallow, false);
   if (document.is_discarded() || !document.is_object()) return nlohmann::json::object();
   const auto version = document.find("version");
   const auto files = document.find("files");
   if (version == document.end() || *version != kVersion || files == document.end() || !files->is_object()) {
     return nlohmann::json::object();
   }
-  return *files;
+  return std::move(*files);
 }
 
 std::int64_t hashed_at(const nlohmann::json& entry) {
@@ -115,7 +122,8 @@ ChecksumCache::ChecksumCache(fs::path file, std::chrono::nanoseconds settled)
 std::string ChecksumCache::sha256(const fs::path& path, const std::atomic<bool>* stop) {
   std::error_code no_path;
   auto absolute = fs::absolute(path, no_path).lexically_normal();
-  const auto key = no_path ? std::string() : absolute.string();
+  // JSON holds UTF-8 only: a file under a path in another encoding is hashed every time.
+  const auto key = no_path || !is_valid_utf8(absolute.string()) ? std::string() : absolute.string();
   const auto before = key.empty() ? std::nullopt : identity_of(path);
   if (before) {
     if (const auto entry = m_entries.find(key); entry != m_entries.end()) {

@@ -368,6 +368,8 @@ std::string sha256_file(const fs::path& path, const std::atomic<bool>* stop) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     EVP_DigestUpdate(context.get(), buffer.data(), static_cast<std::size_t>(in.gcount()));
   }
+  // A read error ends the loop as the end of the file does: its digest would be a part's.
+  if (in.bad()) throw InputError(fmt::format("cannot read {} to the end: {}", path.string(), std::strerror(errno)));
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
   EVP_DigestFinal_ex(context.get(), digest, &length);

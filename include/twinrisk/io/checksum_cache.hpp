@@ -33,8 +33,9 @@ class ChecksumCache {
   int hashed() const { return m_hashed; }
   int remembered() const { return m_remembered; }
 
-  // Adds this run's checksums to the cache file, beside those other runs added meanwhile. Never
-  // throws: a cache that cannot be written only means hashing again next time.
+  // Adds this run's checksums to the cache file as it is now (with what other runs added; of two
+  // runs saving at the same instant, one's additions may be lost). Never throws: a cache that
+  // cannot be written only means hashing again next time.
   void save() noexcept;
 
  private:

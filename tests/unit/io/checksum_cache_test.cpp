@@ -121,6 +121,42 @@ TEST(ChecksumCache, ADamagedOrForeignCacheFileIsAnEmptyCache) {
   }
 }
 
+// Values nested a million deep where an entry belongs: dropped as they are read (copying them
+// overflowed the stack, and the file stayed to crash every later run).
+TEST(ChecksumCache, ADeeplyNestedCacheFileIsAnEmptyCache) {
+  TempDir dir;
+  write_text(dir / "a.gpkg", "abc");
+  const std::size_t depth = 1000000;
+  write_text(dir / "cache.json", "{\"version\": 1, \"files\": {\"/x\": " + std::string(depth, '[') + std::string(depth, ']') + "}}");
+  ChecksumCache cache(dir / "cache.json", kTakeFreshFiles);
+  EXPECT_EQ(cache.sha256(dir / "a.gpkg"), kAbc);
+  cache.save();
+  ChecksumCache again(dir / "cache.json", kTakeFreshFiles);
+  EXPECT_EQ(again.sha256(dir / "a.gpkg"), kAbc);
+  EXPECT_EQ(again.remembered(), 1);
+}
+
+// JSON holds UTF-8 only: a file whose path is in another encoding is hashed each time, and the
+// others are still remembered.
+TEST(ChecksumCache, APathThatIsNotUtf8IsHashedEachTime) {
+  TempDir dir;
+  const auto latin1 = dir / "Gef\xe4hr";
+  std::filesystem::create_directory(latin1);
+  write_text(latin1 / "a.gpkg", "abc");
+  write_text(dir / "b.gpkg", "abd");
+  {
+    ChecksumCache cache(dir / "cache.json", kTakeFreshFiles);
+    EXPECT_EQ(cache.sha256(latin1 / "a.gpkg"), kAbc);
+    EXPECT_EQ(cache.sha256(dir / "b.gpkg"), kAbd);
+    cache.save();
+  }
+  ChecksumCache cache(dir / "cache.json", kTakeFreshFiles);
+  EXPECT_EQ(cache.sha256(latin1 / "a.gpkg"), kAbc);
+  EXPECT_EQ(cache.sha256(dir / "b.gpkg"), kAbd);
+  EXPECT_EQ(cache.hashed(), 1);
+  EXPECT_EQ(cache.remembered(), 1);
+}
+
 TEST(ChecksumCache, ServesWhatItHoldsOnlyForTheFileItDescribes) {
   TempDir dir;
   write_text(dir / "a.gpkg", "abc");
