@@ -17,9 +17,38 @@ void ensure_gdal_registered() {
   std::call_once(once, [] { GDALAllRegister(); });
 }
 
-void load_spatialite(bool needed) {
-  static const bool set_by_user = CPLGetConfigOption("SPATIALITE_LOAD", nullptr) != nullptr;
-  if (!set_by_user) CPLSetConfigOption("SPATIALITE_LOAD", needed ? nullptr : "NO");
+namespace {
+
+struct SpatialiteUsers {
+  std::mutex mutex;
+  int living = 0, needing = 0;
+  const bool set_by_user = CPLGetConfigOption("SPATIALITE_LOAD", nullptr) != nullptr;
+  void apply() const {
+    if (!set_by_user) CPLSetConfigOption("SPATIALITE_LOAD", living > 0 && needing == 0 ? "NO" : nullptr);
+  }
+};
+
+SpatialiteUsers& spatialite_users() {
+  static SpatialiteUsers users;
+  return users;
+}
+
+}  // namespace
+
+SpatialiteUse::SpatialiteUse(bool needed) : m_needed(needed) {
+  auto& users = spatialite_users();
+  const std::lock_guard lock(users.mutex);
+  ++users.living;
+  if (m_needed) ++users.needing;
+  users.apply();
+}
+
+SpatialiteUse::~SpatialiteUse() {
+  auto& users = spatialite_users();
+  const std::lock_guard lock(users.mutex);
+  --users.living;
+  if (m_needed) --users.needing;
+  users.apply();
 }
 
 std::string last_gdal_error(const std::string& fallback) {

@@ -800,8 +800,9 @@ RunSummary run(const Pipeline& pipeline, const Registry& registry, const RunOpti
   proj_version();  // for the manifest, before any thread uses PROJ (see proj_version)
   const Plan plan = make_plan(pipeline, registry);
   // 2.5 % of exposure at 20k × 5k went to loading SpatiaLite into each GeoPackage connection.
-  io::load_spatialite(std::any_of(pipeline.layers.begin(), pipeline.layers.end(),
-                                  [](const auto& layer) { return !layer.sql.empty() || !layer.where.empty(); }));
+  const io::SpatialiteUse spatialite(std::any_of(pipeline.layers.begin(), pipeline.layers.end(), [](const auto& layer) {
+    return !layer.sql.empty() || !layer.where.empty();
+  }));
   io::OutputTarget target;
   if (!options.output.empty()) {
     target = output_target(options.output);

@@ -9,9 +9,19 @@ namespace twinrisk::io {
 
 void ensure_gdal_registered();
 // GDAL loads SpatiaLite into every GeoPackage connection it opens (a few hundred SQL functions
-// registered each time), which only SQL a layer definition brings (sql:, where:) can use. Set
-// before a run opens its sources and outputs; SPATIALITE_LOAD set by the user stands.
-void load_spatialite(bool needed);
+// registered each time), which only SQL a layer definition brings (sql:, where:) can use. While
+// one lives (a run), connections skip SpatiaLite unless a living one needs it: GDAL's option is
+// process-wide and runs may share a process. SPATIALITE_LOAD set by the user stands.
+class SpatialiteUse {
+ public:
+  explicit SpatialiteUse(bool needed);
+  ~SpatialiteUse();
+  SpatialiteUse(const SpatialiteUse&) = delete;
+  SpatialiteUse& operator=(const SpatialiteUse&) = delete;
+
+ private:
+  bool m_needed;
+};
 // The last CPL error message of this thread, or `fallback` when there is none.
 std::string last_gdal_error(const std::string& fallback);
 

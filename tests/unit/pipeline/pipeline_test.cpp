@@ -8,6 +8,7 @@
 
 #include "../test_support.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/io/gdal.hpp"
 #include "twinrisk/ops/builtin.hpp"
 
 namespace twinrisk::pipeline {
@@ -144,12 +145,27 @@ TEST(Pipeline, SpatiaLiteIsLoadedOnlyForSqlADefinitionBrings) {
     return run(load_pipeline(dir / "p.yaml"), builtin_registry(), options, progress);
   };
   const auto plain = run_with("", "plain");
-  EXPECT_STREQ(CPLGetConfigOption("SPATIALITE_LOAD", ""), "NO");
   EXPECT_EQ(plain.loads[1].loaded, 2);
-  const auto filtered = run_with(", where: \"ST_IsValid(geom) = 1\"", "filtered");
+  // Unset again after the run: a later reading in this process loads SpatiaLite as GDAL would.
   EXPECT_EQ(CPLGetConfigOption("SPATIALITE_LOAD", nullptr), nullptr);
+  const auto filtered = run_with(", where: \"ST_IsValid(geom) = 1\"", "filtered");
   EXPECT_EQ(filtered.loads[1].read, 1);  // the bow tie filtered out by SpatiaLite's function
   EXPECT_EQ(filtered.loads[1].loaded, 1);
+
+  // Runs side by side in one process: SpatiaLite is skipped only while no living run needs it.
+  {
+    const io::SpatialiteUse without_sql(false);
+    EXPECT_STREQ(CPLGetConfigOption("SPATIALITE_LOAD", ""), "NO");
+    {
+      const io::SpatialiteUse with_sql(true);
+      EXPECT_EQ(CPLGetConfigOption("SPATIALITE_LOAD", nullptr), nullptr);
+      const auto meanwhile = run_with(", where: \"ST_IsValid(geom) = 1\"", "meanwhile");
+      EXPECT_EQ(meanwhile.loads[1].loaded, 1);
+      EXPECT_EQ(CPLGetConfigOption("SPATIALITE_LOAD", nullptr), nullptr);
+    }
+    EXPECT_STREQ(CPLGetConfigOption("SPATIALITE_LOAD", ""), "NO");
+  }
+  EXPECT_EQ(CPLGetConfigOption("SPATIALITE_LOAD", nullptr), nullptr);
 }
 
 // Result layers in another CRS: transformed geometries, areas as measured in the analysis CRS.
