@@ -117,8 +117,8 @@ double Measurer::flattening() const { return m_impl->flattening; }
 
 namespace {
 
-// GEOS's Length::ofLine, term for term, so that a line measured by its vertices or as a GEOS line
-// has one length.
+// GEOS's Length::ofLine, term for term. GEOS lines are measured by it too: a compiler that fuses
+// multiply and add (FMA) in one library and not the other gave another last bit.
 double planar_length(std::span<const geos::XY> points) {
   double length = 0;
   for (std::size_t i = 1; i < points.size(); ++i) {
@@ -135,7 +135,7 @@ double Measurer::length_m(const GEOSGeometry* geometry) {
   double total = 0;
   for (const GEOSGeometry* line : geos::line_views(geometry)) {
     if (m_method == MeasureMethod::planar) {
-      total += geos::length(line) * m_impl->metres_per_unit;
+      total += planar_length(geos::coordinates(line)) * m_impl->metres_per_unit;
       continue;
     }
     m_impl->lon_lat(line);
