@@ -33,6 +33,12 @@ std::string read_text(const std::filesystem::path& path) {
 // Files written by a test are seconds younger than any settling time; -1 h takes them as settled.
 constexpr auto kTakeFreshFiles = -std::chrono::hours(1);
 
+void hash_and_save(const std::filesystem::path& cache_file, const std::filesystem::path& file) {
+  ChecksumCache cache(cache_file, kTakeFreshFiles);
+  cache.sha256(file);
+  cache.save();
+}
+
 TEST(ChecksumCache, AnUnchangedFileIsNotReadAgain) {
   TempDir dir;
   write_text(dir / "a.gpkg", "abc");
@@ -54,11 +60,7 @@ TEST(ChecksumCache, AnUnchangedFileIsNotReadAgain) {
 TEST(ChecksumCache, AFileWrittenAgainIsReadAgain) {
   TempDir dir;
   write_text(dir / "a.gpkg", "abc");
-  {
-    ChecksumCache cache(dir / "cache.json", kTakeFreshFiles);
-    cache.sha256(dir / "a.gpkg");
-    cache.save();
-  }
+  hash_and_save(dir / "cache.json", dir / "a.gpkg");
   // Same size: only the times tell. The file system's clock moves in ticks of a few milliseconds.
   std::this_thread::sleep_for(50ms);
   write_text(dir / "a.gpkg", "abd");
@@ -160,11 +162,7 @@ TEST(ChecksumCache, APathThatIsNotUtf8IsHashedEachTime) {
 TEST(ChecksumCache, ServesWhatItHoldsOnlyForTheFileItDescribes) {
   TempDir dir;
   write_text(dir / "a.gpkg", "abc");
-  {
-    ChecksumCache cache(dir / "cache.json", kTakeFreshFiles);
-    cache.sha256(dir / "a.gpkg");
-    cache.save();
-  }
+  hash_and_save(dir / "cache.json", dir / "a.gpkg");
   // What the cache serves is what it holds: a digest changed by hand in it comes back...
   auto text = read_text(dir / "cache.json");
   text.replace(text.find(kAbc), 64, kAbd);
