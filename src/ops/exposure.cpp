@@ -723,6 +723,9 @@ struct CategoryTotals {
   Sums total;                        // the unsplit input
   Sums outside;                      // in no zone of any class (count: assets with no piece)
   std::vector<Sums> exposed, unexposed;  // per class (count: assets with / without a piece there)
+  // Assets with no piece that leave all of themselves in every class: most of them. Summed once
+  // here and added to outside and to each class's unexposed by Tally::finish.
+  Sums untouched;
 };
 
 std::string lower(std::string text) {
@@ -738,20 +741,34 @@ class Tally {
         m_by_zone(parts.zone_ids.size()) {}
 
   // `layer` is kept by reference until take_tables: the name in the source's schema.
-  void add(const std::string& layer, const Feature& asset, const std::string& category, const Value& name,
+  void add(const std::string& layer, const Feature& asset, std::string_view category, const Value& name,
            const AssetResult& result) {
     auto& totals = totals_of(category);
     const auto of_kind = [&](double amount) {
       return Sums{0, result.kind == Kind::line ? amount : 0.0, result.kind == Kind::polygon ? amount : 0.0};
     };
     add_sums(totals.total, 1, of_kind(result.total));
+    ++m_assets;
+    const auto leaves_all = [&](double amount) { return amount == result.outside; };
+    if (result.pieces.empty() && std::all_of(result.unexposed.begin(), result.unexposed.end(), leaves_all)) {
+      add_sums(totals.untouched, 1, of_kind(result.outside));
+      return;
+    }
     PerClass<bool> in_class(m_parts.classes.size(), false);
     if (!result.pieces.empty()) add_pieces(layer, asset, name, result, totals, in_class);
     for (std::size_t c = 0; c < in_class.size(); ++c) {
       add_sums(totals.unexposed[c], in_class[c] ? 0 : 1, of_kind(result.unexposed[c]));
     }
     add_sums(totals.outside, result.pieces.empty() ? 1 : 0, of_kind(result.outside));
-    ++m_assets;
+  }
+
+  // Once, after the last add and before stats and take_tables.
+  void finish() {
+    for (auto& [category, t] : m_totals) {
+      for (auto& sums : t.unexposed) add_sums(sums, t.untouched.count, t.untouched);
+      add_sums(t.outside, t.untouched.count, t.untouched);
+      t.untouched = {};
+    }
   }
 
   // Once, at the end: the critical facilities move into their table.
@@ -871,20 +888,20 @@ class Tally {
   }
 
   // Assets come in runs of one category: the last one found is looked up first.
-  CategoryTotals& totals_of(const std::string& category) {
-    if (!m_last_totals || m_last_category != category) {
-      auto [at, added] = m_totals.try_emplace(category);
+  CategoryTotals& totals_of(std::string_view category) {
+    if (m_last_totals && m_last_category == category) return *m_last_totals;
+    auto at = m_totals.find(category);
+    if (at == m_totals.end()) {
+      at = m_totals.emplace(std::string(category), CategoryTotals{}).first;
       auto& totals = at->second;
-      if (added) {
-        totals.index = m_category_names.size();
-        totals.critical = m_critical.count(lower(category)) > 0;
-        m_category_names.push_back(&at->first);
-        totals.exposed.resize(m_parts.classes.size());
-        totals.unexposed.resize(m_parts.classes.size());
-      }
-      m_last_category = category;
-      m_last_totals = &totals;
+      totals.index = m_category_names.size();
+      totals.critical = m_critical.count(lower(at->first)) > 0;
+      m_category_names.push_back(&at->first);
+      totals.exposed.resize(m_parts.classes.size());
+      totals.unexposed.resize(m_parts.classes.size());
     }
+    m_last_category = at->first;
+    m_last_totals = &at->second;
     return *m_last_totals;
   }
 
@@ -909,9 +926,9 @@ class Tally {
 
   const Parts& m_parts;
   std::set<std::string> m_critical;
-  std::map<std::string, CategoryTotals> m_totals;
-  std::string m_last_category;
-  CategoryTotals* m_last_totals = nullptr;  // m_totals[m_last_category]; map nodes do not move
+  std::map<std::string, CategoryTotals, std::less<>> m_totals;
+  std::string_view m_last_category;         // a key of m_totals; map nodes do not move
+  CategoryTotals* m_last_totals = nullptr;  // m_totals[m_last_category]
   std::vector<const std::string*> m_category_names;  // by CategoryTotals::index; keys of m_totals
   // By position, not hashed: a lookup per exposed piece, each a cache miss in a hash table's
   // chains; take_tables sorts the rows once.
@@ -1032,8 +1049,10 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
     }
     const auto name_field = schema.field_index("name");
     source->use_plain_vertices();
+    std::vector<AssetResult> results;  // each batch's, every one assigned: kept, for its size never shrinks
+    std::string category_text;         // a category that is not a string, as text
     for (auto batch = source->next_batch(kBatchSize); !batch.empty(); batch = source->next_batch(kBatchSize)) {
-      std::vector<AssetResult> results(batch.size());
+      results.resize(batch.size());
       tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 256), [&](const auto& range) {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           try {
@@ -1047,13 +1066,15 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
       std::vector<Feature> out;
       for (std::size_t i = 0; i < batch.size(); ++i) {
         const auto& asset = batch[i];
-        const std::string category = to_display_string(asset.values[*category_field]);
+        const auto& category_value = asset.values[*category_field];
+        const auto* text = std::get_if<std::string>(&category_value);
+        const std::string_view category = text ? *text : (category_text = to_display_string(category_value));
         const Value name = name_field ? asset.values[*name_field] : Value();
         tally.add(schema.name, asset, category, name, results[i]);
         for (auto& piece : results[i].pieces) {
           const auto& part = parts.info[piece.part];
           out.push_back({++fid, std::move(piece.geometry),
-                         {schema.name, asset.fid, category, name, part.zone_id, class_text(part.class_value),
+                         {schema.name, asset.fid, std::string(category), name, part.zone_id, class_text(part.class_value),
                           part.municipality_id, part.municipality_name, part.country, piece.length_m, piece.area_m2,
                           piece.share}});
         }
@@ -1063,6 +1084,7 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
   }
   sink.end_layer();
 
+  tally.finish();
   StepOutput output;
   output.stats = tally.stats();
   output.tables = tally.take_tables();
