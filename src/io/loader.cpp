@@ -1123,61 +1123,76 @@ struct LayerReader::Impl {
   // Parallel: WKB to GEOS, validity check and repair, polygon extraction. A geometry GEOS cannot
   // take (a ring of fewer than 4 points) is a named drop, never an error without a feature.
   std::vector<Feature> build(std::vector<RawFeature>& raw, PlainVertices* plain = nullptr) {
-    std::vector<Outcome> outcomes(raw.size(), Outcome::kept);
-    std::vector<std::string> reasons(raw.size());
-    std::vector<geos::GeomPtr> geometries(raw.size());
     const auto family = schema.geometry;
     // Plain points and lines are valid as GEOS would find them (build_one); a polygon layer drops
-    // them, which build_one says.
+    // them, which build_one says. The others (`built`, by position in raw) become GEOS geometries.
     std::vector<char> as_vertices(raw.size(), 0);
     if (plain && family != GeometryFamily::polygon) {
       for (std::size_t i = 0; i < raw.size(); ++i) as_vertices[i] = raw[i].point || two_distinct(raw[i].line);
     }
-    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, raw.size(), 64), [&](const auto& range) {
-      for (std::size_t i = range.begin(); i != range.end(); ++i) {
-        if (as_vertices[i]) continue;
+    std::vector<std::size_t> built;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (!as_vertices[i]) built.push_back(i);
+    }
+    std::vector<Outcome> outcomes(built.size(), Outcome::kept);
+    std::vector<std::string> reasons(built.size());
+    std::vector<geos::GeomPtr> geometries(built.size());
+    tbb::parallel_for(tbb::blocked_range<std::size_t>(0, built.size(), 64), [&](const auto& range) {
+      for (std::size_t k = range.begin(); k != range.end(); ++k) {
+        auto& item = raw[built[k]];
         try {
-          outcomes[i] = build_one(raw[i], family, reasons[i], geometries[i]);
+          outcomes[k] = build_one(item, family, reasons[k], geometries[k]);
         } catch (const Error& error) {
-          outcomes[i] = Outcome::dropped_unreadable;
-          reasons[i] = error.message();
+          outcomes[k] = Outcome::dropped_unreadable;
+          reasons[k] = error.message();
         }
-        raw[i].wkb = {};
-        raw[i].line = {};
+        item.wkb = {};
+        item.line = {};
       }
     });
     std::vector<Feature> features;
     features.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      switch (outcomes[i]) {
+    for (std::size_t i = 0, k = 0; i < raw.size(); ++i) {
+      if (as_vertices[i]) {
+        add_vertices(raw[i], *plain);
+        features.push_back(Feature{raw[i].fid, nullptr, std::move(raw[i].values)});
+        continue;
+      }
+      const auto outcome = outcomes[k];
+      const auto& reason = reasons[k];
+      auto& geometry = geometries[k++];
+      switch (outcome) {
         case Outcome::dropped_wrong_type:
           ++report.dropped;
           note(raw[i].fid, fmt::format("not a {} geometry, dropped", to_string(family)));
           continue;
         case Outcome::dropped_collapsed:
           ++report.dropped;
-          note(raw[i].fid, fmt::format("{}, dropped", reasons[i]));
+          note(raw[i].fid, fmt::format("{}, dropped", reason));
           continue;
         case Outcome::dropped_unreadable:
           ++report.dropped;
-          note(raw[i].fid, fmt::format("geometry cannot be used ({}), dropped", reasons[i]));
+          note(raw[i].fid, fmt::format("geometry cannot be used ({}), dropped", reason));
           continue;
         case Outcome::repaired:
           ++report.repaired;
-          note(raw[i].fid, fmt::format("{}, repaired", reasons[i]));
+          note(raw[i].fid, fmt::format("{}, repaired", reason));
           break;
         case Outcome::kept: break;
       }
-      if (plain) {
-        if (as_vertices[i] && raw[i].point) plain->vertices.push_back(*raw[i].point);
-        if (as_vertices[i] && !raw[i].point) {
-          plain->vertices.insert(plain->vertices.end(), raw[i].line.begin(), raw[i].line.end());
-        }
-        plain->ends.push_back(plain->vertices.size());
-      }
-      features.push_back(Feature{raw[i].fid, std::move(geometries[i]), std::move(raw[i].values)});
+      if (plain) plain->ends.push_back(plain->vertices.size());  // a GEOS geometry: no vertices
+      features.push_back(Feature{raw[i].fid, std::move(geometry), std::move(raw[i].values)});
     }
     return features;
+  }
+
+  static void add_vertices(const RawFeature& item, PlainVertices& plain) {
+    if (item.point) {
+      plain.vertices.push_back(*item.point);
+    } else {
+      plain.vertices.insert(plain.vertices.end(), item.line.begin(), item.line.end());
+    }
+    plain.ends.push_back(plain.vertices.size());
   }
 
   static bool two_distinct(const std::vector<geos::XY>& points) {
