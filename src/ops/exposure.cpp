@@ -300,48 +300,39 @@ class Splitter {
     });
   }
 
-  AssetResult process(const GEOSGeometry* geometry) {
-    if (geos::type_id(geometry) == GEOS_POINT) return point(geos::point_xy(geometry), geometry);
-    AssetResult result;
-    result.kind = asset_kind(geometry);
-    result.unexposed.assign(m_parts.classes.size(), 0.0);
-    if (!result.kind) return result;
+  // Each process() replaces `result`, an earlier asset's: its storage is reused.
+  void process(const GEOSGeometry* geometry, AssetResult& result) {
+    if (geos::type_id(geometry) == GEOS_POINT) return point(geos::point_xy(geometry), geometry, result);
+    start(asset_kind(geometry), 0.0, result);
+    if (!result.kind) return;
     const Kind kind = *result.kind;
     Measurer& measurer = m_measurers.local();
-    result.total = measure(kind, geometry, measurer);
-    std::fill(result.unexposed.begin(), result.unexposed.end(), result.total);
-    result.outside = result.total;
-    if (in_no_part(geometry, kind)) return result;
+    start(kind, measure(kind, geometry, measurer), result);
+    if (in_no_part(geometry, kind)) return;
     auto& candidates = m_candidates.local();
     m_parts.index.query(geos::envelope(geometry), candidates);
-    if (candidates.empty()) return result;
+    if (candidates.empty()) return;
     if (kind == Kind::polygon && m_whole) {
       whole(geometry, candidates, result);
     } else {
       split(geometry, kind, candidates, measurer, result);
     }
-    return result;
   }
   // A plain point or line string that came as its vertices (FeatureSource::use_plain_vertices):
   // most roads lie in no part, and only a road near one is made a GEOS line.
-  AssetResult process(std::span<const geos::XY> vertices) {
-    if (vertices.size() == 1) return point(vertices.front());
-    AssetResult result;
-    result.kind = Kind::line;
+  void process(std::span<const geos::XY> vertices, AssetResult& result) {
+    if (vertices.size() == 1) return point(vertices.front(), nullptr, result);
     Measurer& measurer = m_measurers.local();
-    result.total = measurer.length_m(vertices);
-    result.unexposed.assign(m_parts.classes.size(), result.total);
-    result.outside = result.total;
+    start(Kind::line, measurer.length_m(vertices), result);
     geos::Envelope box{kInfinity, kInfinity, -kInfinity, -kInfinity};
     for (const auto& p : vertices) box = {std::min(box.min_x, p.x), std::min(box.min_y, p.y), std::max(box.max_x, p.x),
                                           std::max(box.max_y, p.y)};
-    if (m_outside->outside(box) || segments_in_no_part(vertices)) return result;
+    if (m_outside->outside(box) || segments_in_no_part(vertices)) return;
     auto& candidates = m_candidates.local();
     m_parts.index.query(box, candidates);
-    if (candidates.empty()) return result;
+    if (candidates.empty()) return;
     const auto line = geos::line_string(vertices);
     split(line.get(), Kind::line, candidates, measurer, result);
-    return result;
   }
 
  private:
@@ -353,6 +344,14 @@ class Splitter {
     return cache[part].get();
   }
   const GEOSGeometry* part_geometry(std::size_t part) const { return m_parts.layer.features[part].geometry.get(); }
+
+  // An asset of `kind` measuring `total`, all of it in no part yet.
+  void start(std::optional<Kind> kind, double total, AssetResult& result) const {
+    result.kind = kind;
+    result.total = result.outside = total;
+    result.pieces.clear();
+    result.unexposed.assign(m_parts.classes.size(), total);
+  }
 
   static geos::Envelope box_of(geos::XY p0, geos::XY p1) {
     return {std::min(p0.x, p1.x), std::min(p0.y, p1.y), std::max(p0.x, p1.x), std::max(p0.y, p1.y)};
@@ -377,16 +376,12 @@ class Splitter {
 
   // A single point (most assets: the loader keeps no empty one) finds its candidates in the grid.
   // `geometry` is the point's own, or null when it came as coordinates.
-  AssetResult point(geos::XY at, const GEOSGeometry* geometry = nullptr) {
-    AssetResult result;
-    result.kind = Kind::point;
-    result.total = result.outside = 1;
-    result.unexposed.assign(m_parts.classes.size(), 1.0);
-    if (m_outside->outside(at.x, at.y)) return result;
+  void point(geos::XY at, const GEOSGeometry* geometry, AssetResult& result) {
+    start(Kind::point, 1.0, result);
+    if (m_outside->outside(at.x, at.y)) return;
     auto& candidates = m_candidates.local();
     m_parts.grid.query(at.x, at.y, candidates);
     if (!candidates.empty()) located(geometry, at, candidates, result);
-    return result;
   }
 
   // A point lies in the first part of each class that covers it (a point on the line between two
@@ -1049,7 +1044,7 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
     }
     const auto name_field = schema.field_index("name");
     source->use_plain_vertices();
-    std::vector<AssetResult> results;  // each batch's, every one assigned: kept, for its size never shrinks
+    std::vector<AssetResult> results;  // per asset of a batch; kept across batches for its storage
     std::string category_text;         // a category that is not a string, as text
     for (auto batch = source->next_batch(kBatchSize); !batch.empty(); batch = source->next_batch(kBatchSize)) {
       results.resize(batch.size());
@@ -1057,7 +1052,11 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
         for (std::size_t i = range.begin(); i != range.end(); ++i) {
           try {
             const auto* geometry = batch[i].geometry.get();
-            results[i] = geometry ? splitter.process(geometry) : splitter.process(source->vertices(i));
+            if (geometry) {
+              splitter.process(geometry, results[i]);
+            } else {
+              splitter.process(source->vertices(i), results[i]);
+            }
           } catch (const Error& error) {
             throw GeometryError(error.message(), {{}, {}, schema.name, batch[i].fid, {}}, error.hint());
           }
