@@ -157,24 +157,33 @@ sigterm | sigint)
 json-lines)
   # SIGTERM while progress lines pour out: every line of stderr must be one whole JSON object and
   # the last the error (the signal thread's error once landed between a progress line and its
-  # newline, which the QGIS provider could not read). A random moment of the load each time.
+  # newline, which the QGIS provider could not read). A random moment of the load each time. A
+  # run that finished before its signal (exit 0: a busy machine delayed the poll or the sleep)
+  # tested nothing: it is counted, and the test fails only when most runs finished first.
+  finished=0
   for ((i = 0; i < trials; i++)); do
     "$tw" run "$tmp/new.yaml" -o "$tmp/out" --overwrite --progress json >/dev/null 2>"$tmp/err" &
     pid=$!
     for _ in $(seq 2000); do [ -e "$tmp/.out.twinrisk-lock" ] && break; sleep 0.005; done
     sleep "0.0$((RANDOM % 10))"
-    kill -TERM "$pid"
+    kill -TERM "$pid" 2>/dev/null
     wait "$pid"; rc=$?
-    [ "$rc" -eq 143 ] || fail "round $i: exit $rc: $(tail -3 "$tmp/err")"
-    $py - "$tmp/err" <<'PY' || fail "round $i: $(tail -3 "$tmp/err")"
+    [ "$rc" -eq 143 ] || [ "$rc" -eq 0 ] || fail "round $i: exit $rc: $(tail -3 "$tmp/err")"
+    $py - "$tmp/err" "$rc" <<'PY' || fail "round $i: $(tail -3 "$tmp/err")"
 import json, sys
 lines = open(sys.argv[1]).read().splitlines()
 objects = [json.loads(line) for line in lines]
-assert objects[-1]["type"] == "error" and objects[-1]["exit_code"] == 143, objects[-1]
+if sys.argv[2] == "143":
+    assert objects[-1]["type"] == "error" and objects[-1]["exit_code"] == 143, objects[-1]
+else:
+    assert all(o.get("type") != "error" for o in objects), objects
 PY
+    [ "$rc" -eq 0 ] && finished=$((finished + 1))
     no_leftovers
   done
-  echo "PASS [json-lines]: $trials SIGTERMs during progress output, every line whole JSON, the error last"
+  [ $((2 * finished)) -le "$trials" ] || fail "$finished of $trials runs finished before their SIGTERM: the test no longer tests"
+  echo "PASS [json-lines]: $((trials - finished)) SIGTERMs during progress output, every line whole JSON, the error last" \
+       "($finished runs finished before their signal)"
   ;;
 *)
   fail "unknown mode"
