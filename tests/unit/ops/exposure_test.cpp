@@ -654,6 +654,41 @@ void check_conservation(const std::string& measure) {
   }
 }
 
+// A category field of numbers (a land-use code) is tallied by the number's text, mixed freely with
+// text categories of the same spelling: 7 and "7" are one category.
+TEST(Exposure, CategoriesThatAreNumbersAreTalliedByTheirText) {
+  const auto parts = two_parts();
+  Layer sites;
+  sites.name = "sites";
+  sites.role = Role::infrastructure;
+  sites.geometry = GeometryFamily::any;
+  sites.fields = {{"category", FieldType::integer}};
+  const std::vector<std::pair<Value, std::string>> items = {{std::int64_t{7}, "POINT(50 50)"},
+                                                            {std::int64_t{12}, "POINT(150 50)"},
+                                                            {std::string("7"), "POINT(500 500)"},
+                                                            {std::int64_t{7}, "POINT(150 60)"},
+                                                            {std::int64_t{12}, "POINT(-50 50)"}};
+  std::int64_t fid = 1;
+  for (const auto& [category, wkt] : items) sites.features.push_back({fid++, geos::from_wkt(wkt), {category}});
+  const auto result = run(parts, {&sites});
+
+  std::vector<std::string> pieces;
+  for (const auto& f : result.pieces.features) {
+    pieces.push_back(to_display_string(field(result.pieces, f, "category")) + "@" +
+                     to_display_string(field(result.pieces, f, "municipality_id")));
+  }
+  EXPECT_EQ(pieces, (std::vector<std::string>{"7@A", "12@B", "7@B"}));
+  const auto& totals = table(result.output, "exposure_totals");
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> counts;  // exposed, unexposed
+  for (const auto& row : totals.rows) {
+    counts[text(totals, row, "category")] = {integer(totals, row, "exposed_assets"),
+                                             integer(totals, row, "unexposed_assets")};
+  }
+  EXPECT_EQ(counts, (std::map<std::string, std::pair<std::int64_t, std::int64_t>>{{"7", {2, 1}}, {"12", {1, 1}}}));
+  EXPECT_EQ(result.output.stats["unexposed_by_category"]["7"]["assets"].get<std::int64_t>(), 1);
+  EXPECT_EQ(result.output.stats["unexposed_by_category"]["12"]["assets"].get<std::int64_t>(), 1);
+}
+
 TEST(Exposure, ConservationPlanar) { check_conservation("planar"); }
 TEST(Exposure, ConservationEllipsoidal) { check_conservation("ellipsoidal"); }
 
