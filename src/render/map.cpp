@@ -203,7 +203,7 @@ PageInfo render_overview(const MapScene& scene, const OverviewOptions& options, 
   PageInfo info;
   info.frame_px = detail::draw_map_frame(canvas, impl, f.map, extent, nullptr);
   info.extent = extent;
-  const auto legend = impl.legend(extent, nullptr);
+  const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), nullptr);
   detail::draw_legend(cr, legend, f.panel.x, f.panel.y, f.panel.width, options.texts, info.legend);
   draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
   to_pixels(info, canvas.px_per_pt());
@@ -325,7 +325,7 @@ AtlasInfo render_atlas(const MapScene& scene, const AtlasOptions& options, const
       y += detail::draw_table(cr, f.panel.x, y, f.panel.width, f.panel.height * 0.45, headers, cells, numeric, options.texts);
       y += 5 * kPtPerMm;
     }
-    const auto legend = impl.legend(extent, &highlight);
+    const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), &highlight);
     detail::draw_legend(cr, legend, f.panel.x, y, f.panel.width, options.texts, info.legend);
     draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
     atlas.page_info.push_back(std::move(info));

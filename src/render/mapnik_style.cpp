@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <numbers>
+
 #include "xml.hpp"
 
 namespace twinrisk::render {
@@ -32,28 +34,43 @@ std::string line_symbolizer(const Symbol& s, double px_per_map_unit = 0) {
   return out + "/>";
 }
 
-std::string symbolizers(const LayerStyle& style, const Symbol& s) {
-  switch (style.geometry) {
-    case GeometryFamily::line: return line_symbolizer(s);
-    case GeometryFamily::point: {
-      // Every facility is drawn (allow-overlap), and each claims its place, so labels drawn later
-      // keep off the markers rather than covering them.
-      std::string out = fmt::format(
-          R"(<MarkersSymbolizer marker-type="ellipse" placement="point" width="{0}" height="{0}" allow-overlap="true" ignore-placement="false")",
-          px(s.marker_size_mm));
-      out += fmt::format(R"( fill="{}" fill-opacity="{}")", s.fill ? s.fill->hex() : "#000000", s.fill ? s.fill_opacity : 0);
-      if (s.stroke) out += fmt::format(R"( stroke="{}" stroke-width="{}" stroke-opacity="{}")", s.stroke->hex(), px(s.stroke_width_mm), s.stroke_opacity);
-      else out += R"( stroke-width="0")";
-      return out + "/>";
-    }
-    default: {
-      std::string out;
-      if (s.fill) {
-        out += fmt::format(R"(<PolygonSymbolizer fill="{}" fill-opacity="{}" gamma="1" clip="true" simplify="0.1"/>)", s.fill->hex(), s.fill_opacity);
-      }
-      return out + line_symbolizer(s);
-    }
+std::string polygon_symbolizers(const Symbol& s) {
+  std::string out;
+  if (s.fill) {
+    out += fmt::format(R"(<PolygonSymbolizer fill="{}" fill-opacity="{}" gamma="1" clip="true" simplify="0.1"/>)", s.fill->hex(), s.fill_opacity);
   }
+  return out + line_symbolizer(s);
+}
+
+// `placement`: point (a point's own place) or interior (a polygon's).
+std::string markers_symbolizer(const Symbol& s, std::string_view placement = "point") {
+  // Every facility is drawn (allow-overlap), and each claims its place, so labels drawn later
+  // keep off the markers rather than covering them.
+  std::string out = fmt::format(
+      R"(<MarkersSymbolizer marker-type="ellipse" placement="{0}" width="{1}" height="{1}" allow-overlap="true" ignore-placement="false")",
+      placement, px(s.marker_size_mm));
+  out += fmt::format(R"( fill="{}" fill-opacity="{}")", s.fill ? s.fill->hex() : "#000000", s.fill ? s.fill_opacity : 0);
+  if (s.stroke) out += fmt::format(R"( stroke="{}" stroke-width="{}" stroke-opacity="{}")", s.stroke->hex(), px(s.stroke_width_mm), s.stroke_opacity);
+  else out += R"( stroke-width="0")";
+  return out + "/>";
+}
+
+// A point style's rule `i`: markers on points, and on the lines and polygons of a layer that mixes
+// them (exposure's pieces) the class's colour along the line or over the area, or the marker where
+// the area would be smaller than it.
+std::string point_rules(std::size_t i, const ClassRule& rule, double px_per_map_unit) {
+  const auto name = xml_escape(rule.label);
+  const auto of_type = [&](std::string_view types) {
+    return fmt::format(R"(<Rule name="{}"><Filter>[_c] = {} and ({})</Filter>)", name, i, types);
+  };
+  const double smallest = marker_area(rule.symbol, px_per_map_unit);
+  return of_type("[mapnik::geometry_type] = point or [mapnik::geometry_type] = collection") +
+         markers_symbolizer(rule.symbol) + "</Rule>" + of_type("[mapnik::geometry_type] = linestring") +
+         line_symbolizer(marker_as_line(rule.symbol)) + "</Rule>" +
+         of_type(fmt::format("[mapnik::geometry_type] = polygon and [_a] &gt;= {:.9g}", smallest)) +
+         polygon_symbolizers(rule.symbol) + "</Rule>" +
+         of_type(fmt::format("[mapnik::geometry_type] = polygon and [_a] &lt; {:.9g}", smallest)) +
+         markers_symbolizer(rule.symbol, "interior") + "</Rule>";
 }
 
 std::string text_symbolizer(const LayerStyle& style, const MapnikStyleOptions& options) {
@@ -80,16 +97,37 @@ std::string text_symbolizer(const LayerStyle& style, const MapnikStyleOptions& o
 
 double mm_to_px(double mm) { return mm * 72.0 / 25.4; }
 
+double marker_area(const Symbol& marker, double px_per_map_unit) {
+  if (!(px_per_map_unit > 0)) return 0;
+  const double diameter = mm_to_px(marker.marker_size_mm) / px_per_map_unit;
+  return std::numbers::pi / 4 * diameter * diameter;
+}
+
+std::string edge_style_name(const LayerStyle& style) { return style.layer + "/edges"; }
 std::string fill_style_name(const LayerStyle& style) { return style.layer + "/fill"; }
 std::string outline_style_name(const LayerStyle& style) { return style.layer + "/outlines"; }
 std::string label_style_name(const LayerStyle& style) { return style.layer + "/labels"; }
 std::string border_style_name(const LayerStyle& style) { return style.layer + "/borders"; }
 
 std::string mapnik_styles(const LayerStyle& style, const std::vector<ClassRule>& rules, const MapnikStyleOptions& options) {
-  std::string out = fmt::format(R"(<Style name="{}">)", xml_escape(fill_style_name(style)));
+  std::string out;
+  if (style.geometry == GeometryFamily::point) {
+    out += fmt::format(R"(<Style name="{}">)", xml_escape(edge_style_name(style)));
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+      out += fmt::format(R"(<Rule name="{}"><Filter>[_c] = {} and [mapnik::geometry_type] = linestring</Filter>{}</Rule>)",
+                         xml_escape(rules[i].label), i, line_symbolizer(marker_as_line_edge(rules[i].symbol)));
+    }
+    out += "</Style>\n";
+  }
+  out += fmt::format(R"(<Style name="{}">)", xml_escape(fill_style_name(style)));
   for (std::size_t i = 0; i < rules.size(); ++i) {
+    if (style.geometry == GeometryFamily::point) {
+      out += point_rules(i, rules[i], options.px_per_map_unit);
+      continue;
+    }
+    const auto& symbol = rules[i].symbol;
     out += fmt::format(R"(<Rule name="{}"><Filter>[_c] = {}</Filter>{}</Rule>)", xml_escape(rules[i].label), i,
-                       symbolizers(style, rules[i].symbol));
+                       style.geometry == GeometryFamily::line ? line_symbolizer(symbol) : polygon_symbolizers(symbol));
   }
   out += "</Style>\n";
   if (!style.overlays.empty()) {

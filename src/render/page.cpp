@@ -106,6 +106,11 @@ void swatch(cairo_t* cr, const LegendEntry& entry, double x, double y, double w,
       break;
     }
     case LegendEntry::Kind::line:
+      if (entry.edge && entry.edge->stroke) {
+        cairo_move_to(cr, x, y + h / 2);
+        cairo_line_to(cr, x + w, y + h / 2);
+        stroke(*entry.edge->stroke, entry.edge->stroke_opacity, entry.edge->stroke_width_mm);
+      }
       cairo_move_to(cr, x, y + h / 2);
       cairo_line_to(cr, x + w, y + h / 2);
       stroke(s.stroke.value_or(Colour{}), s.stroke_opacity, s.stroke_width_mm);
@@ -264,6 +269,10 @@ geos::Envelope fit_extent(const geos::Envelope& view, double frame_width, double
 
 // ---------------------------------------------------------------- map frame
 
+double map_units_per_mm(const geos::Envelope& extent, const Rect& frame_pt) {
+  return (extent.max_x - extent.min_x) / (frame_pt.width / kPtPerMm);
+}
+
 Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame, const geos::Envelope& extent,
                     const Highlight* highlight) {
   cairo_t* cr = canvas.cr();
@@ -275,8 +284,7 @@ Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame, con
   }
   const int width_px = static_cast<int>(std::lround(frame.width * k));
   const int height_px = static_cast<int>(std::lround(frame.height * k));
-  const double map_units_per_mm = (extent.max_x - extent.min_x) / (frame.width / kPtPerMm);
-  mapnik::Map map = scene.build_map(width_px, height_px, extent, map_units_per_mm, highlight);
+  mapnik::Map map = scene.build_map(width_px, height_px, extent, map_units_per_mm(extent, frame), highlight);
   cairo_save(cr);
   cairo_rectangle(cr, frame.x, frame.y, frame.width, frame.height);
   cairo_clip(cr);

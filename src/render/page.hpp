@@ -66,6 +66,9 @@ std::string fill_in(std::string pattern, const std::vector<std::pair<std::string
 // `view` grown around its centre to the frame's width/height ratio.
 geos::Envelope fit_extent(const geos::Envelope& view, double frame_width, double frame_height);
 
+// The map's scale in a frame showing `extent`: map units per millimetre of paper.
+double map_units_per_mm(const geos::Envelope& extent, const Rect& frame_pt);
+
 // Draws the map frame: Mapnik's AGG renderer for PNG, its Cairo renderer (vector) otherwise.
 // Returns the frame as drawn (a PNG frame is snapped to whole pixels).
 Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame_pt, const geos::Envelope& extent,

@@ -181,7 +181,8 @@ void convert(SceneLayer& scene_layer) {
     const int rule = scene_layer.classes.rule_of[i];
     if (rule < 0 || !feature.geometry || geos::is_empty(feature.geometry.get())) return;
     scene_layer.envelopes[i] = geos::envelope(feature.geometry.get());
-    if (style.geometry == GeometryFamily::polygon) areas[i] = geos::area(feature.geometry.get());
+    // Polygons' areas: their label priority, and where a point style draws a small one as its marker.
+    if (style.geometry != GeometryFamily::line) areas[i] = geos::area(feature.geometry.get());
     auto f = mapnik::feature_factory::create(context, static_cast<mapnik::value_integer>(i + 1));
     f->set_geometry(to_mapnik(feature.geometry.get()));
     f->put("_c", static_cast<mapnik::value_integer>(rule));
@@ -307,15 +308,18 @@ mapnik::Map MapScene::Impl::build_map(int width_px, int height_px, const geos::E
     throw Error(ErrorKind::internal, fmt::format("Mapnik refused a generated style: {}", error.what()));
   }
   auto add = [&](const std::string& name, const std::shared_ptr<mapnik::memory_datasource>& ds,
-                 std::initializer_list<std::string> styles) {
+                 const std::vector<std::string>& styles) {
     mapnik::layer layer(name, detail::kMapnikSrs);
     layer.set_datasource(ds);
     for (const auto& s : styles) layer.add_style(s);
     map.add_layer(layer);
   };
   for (const auto& l : layers) {
-    if (l.style.overlays.empty()) add(l.layer->name, l.features, {fill_style_name(l.style)});
-    else add(l.layer->name, l.features, {fill_style_name(l.style), outline_style_name(l.style)});
+    std::vector<std::string> styles;
+    if (l.style.geometry == GeometryFamily::point) styles.push_back(edge_style_name(l.style));
+    styles.push_back(fill_style_name(l.style));
+    if (!l.style.overlays.empty()) styles.push_back(outline_style_name(l.style));
+    add(l.layer->name, l.features, styles);
   }
   // Borders and the highlight over every fill, labels over everything (Mapnik draws a layer's
   // text with the layer, so labels get layers of their own at the end).
@@ -389,7 +393,7 @@ std::shared_ptr<mapnik::memory_datasource> MapScene::Impl::label_anchors(const d
   return ds;
 }
 
-std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& view,
+std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& view, double map_units_per_mm,
                                                         const detail::Highlight* highlight) const {
   using detail::LegendEntry;
   std::vector<detail::LegendGroup> groups;
@@ -397,7 +401,7 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
     Symbol s;
     s.stroke = Colour{0, 0, 0};
     s.stroke_width_mm = 0.4;
-    groups.push_back({"", {{LegendEntry::Kind::outline, s, highlight->label}}});
+    groups.push_back({"", {{LegendEntry::Kind::outline, s, highlight->label, {}}}});
   }
   const auto view_rect = rectangle(view);
   const auto prepared = geos::prepare(view_rect.get());
@@ -410,41 +414,62 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
       if (!intersects(e, view)) return false;
       return inside(e, view) || geos::intersects(prepared.get(), features[i].geometry.get());
     };
-    std::vector<char> rule_present(l.classes.rules.size(), 0);
+    // Per rule, the kinds of swatch its features in view need (a bit per LegendEntry::Kind): one,
+    // the style's, except where a point style draws a layer that mixes geometries.
+    const auto kind_of = [&](std::size_t i) {
+      if (l.style.geometry == GeometryFamily::line) return LegendEntry::Kind::line;
+      if (l.style.geometry == GeometryFamily::polygon) return LegendEntry::Kind::fill;
+      const int type = geos::type_id(features[i].geometry.get());
+      if (type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING) return LegendEntry::Kind::line;
+      const bool polygon = type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON;
+      const double smallest = marker_area(l.classes.rules[static_cast<std::size_t>(l.classes.rule_of[i])].symbol,
+                                          mm_to_px(1.0) / map_units_per_mm);
+      return polygon && l.areas[i] >= smallest ? LegendEntry::Kind::fill : LegendEntry::Kind::point;
+    };
+    const auto bit = [](LegendEntry::Kind kind) { return static_cast<unsigned char>(1u << static_cast<int>(kind)); };
+    std::vector<unsigned char> rule_kinds(l.classes.rules.size(), 0);
     std::vector<char> overlay_present(l.style.overlays.size(), 0);
     for (std::size_t i = 0; i < features.size(); ++i) {
       const int rule = l.classes.rule_of[i];
       if (rule < 0) continue;
-      bool needed = !rule_present[rule];
+      const auto kind = bit(kind_of(i));
+      bool needed = !(rule_kinds[rule] & kind);
       for (std::size_t k = 0; k < overlay_present.size() && !needed; ++k) needed = l.overlay_hits[k][i] && !overlay_present[k];
       if (!needed || !in_view(i)) continue;
-      rule_present[rule] = 1;
+      rule_kinds[rule] |= kind;
       for (std::size_t k = 0; k < overlay_present.size(); ++k) overlay_present[k] |= l.overlay_hits[k][i];
     }
-    const LegendEntry::Kind kind = l.style.geometry == GeometryFamily::line    ? LegendEntry::Kind::line
-                                   : l.style.geometry == GeometryFamily::point ? LegendEntry::Kind::point
-                                                                               : LegendEntry::Kind::fill;
     detail::LegendGroup group{l.style.title, {}};
     const auto& rules = l.classes.rules;
     const bool single = rules.size() == 1 && rules[0].kind == ClassRule::Kind::single;
+    const auto add_entries = [&](const ClassRule& rule, unsigned char kinds, const std::string& label) {
+      for (const auto kind : {LegendEntry::Kind::point, LegendEntry::Kind::line, LegendEntry::Kind::fill}) {
+        if (!(kinds & bit(kind))) continue;
+        if (kind == LegendEntry::Kind::line && l.style.geometry == GeometryFamily::point) {
+          group.entries.push_back({kind, marker_as_line(rule.symbol), label, marker_as_line_edge(rule.symbol)});
+        } else {
+          group.entries.push_back({kind, rule.symbol, label, {}});
+        }
+      }
+    };
     for (int r = static_cast<int>(rules.size()) - 1; r >= 0; --r) {
-      if (rule_present[r] && rules[r].kind != ClassRule::Kind::missing && rules[r].kind != ClassRule::Kind::other) {
-        group.entries.push_back({kind, rules[r].symbol, single ? l.style.title : rules[r].label});
+      if (rule_kinds[r] && rules[r].kind != ClassRule::Kind::missing && rules[r].kind != ClassRule::Kind::other) {
+        add_entries(rules[r], rule_kinds[r], single ? l.style.title : rules[r].label);
       }
     }
     for (std::size_t r = 0; r < rules.size(); ++r) {
-      if (rule_present[r] && (rules[r].kind == ClassRule::Kind::missing || rules[r].kind == ClassRule::Kind::other)) {
-        group.entries.push_back({kind, rules[r].symbol, rules[r].label});
+      if (rule_kinds[r] && (rules[r].kind == ClassRule::Kind::missing || rules[r].kind == ClassRule::Kind::other)) {
+        add_entries(rules[r], rule_kinds[r], rules[r].label);
       }
     }
     for (std::size_t k = 0; k < overlay_present.size(); ++k) {
-      if (overlay_present[k]) group.entries.push_back({LegendEntry::Kind::outline, l.style.overlays[k].symbol, l.style.overlays[k].label});
+      if (overlay_present[k]) group.entries.push_back({LegendEntry::Kind::outline, l.style.overlays[k].symbol, l.style.overlays[k].label, {}});
     }
     if (l.style.borders) {
       const bool present = std::any_of(l.border_geometries.begin(), l.border_geometries.end(), [&](const geos::GeomPtr& g) {
         return intersects(geos::envelope(g.get()), view) && geos::intersects(prepared.get(), g.get());
       });
-      if (present) group.entries.push_back({LegendEntry::Kind::line, l.style.borders->symbol, l.style.borders->label});
+      if (present) group.entries.push_back({LegendEntry::Kind::line, l.style.borders->symbol, l.style.borders->label, {}});
     }
     if (group.entries.empty()) continue;
     if (single && group.entries.size() >= 1 && group.entries.front().label == group.heading) group.heading.clear();

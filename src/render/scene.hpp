@@ -35,6 +35,7 @@ struct LegendEntry {
   enum class Kind { fill, line, point, outline } kind = Kind::fill;
   Symbol symbol;
   std::string label;
+  std::optional<Symbol> edge;  // a line's: drawn under it
 };
 struct LegendGroup {
   std::string heading;
@@ -70,8 +71,10 @@ struct MapScene::Impl {
                                                            double map_units_per_mm) const;
   mapnik::Map build_map(int width_px, int height_px, const geos::Envelope& extent, double map_units_per_mm,
                         const detail::Highlight* highlight) const;
-  // What a legend lists for a frame showing `extent`: only classes with a feature in it.
-  std::vector<detail::LegendGroup> legend(const geos::Envelope& extent, const detail::Highlight* highlight) const;
+  // What a legend lists for a frame showing `extent` at `map_units_per_mm`: only classes with a
+  // feature in it, with the swatches they are drawn with.
+  std::vector<detail::LegendGroup> legend(const geos::Envelope& extent, double map_units_per_mm,
+                                          const detail::Highlight* highlight) const;
 };
 
 }  // namespace twinrisk::render

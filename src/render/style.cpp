@@ -498,6 +498,26 @@ void validate_style(const LayerStyle& style, const Layer& layer) {
 
 // ---------------------------------------------------------------- classification
 
+Symbol marker_as_line(const Symbol& marker) {
+  Symbol line;
+  line.stroke = marker.fill.value_or(Colour{});
+  line.stroke_opacity = marker.fill ? marker.fill_opacity : 1.0;
+  line.stroke_width_mm = marker.marker_size_mm / 3;
+  return line;
+}
+
+Symbol marker_as_line_edge(const Symbol& marker) {
+  Symbol edge = marker_as_line(marker);
+  if (!marker.stroke) {
+    edge.stroke.reset();
+    return edge;
+  }
+  edge.stroke = marker.stroke;
+  edge.stroke_opacity = marker.stroke_opacity;
+  edge.stroke_width_mm += 2 * marker.stroke_width_mm;
+  return edge;
+}
+
 std::vector<ClassRule> static_rules(const LayerStyle& style) {
   std::vector<ClassRule> rules = style.classes.values;
   if (style.classes.other) rules.push_back(*style.classes.other);

@@ -27,7 +27,15 @@ struct MapnikStyleOptions {
   double px_per_map_unit = 0;
 };
 
-// Style names: "<layer>/fill", "<layer>/outlines", "<layer>/labels", "<layer>/borders".
+// Below this area (map units², at `px_per_map_unit`), a polygon that a point style draws shows as
+// the style's marker: on paper it would be smaller than the marker (a building on an overview map).
+// 0 when the scale is not known.
+double marker_area(const Symbol& marker, double px_per_map_unit);
+
+// Style names: "<layer>/fill", "<layer>/outlines", "<layer>/labels", "<layer>/borders", and for a
+// point style "<layer>/edges" (the edges of its lines, drawn in a pass before the fill so that
+// where two pieces of a line meet, no edge crosses the line).
+std::string edge_style_name(const LayerStyle& style);
 std::string fill_style_name(const LayerStyle& style);
 std::string outline_style_name(const LayerStyle& style);
 std::string label_style_name(const LayerStyle& style);

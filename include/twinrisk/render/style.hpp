@@ -154,6 +154,12 @@ Classified classify(const LayerStyle& style, const Layer& layer);
 // The classes of a style without data (automatic ones have none): what QML and docs show.
 std::vector<ClassRule> static_rules(const LayerStyle& style);
 
+// A point style's class as drawn on the lines of a layer that mixes geometries (exposure's asset
+// pieces): in the marker's colour, a third of its size wide, on an edge of the marker's stroke.
+// Polygons there are filled and outlined as the marker is.
+Symbol marker_as_line(const Symbol& marker);
+Symbol marker_as_line_edge(const Symbol& marker);  // drawn first, under marker_as_line
+
 // Numeric-aware ordering of class values ("2" < "10"; numbers before text).
 bool value_less(const std::string& a, const std::string& b);
 

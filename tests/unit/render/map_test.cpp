@@ -350,6 +350,48 @@ TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
   EXPECT_EQ(image.at(x, y).hex(), "#e69f00");
 }
 
+// Exposure's pieces mix points, lines and polygons in one layer under a point style: lines are
+// drawn along their length and large polygons filled, in their category's colour; a polygon
+// smaller on paper than the marker shows as the marker. Categories sort farm, house, road, school:
+// Okabe-Ito #e69f00, #56b4e9, #009e73, #f0e442.
+TEST_F(Region, APointStyleDrawsTheLinesAndPolygonsOfAMixedLayerAsLinesAndAreas) {
+  Layer pieces;
+  pieces.name = "exposed_assets";
+  pieces.crs_wkt = crs;
+  pieces.geometry = GeometryFamily::any;
+  pieces.fields = {{"category", FieldType::string}};
+  const std::vector<std::pair<std::string, std::string>> items = {
+      {"road", "LINESTRING(4001000 3002000, 4019000 3002000)"},
+      {"farm", rectangle(4012000, 3012000, 4018000, 3018000)},
+      {"house", rectangle(4005000, 3015000, 4005010, 3015010)},
+      {"school", "POINT(4005000 3008000)"},
+      {"school", "LINESTRING(4001000 3005000, 4003000 3005000)"}};
+  std::int64_t fid = 0;
+  for (const auto& [category, wkt] : items) pieces.features.push_back(Feature{++fid, geos::from_wkt(wkt), {Value(category)}});
+  MapScene scene({{&towns, *builtin_style("municipalities")}, {&pieces, *builtin_style("exposed_assets")}});
+  TempDir dir;
+  OverviewOptions options;
+  options.extent = geos::Envelope{4000000, 3000000, 4020000, 3020000};
+  const auto info = render_overview(scene, options, dir / "map.png");
+  const Image image(dir / "map.png");
+  const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
+  const auto pixel = [&](double x, double y, double dx_px = 0) {
+    return image.at(static_cast<int>(std::lround(info.frame_px.x + (x - info.extent.min_x) * px_per_unit + dx_px)),
+                    static_cast<int>(std::lround(info.frame_px.y + (info.extent.max_y - y) * px_per_unit))).hex();
+  };
+  EXPECT_EQ(pixel(4003000, 3002000), "#009e73");  // the road, 7 km from its middle
+  EXPECT_EQ(pixel(4017000, 3013000), "#e69f00");  // the farm, 3.5 km from its centre
+  const double house_px = 10 * px_per_unit;
+  ASSERT_LT(house_px, 1.0);  // the house alone would be under a pixel
+  EXPECT_EQ(pixel(4005005, 3015005, 2), "#56b4e9");  // its marker, 2 px beside it
+  EXPECT_EQ(pixel(4005000, 3008000), "#f0e442");  // the school's point
+  // The legend shows each category once per way it is drawn: the school as a marker and a line.
+  EXPECT_EQ(std::count(info.legend.begin(), info.legend.end(), "Exposed assets: school"), 2);
+  for (const char* once : {"Exposed assets: road", "Exposed assets: farm", "Exposed assets: house"}) {
+    EXPECT_EQ(std::count(info.legend.begin(), info.legend.end(), once), 1) << once;
+  }
+}
+
 // ---------------------------------------------------------------- bad input
 
 TEST_F(Region, StyleNamingAMissingFieldIsAConfigError) {
