@@ -265,7 +265,28 @@ class Region : public ::testing::Test {
                             {rectangle(4008000, 3002000, 4012000, 3004000), "3", 1, 1},
                             {rectangle(4008000, 3015000, 4012000, 3016000), "1", 1, 1},
                             {rectangle(4015000, 3015000, 4016000, 3016000), "3", 0, 0}});
+
+  // A layer of (category, WKT) features.
+  Layer by_category(const std::string& name, GeometryFamily family,
+                    const std::vector<std::pair<std::string, std::string>>& items) const {
+    Layer layer;
+    layer.name = name;
+    layer.crs_wkt = crs;
+    layer.geometry = family;
+    layer.fields = {{"category", FieldType::string}};
+    std::int64_t fid = 0;
+    for (const auto& [category, wkt] : items) layer.features.push_back(Feature{++fid, geos::from_wkt(wkt), {Value(category)}});
+    return layer;
+  }
 };
+
+// The colour of the PNG's pixel at map coordinates (x, y), `dx_px` pixels to the right.
+std::string pixel_at(const Image& image, const PageInfo& info, double x, double y, double dx_px = 0) {
+  const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
+  return image.at(static_cast<int>(std::lround(info.frame_px.x + (x - info.extent.min_x) * px_per_unit + dx_px)),
+                  static_cast<int>(std::lround(info.frame_px.y + (info.extent.max_y - y) * px_per_unit)))
+      .hex();
+}
 
 TEST_F(Region, LegendListsExactlyTheClassesPresent) {
   MapScene scene({{&towns, *builtin_style("municipalities")}, {&flood, *builtin_style("zones")}});
@@ -319,13 +340,8 @@ TEST_F(Region, AtlasHasOnePagePerSelectedFeatureAndItsLegendFollowsTheView) {
 }
 
 TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
-  Layer facilities;
-  facilities.name = "critical_facilities";
-  facilities.crs_wkt = crs;
-  facilities.geometry = GeometryFamily::point;
-  facilities.fields = {{"category", FieldType::string}};
-  facilities.features.push_back(Feature{1, geos::from_wkt("POINT(4005000 3005000)"), {Value("hospital")}});
-  facilities.features.push_back(Feature{2, geos::from_wkt("POINT(4015000 3005000)"), {Value("school")}});
+  const Layer facilities = by_category("critical_facilities", GeometryFamily::point,
+                                       {{"hospital", "POINT(4005000 3005000)"}, {"school", "POINT(4015000 3005000)"}});
   Layer rivers;
   rivers.name = "rivers";
   rivers.role = Role::rivers;
@@ -343,11 +359,7 @@ TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
     EXPECT_NE(std::find(info.legend.begin(), info.legend.end(), entry), info.legend.end()) << entry;
   }
   // The hospital's marker is the first Okabe-Ito colour (categories in sorted order), at its place.
-  const Image image(dir / "map.png");
-  const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
-  const int x = static_cast<int>(info.frame_px.x + (4005000 - info.extent.min_x) * px_per_unit);
-  const int y = static_cast<int>(info.frame_px.y + (info.extent.max_y - 3005000) * px_per_unit);
-  EXPECT_EQ(image.at(x, y).hex(), "#e69f00");
+  EXPECT_EQ(pixel_at(Image(dir / "map.png"), info, 4005000, 3005000), "#e69f00");
 }
 
 // Exposure's pieces mix points, lines and polygons in one layer under a point style: lines are
@@ -355,34 +367,22 @@ TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
 // smaller on paper than the marker shows as the marker. Categories sort farm, house, road, school:
 // Okabe-Ito #e69f00, #56b4e9, #009e73, #f0e442.
 TEST_F(Region, APointStyleDrawsTheLinesAndPolygonsOfAMixedLayerAsLinesAndAreas) {
-  Layer pieces;
-  pieces.name = "exposed_assets";
-  pieces.crs_wkt = crs;
-  pieces.geometry = GeometryFamily::any;
-  pieces.fields = {{"category", FieldType::string}};
-  const std::vector<std::pair<std::string, std::string>> items = {
-      {"road", "LINESTRING(4001000 3002000, 4019000 3002000)"},
-      {"farm", rectangle(4012000, 3012000, 4018000, 3018000)},
-      {"house", rectangle(4005000, 3015000, 4005010, 3015010)},
-      {"school", "POINT(4005000 3008000)"},
-      {"school", "LINESTRING(4001000 3005000, 4003000 3005000)"}};
-  std::int64_t fid = 0;
-  for (const auto& [category, wkt] : items) pieces.features.push_back(Feature{++fid, geos::from_wkt(wkt), {Value(category)}});
+  const Layer pieces = by_category("exposed_assets", GeometryFamily::any,
+                                   {{"road", "LINESTRING(4001000 3002000, 4019000 3002000)"},
+                                    {"farm", rectangle(4012000, 3012000, 4018000, 3018000)},
+                                    {"house", rectangle(4005000, 3015000, 4005010, 3015010)},
+                                    {"school", "POINT(4005000 3008000)"},
+                                    {"school", "LINESTRING(4001000 3005000, 4003000 3005000)"}});
   MapScene scene({{&towns, *builtin_style("municipalities")}, {&pieces, *builtin_style("exposed_assets")}});
   TempDir dir;
   OverviewOptions options;
   options.extent = geos::Envelope{4000000, 3000000, 4020000, 3020000};
   const auto info = render_overview(scene, options, dir / "map.png");
   const Image image(dir / "map.png");
-  const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
-  const auto pixel = [&](double x, double y, double dx_px = 0) {
-    return image.at(static_cast<int>(std::lround(info.frame_px.x + (x - info.extent.min_x) * px_per_unit + dx_px)),
-                    static_cast<int>(std::lround(info.frame_px.y + (info.extent.max_y - y) * px_per_unit))).hex();
-  };
+  const auto pixel = [&](double x, double y, double dx_px = 0) { return pixel_at(image, info, x, y, dx_px); };
   EXPECT_EQ(pixel(4003000, 3002000), "#009e73");  // the road, 7 km from its middle
   EXPECT_EQ(pixel(4017000, 3013000), "#e69f00");  // the farm, 3.5 km from its centre
-  const double house_px = 10 * px_per_unit;
-  ASSERT_LT(house_px, 1.0);  // the house alone would be under a pixel
+  ASSERT_LT(10 * info.frame_px.width / (info.extent.max_x - info.extent.min_x), 1.0);  // the house: under a pixel
   EXPECT_EQ(pixel(4005005, 3015005, 2), "#56b4e9");  // its marker, 2 px beside it
   EXPECT_EQ(pixel(4005000, 3008000), "#f0e442");  // the school's point
   // The legend shows each category once per way it is drawn: the school as a marker and a line.
