@@ -204,7 +204,7 @@ PageInfo render_overview(const MapScene& scene, const OverviewOptions& options, 
   info.frame_px = detail::draw_map_frame(canvas, impl, f.map, extent, nullptr);
   info.extent = extent;
   const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), nullptr);
-  detail::draw_legend(cr, legend, f.panel.x, f.panel.y, f.panel.width, options.texts, info.legend);
+  detail::draw_legend(cr, legend, f.panel.x, f.panel.y, f.panel.width, options.texts, info);
   draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
   to_pixels(info, canvas.px_per_pt());
   canvas.finish();
@@ -326,7 +326,7 @@ AtlasInfo render_atlas(const MapScene& scene, const AtlasOptions& options, const
       y += 5 * kPtPerMm;
     }
     const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), &highlight);
-    detail::draw_legend(cr, legend, f.panel.x, y, f.panel.width, options.texts, info.legend);
+    detail::draw_legend(cr, legend, f.panel.x, y, f.panel.width, options.texts, info);
     draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
     atlas.page_info.push_back(std::move(info));
     canvas.next_page();

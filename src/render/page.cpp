@@ -10,6 +10,7 @@
 #include <pango/pangocairo.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -317,7 +318,8 @@ Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame, con
 // ---------------------------------------------------------------- legend, scale bar, north arrow
 
 double draw_legend(cairo_t* cr, const std::vector<LegendGroup>& groups, double x, double y, double width,
-                   const MapTexts& texts, std::vector<std::string>& entries) {
+                   const MapTexts& texts, PageInfo& info) {
+  static constexpr std::array<const char*, 4> kSwatchNames = {"fill", "line", "point", "outline"};  // by LegendEntry::Kind
   const double top = y;
   const Font heading{8.5, true};
   const Font group_font{7.5, true, false, Colour{0x30, 0x30, 0x30}};
@@ -331,7 +333,8 @@ double draw_legend(cairo_t* cr, const std::vector<LegendGroup>& groups, double x
       const double row = std::max(h, sh);
       swatch(cr, entry, x, y + (row - sh) / 2, sw, sh);
       text(cr, x + sw + gap, y + (row - h) / 2, width - sw - gap, entry.label, label_font);
-      entries.push_back(group.heading.empty() ? entry.label : group.heading + ": " + entry.label);
+      info.legend.push_back(group.heading.empty() ? entry.label : group.heading + ": " + entry.label);
+      info.legend_swatches.emplace_back(kSwatchNames.at(static_cast<std::size_t>(entry.kind)));
       y += row + 2;
     }
     y += 3;

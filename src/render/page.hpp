@@ -74,9 +74,10 @@ double map_units_per_mm(const geos::Envelope& extent, const Rect& frame_pt);
 Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame_pt, const geos::Envelope& extent,
                     const Highlight* highlight);
 
-// Draws the legend into a column; returns its height and appends "heading: label" per entry.
+// Draws the legend into a column; returns its height and appends each entry to the page info's
+// legend ("heading: label") and legend_swatches.
 double draw_legend(cairo_t* cr, const std::vector<LegendGroup>& groups, double x, double y, double width,
-                   const MapTexts& texts, std::vector<std::string>& entries);
+                   const MapTexts& texts, PageInfo& info);
 
 // The scale bar for `ground_m_per_mm` (metres on the ground per mm on paper) at most
 // `max_length_pt` long. Fills the page info's scale fields (in points; the caller converts).

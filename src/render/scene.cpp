@@ -463,7 +463,9 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
       }
     }
     for (std::size_t k = 0; k < overlay_present.size(); ++k) {
-      if (overlay_present[k]) group.entries.push_back({LegendEntry::Kind::outline, l.style.overlays[k].symbol, l.style.overlays[k].label, {}});
+      // On a line layer an outline is a line drawn over the feature's own.
+      const auto kind = l.style.geometry == GeometryFamily::line ? LegendEntry::Kind::line : LegendEntry::Kind::outline;
+      if (overlay_present[k]) group.entries.push_back({kind, l.style.overlays[k].symbol, l.style.overlays[k].label, {}});
     }
     if (l.style.borders) {
       const bool present = std::any_of(l.border_geometries.begin(), l.border_geometries.end(), [&](const geos::GeomPtr& g) {

@@ -111,6 +111,7 @@ struct PageInfo {
   std::string scale_bar_label;    // e.g. "2 km"
   double north_deg = 0;           // clockwise from up to true north
   std::vector<std::string> legend;  // entries drawn, "Heading: label", top to bottom
+  std::vector<std::string> legend_swatches;  // per entry: how it is drawn (fill, line, point or outline)
 };
 
 // Writes the overview map to `file` (format by extension).

@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <memory>
 #include <regex>
 #include <string>
@@ -386,10 +387,38 @@ TEST_F(Region, APointStyleDrawsTheLinesAndPolygonsOfAMixedLayerAsLinesAndAreas) 
   EXPECT_EQ(pixel(4005005, 3015005, 2), "#56b4e9");  // its marker, 2 px beside it
   EXPECT_EQ(pixel(4005000, 3008000), "#f0e442");  // the school's point
   // The legend shows each category once per way it is drawn: the school as a marker and a line.
-  EXPECT_EQ(std::count(info.legend.begin(), info.legend.end(), "Exposed assets: school"), 2);
-  for (const char* once : {"Exposed assets: road", "Exposed assets: farm", "Exposed assets: house"}) {
-    EXPECT_EQ(std::count(info.legend.begin(), info.legend.end(), once), 1) << once;
-  }
+  std::multimap<std::string, std::string> swatches;
+  ASSERT_EQ(info.legend.size(), info.legend_swatches.size());
+  for (std::size_t e = 0; e < info.legend.size(); ++e) swatches.emplace(info.legend[e], info.legend_swatches[e]);
+  const auto drawn_as = [&](const std::string& entry) {
+    std::vector<std::string> kinds;
+    for (auto [at, end] = swatches.equal_range(entry); at != end; ++at) kinds.push_back(at->second);
+    std::sort(kinds.begin(), kinds.end());
+    return kinds;
+  };
+  EXPECT_EQ(drawn_as("Exposed assets: school"), (std::vector<std::string>{"line", "point"}));
+  EXPECT_EQ(drawn_as("Exposed assets: road"), (std::vector<std::string>{"line"}));
+  EXPECT_EQ(drawn_as("Exposed assets: farm"), (std::vector<std::string>{"fill"}));
+  EXPECT_EQ(drawn_as("Exposed assets: house"), (std::vector<std::string>{"point"}));
+}
+
+// A line layer's outline (reaches across a national border) is drawn as a line over the reach, and
+// its legend swatch is a line, not a box.
+TEST_F(Region, ALineLayersOutlineHasALineInTheLegend) {
+  Layer reaches;
+  reaches.name = "reaches";
+  reaches.crs_wkt = crs;
+  reaches.geometry = GeometryFamily::line;
+  reaches.fields = {{"border", FieldType::integer}, {"cross_national", FieldType::integer}};
+  reaches.features.push_back(Feature{1, geos::from_wkt("LINESTRING(4005000 3001000, 4005000 3019000)"),
+                                     {Value(std::int64_t{1}), Value(std::int64_t{1})}});
+  MapScene scene({{&towns, *builtin_style("municipalities")}, {&reaches, *builtin_style("reaches")}});
+  TempDir dir;
+  const auto info = render_overview(scene, OverviewOptions{}, dir / "map.png");
+  const auto at = std::find(info.legend.begin(), info.legend.end(), "River reaches: Border reach across a national border");
+  ASSERT_NE(at, info.legend.end());
+  EXPECT_EQ(info.legend_swatches.at(static_cast<std::size_t>(at - info.legend.begin())), "line");
+  EXPECT_EQ(pixel_at(Image(dir / "map.png"), info, 4005000, 3002000), "#5e3c99");  // clear of labels and borders
 }
 
 // ---------------------------------------------------------------- bad input
