@@ -100,10 +100,10 @@ std::string marker_layer(const Symbol& s, int pass, const std::string& colour_ex
                      pass, options, data_defined("fillColor", colour_expression));
 }
 
-std::string symbol(const LayerStyle& style, const Symbol& s, int name, int pass, bool outline_only,
+std::string symbol(GeometryFamily family, const Symbol& s, int name, int pass, bool outline_only,
                    const std::string& colour_expression = {}) {
   std::string type, layers;
-  switch (style.geometry) {
+  switch (family) {
     case GeometryFamily::line:
       type = "line";
       layers = line_layer(s, pass, colour_expression);
@@ -185,11 +185,22 @@ std::string automatic_colour_expression(const LayerStyle& style) {
       f, missing_expression(c.field), scheme);
 }
 
+// QGIS's layerGeometryType. A point style may draw a layer that mixes geometries (exposure's
+// pieces), which QGIS opens as one sublayer per type: unknown (3) lets the style apply to each.
 int geometry_type(GeometryFamily g) {
   switch (g) {
-    case GeometryFamily::point: return 0;
+    case GeometryFamily::point: return 3;
     case GeometryFamily::line: return 1;
     default: return 2;
+  }
+}
+
+// QGIS's geometry_type() of the features a point style's symbol of `family` draws.
+std::string_view qgis_geometry_name(GeometryFamily family) {
+  switch (family) {
+    case GeometryFamily::point: return "Point";
+    case GeometryFamily::line: return "Line";
+    default: return "Polygon";
   }
 }
 
@@ -222,18 +233,37 @@ std::string document(const LayerStyle& style, const std::vector<ClassRule>& rule
     symbols += symbol_xml;
     ++n;
   };
-  // Passes follow the draw order: missing values, the classes bottom first, then the outlines.
+  // Passes follow the draw order: missing values, the classes bottom first, then the outlines. A
+  // point style's class is three rules, as the Mapnik style draws it: areas, the lines' edges in
+  // a pass below all lines, lines, then markers.
   int pass = 0;
+  const auto add_class = [&](const std::string& filter, const std::string& label, const Symbol& s,
+                             const std::string& colour_expression) {
+    if (style.geometry != GeometryFamily::point) {
+      add_rule(filter, label, symbol(style.geometry, s, n, pass++, false, colour_expression));
+      return;
+    }
+    const auto of = [&](GeometryFamily family) {
+      const auto type = fmt::format("geometry_type($geometry) = '{}'", qgis_geometry_name(family));
+      return filter.empty() ? type : fmt::format("({}) AND {}", filter, type);
+    };
+    add_rule(of(GeometryFamily::polygon), label, symbol(GeometryFamily::polygon, s, n, pass++, false, colour_expression));
+    const int edge_pass = pass++;
+    auto line = symbol(GeometryFamily::line, marker_as_line(s), n, pass++, false, colour_expression);
+    const auto edge = line_layer(marker_as_line_edge(s), edge_pass);
+    if (s.stroke) line.insert(line.find("<layer "), edge);
+    add_rule(of(GeometryFamily::line), label, line);
+    add_rule(of(GeometryFamily::point), label, symbol(GeometryFamily::point, s, n, pass++, false, colour_expression));
+  };
   if (automatic) {
     const auto& c = style.classes;
-    if (c.missing) add_rule(rule_filter(style, *c.missing, rules), c.missing->label, symbol(style, c.missing->symbol, n, pass++, false));
-    add_rule(fmt::format("NOT {}", missing_expression(c.field)), style.title,
-             symbol(style, c.symbol, n, pass++, false, automatic_colour_expression(style)));
+    if (c.missing) add_class(rule_filter(style, *c.missing, rules), c.missing->label, c.missing->symbol, {});
+    add_class(fmt::format("NOT {}", missing_expression(c.field)), style.title, c.symbol, automatic_colour_expression(style));
   } else {
-    for (const auto& rule : rules) add_rule(rule_filter(style, rule, rules), rule.label, symbol(style, rule.symbol, n, pass++, false));
+    for (const auto& rule : rules) add_class(rule_filter(style, rule, rules), rule.label, rule.symbol, {});
   }
   for (const auto& overlay : style.overlays) {
-    add_rule(overlay.qgis_expression(), overlay.label, symbol(style, overlay.symbol, n, pass++, true));
+    add_rule(overlay.qgis_expression(), overlay.label, symbol(style.geometry, overlay.symbol, n, pass++, true));
   }
   return fmt::format(
       "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"

@@ -121,6 +121,34 @@ if parts:
         if checked == 0:
             fail('zone_parts: no part with a country')
 
+# ---- exposed_assets: points, road pieces and buildings in one table, which QGIS opens as one
+# sublayer per geometry type; the point style applies to each, and each feature matches one rule,
+# whose symbol is of its geometry's kind (a road piece a line, not a marker it cannot draw)
+SYMBOL_OF = {'Point': 0, 'LineString': 1, 'Polygon': 2}  # QgsSymbol.Marker, Line, Fill
+for geometry, symbol_type in SYMBOL_OF.items():
+    sublayer = QgsVectorLayer(f'{gpkg}|layername=exposed_assets|geometrytype={geometry}', geometry, 'ogr')
+    if not sublayer.isValid() or sublayer.featureCount() == 0:
+        fail(f'exposed_assets: no {geometry} sublayer with features')
+        continue
+    message, ok = sublayer.loadDefaultStyle()
+    if not ok:
+        fail(f'exposed_assets {geometry}: the default style does not load ({message})')
+        continue
+    QgsProject.instance().addMapLayer(sublayer)
+    context = QgsRenderContext()
+    renderer = sublayer.renderer().clone()
+    renderer.startRender(context, sublayer.fields())
+    checked = 0
+    for feature in sublayer.getFeatures():
+        rules = [r for r in renderer.rootRule().children() if r.isFilterOK(feature, context)]
+        if [r.symbol().type() for r in rules] != [symbol_type]:
+            fail(f'exposed_assets {geometry}: feature {feature.id()} matches symbols '
+                 f'{[r.symbol().type() for r in rules]}, not [{symbol_type}]')
+        checked += 1
+    renderer.stopRender(context)
+    if checked == 0:
+        fail(f'exposed_assets {geometry}: no feature checked')
+
 for p in problems:
     print('FAIL:', p)
 print(f'{len(problems)} problem(s)')
