@@ -106,6 +106,14 @@ std::string stat_text(std::string_view name, const nlohmann::json& value) {
     const double number = value.get<double>();
     return real_text(number, decimals_for(name, std::abs(number)));
   }
+  if (value.is_object()) {  // a category's counts and measures: "assets 6, area_m2 3134.78, …"
+    std::string out;
+    for (const auto& [inner, item] : value.items()) {
+      if (!out.empty()) out += ", ";
+      out += inner + " " + stat_text(inner, item);
+    }
+    return out;
+  }
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
@@ -113,10 +121,12 @@ std::string stat_text(std::string_view name, const nlohmann::json& value) {
 
 void print_run_summary(const pipeline::RunSummary& summary, const std::vector<std::string>& tables) {
   std::cout << "Inputs:\n";
+  std::size_t name_width = 16;
+  for (const auto& load : summary.loads) name_width = std::max(name_width, width_of(load.name));
   for (const auto& load : summary.loads) {
-    std::cout << fmt::format("  {:<16} {} features read, {} loaded, {} repaired, {} empty, {} dropped{}\n", load.name,
-                             load.read, load.loaded, load.repaired, load.empty, load.dropped,
-                             load.reprojected ? " (reprojected)" : "");
+    std::cout << fmt::format("  {}{} {} features read, {} loaded, {} repaired, {} empty, {} dropped{}\n", load.name,
+                             std::string(name_width - width_of(load.name), ' '), load.read, load.loaded, load.repaired,
+                             load.empty, load.dropped, load.reprojected ? " (reprojected)" : "");
   }
   for (const auto& step : summary.steps) {
     std::cout << fmt::format("\nStep {}{}:\n", step.algorithm, step.scenario.empty() ? "" : " as " + step.scenario);

@@ -213,6 +213,33 @@ PY
   $py -c "import json,sys; l=json.loads(open(sys.argv[1]).read().splitlines()[-1]); assert l['type']=='error' and l['exit_code']==3" "$tmp/err" \
     || fail "error is not a JSON line"
   ;;
+summary)
+  # The run summary: input names of any length in one column; a step's per-category stats as
+  # "name value" pairs with rounded measures, not raw JSON.
+  demo=$(cd "$data/../../layers/demo" && pwd)
+  cat >"$tmp/exposure.yaml" <<YAML
+analysis_crs: auto
+layers:
+  provinces: $demo/limburg_provinces.yaml
+  flood: $demo/meuse_flood_frequency.yaml
+  roads_with_a_long_layer_name: $demo/meuse_roads.yaml
+steps:
+  - shared-zones: { municipalities: provinces, hazard: flood }
+  - exposure: { zone_parts: zone_parts, assets: [roads_with_a_long_layer_name] }
+YAML
+  run 0 run "$tmp/exposure.yaml" -o "$tmp/e"
+  $py - "$tmp/out" <<'PY' || fail "the run summary is not laid out as it should be"
+import re, sys
+lines = open(sys.argv[1]).read().splitlines()
+inputs = lines[lines.index("Inputs:") + 1:lines.index("Inputs:") + 4]
+counts = [re.match(r"  \S+ +(\d+) features read", l) for l in inputs]
+assert len(inputs) == 3 and all(counts) and len({m.start(1) for m in counts}) == 1, inputs
+start = lines.index("  unexposed_by_category:")
+road = lines[start + 1]
+assert "{" not in road, road
+assert re.fullmatch(r"    road +assets \d+, length_m \d+\.\d\d, of_assets \d+, of_length_m \d+\.\d\d", road), road
+PY
+  ;;
 *)
   fail "unknown case"
   ;;
