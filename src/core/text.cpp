@@ -1,6 +1,7 @@
 #include "twinrisk/core/text.hpp"
 
 #include <cctype>
+#include <charconv>
 
 namespace twinrisk {
 
@@ -116,6 +117,39 @@ bool looks_like_formula(std::string_view cell) {
 
 std::string json_text(const nlohmann::json& value, int indent) {
   return value.dump(indent, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::optional<double> as_number(std::string_view text) {
+  if (text.empty()) return std::nullopt;
+  double value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return value;
+}
+
+bool value_less(const std::string& a, const std::string& b) {
+  const auto na = as_number(a), nb = as_number(b);
+  if (na && nb) return *na < *nb || (*na == *nb && a < b);
+  if (na != nb) return na.has_value();  // numbers first
+  return a < b;
 }
 
 }  // namespace twinrisk

@@ -6,29 +6,10 @@
 #include <unordered_set>
 
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 
 namespace twinrisk::io {
 namespace {
-
-// XML 1.0 text and attribute values: the five specials escaped, control characters other than
-// tab, newline and carriage return (which XML forbids even escaped) left out.
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string_view graphml_type(FieldType type) {
   switch (type) {

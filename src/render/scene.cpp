@@ -17,6 +17,7 @@
 #include <numeric>
 
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/render/mapnik_style.hpp"
 
 namespace twinrisk::render {

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 #include "builtin_styles.hpp"
 
 namespace twinrisk::render {
@@ -152,14 +153,6 @@ GeometryFamily geometry_of(const YAML::Node& node, const std::string& file) {
   throw ConfigError(fmt::format("geometry must be polygon, line or point, not '{}'", s), at(file, node));
 }
 
-std::optional<double> as_number(std::string_view s) {
-  if (s.empty()) return std::nullopt;
-  double value = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return value;
-}
-
 std::string value_text(const Value& value) { return to_display_string(value); }
 
 bool values_equal(const Value& value, const std::string& expected) {
@@ -278,13 +271,6 @@ std::string Overlay::qgis_expression() const {
     out += fmt::format("({})", condition.qgis_expression());
   }
   return out;
-}
-
-bool value_less(const std::string& a, const std::string& b) {
-  const auto na = as_number(a), nb = as_number(b);
-  if (na && nb) return *na < *nb || (*na == *nb && a < b);
-  if (na != nb) return na.has_value();  // numbers first
-  return a < b;
 }
 
 // ---------------------------------------------------------------- parsing

@@ -33,4 +33,14 @@ bool looks_like_formula(std::string_view cell);
 // JSON text that never throws: invalid UTF-8 (a Latin-1 file name) is replaced by U+FFFD.
 std::string json_text(const nlohmann::json& value, int indent = -1);
 
+// XML 1.0 text and attribute values: the five specials escaped, control characters other than
+// tab, newline and carriage return (which XML forbids even escaped) left out.
+std::string xml_escape(std::string_view text);
+
+// The whole text as a number ("2", "-0.5", "1e3"), or nullopt.
+std::optional<double> as_number(std::string_view text);
+// The order of class values in maps and styles: numbers as numbers ("2" < "10"), numbers before
+// other text, text by bytes.
+bool value_less(const std::string& a, const std::string& b);
+
 }  // namespace twinrisk

@@ -160,8 +160,6 @@ std::vector<ClassRule> static_rules(const LayerStyle& style);
 Symbol marker_as_line(const Symbol& marker);
 Symbol marker_as_line_edge(const Symbol& marker);  // drawn first, under marker_as_line
 
-// Numeric-aware ordering of class values ("2" < "10"; numbers before text).
-bool value_less(const std::string& a, const std::string& b);
 
 // Palettes by name: okabe-ito (qualitative, 7 colours, colour-blind safe); ylgnbu (sequential, 3 to 7
 // steps: `count` picks the scheme). nullopt for an unknown name.

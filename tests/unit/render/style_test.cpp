@@ -8,6 +8,7 @@
 #include <string>
 
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/render/mapnik_style.hpp"
 #include "twinrisk/render/qml.hpp"
 #include "twinrisk/render/style.hpp"
