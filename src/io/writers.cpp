@@ -87,12 +87,42 @@ class PinnedDate {
   std::optional<CPLConfigOptionSetter> m_setter;
 };
 
+// `values` as a QGIS array literal: numbers for a numeric field, quoted text otherwise.
+std::string qgis_array(const std::set<std::string, bool (*)(const std::string&, const std::string&)>& values,
+                       FieldType type) {
+  std::string out = "array(";
+  for (const auto& value : values) {
+    if (out.back() != '(') out += ',';
+    if (type != FieldType::string && as_number(value)) {
+      out += value;
+      continue;
+    }
+    out += '\'';
+    for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
+    out += '\'';
+  }
+  return out + ")";
+}
+
+void replace_all(std::string& text, std::string_view from, const std::string& to) {
+  for (auto at = text.find(from); !from.empty() && at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
 // QGIS reads a layer's default style from the GeoPackage's layer_styles table.
+template <typename StyledLayer>
 void write_layer_styles(GDALDataset& dataset, const fs::path& path, GdalErrorTrap& errors,
-                        const std::vector<std::pair<std::string, std::string>>& layers) {
-  std::vector<std::pair<const std::string*, std::string_view>> styled;
-  for (const auto& [layer, style] : layers) {
-    if (auto qml = qgis_style(style); !qml.empty()) styled.emplace_back(&layer, qml);
+                        const std::vector<StyledLayer>& layers) {
+  std::vector<std::pair<const std::string*, std::string>> styled;
+  for (const auto& layer : layers) {
+    std::string qml(layer.style->qml);
+    // The values written, ranked as the maps rank them, in place of QGIS's own ranking of those
+    // it has open (a mixed table's sublayer has only its own).
+    if (!layer.values.empty()) {
+      replace_all(qml, layer.style->values_expression, xml_escape(qgis_array(layer.values, layer.class_type)));
+    }
+    styled.emplace_back(&layer.layer, std::move(qml));
   }
   if (styled.empty()) return;
   OGRLayer* table = dataset.CreateLayer("layer_styles", nullptr, wkbNone, nullptr);
@@ -114,7 +144,7 @@ void write_layer_styles(GDALDataset& dataset, const fs::path& path, GdalErrorTra
     feature.SetField("f_table_name", layer->c_str());
     feature.SetField("f_geometry_column", "geom");
     feature.SetField("styleName", layer->c_str());
-    feature.SetField("styleQML", std::string(qml).c_str());
+    feature.SetField("styleQML", qml.c_str());
     feature.SetField("useAsDefault", 1);
     feature.SetField("description", "twinrisk default style");
     if (table->CreateFeature(&feature) != OGRERR_NONE) gdal_write_failure(path, "write layer_styles", errors);
@@ -183,13 +213,42 @@ void GeoPackageWriter::begin_layer(const LayerSchema& schema) {
     gdal_write_failure(m_path, fmt::format("create layer '{}'", schema.name), errors);
   }
   m_layer_names.push_back(schema.name);
-  m_styles.emplace_back(schema.name, schema.style_name());
+  m_styled_now.reset();
+  if (const auto* style = qgis_style(schema.style_name())) {
+    StyledLayer styled;
+    styled.layer = schema.name;
+    styled.style = style;
+    if (!style->class_field.empty()) {
+      styled.class_field = schema.field_index(std::string(style->class_field));
+      if (styled.class_field) styled.class_type = schema.fields[*styled.class_field].type;
+    }
+    m_styled_now = m_styled.size();
+    m_styled.push_back(std::move(styled));
+  }
   m_counts[schema.name] = 0;
+}
+
+void GeoPackageWriter::note_class_values(std::span<const Feature> features) {
+  if (!m_styled_now || !m_styled[*m_styled_now].class_field) return;
+  auto& styled = m_styled[*m_styled_now];
+  const auto field = *styled.class_field;
+  auto& values = styled.values;
+  for (const auto& feature : features) {
+    if (field >= feature.values.size()) continue;
+    const auto& value = feature.values[field];
+    if (std::holds_alternative<std::monostate>(value)) continue;
+    if (const auto* text = std::get_if<std::string>(&value)) {
+      if (!text->empty()) values.insert(*text);
+    } else {
+      values.insert(to_display_string(value));
+    }
+  }
 }
 
 void GeoPackageWriter::write(std::vector<Feature> batch) { write_view(batch); }
 
 void GeoPackageWriter::write_view(std::span<const Feature> features) {
+  note_class_values(features);
   if (m_rows) {
     write_rows(features);
     return;
@@ -262,7 +321,7 @@ std::int64_t GeoPackageWriter::count(const std::string& layer) const {
 void GeoPackageWriter::close() {
   GdalErrorTrap errors;
   const PinnedDate date;
-  write_layer_styles(dataset(), m_path, errors, m_styles);
+  write_layer_styles(dataset(), m_path, errors, m_styled);
   if (errors.failed()) gdal_write_failure(m_path, "write layer_styles", errors);
   // GDAL 3.6 has no GDALDataset::Close() status; a failed flush surfaces as a CPL error.
   m_dataset.reset();

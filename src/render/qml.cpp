@@ -156,8 +156,16 @@ std::string rule_filter(const LayerStyle& style, const ClassRule& rule, const st
   return {};
 }
 
-// QGIS ranks the layer's distinct values as classify() does (sorted, numbers as numbers when the
-// field is numeric) and picks the palette colour by rank.
+// The distinct values QGIS ranks: those of the layer it has open (sorted, numbers as numbers when
+// the field is numeric). A GeoPackage writer puts the values it wrote in their place.
+std::string values_expression(const LayerStyle& style) {
+  const auto f = field_ref(style.classes.field);
+  return fmt::format("array_sort(array_distinct(aggregate(layer:=@layer_id, aggregate:='array_agg', expression:={}, "
+                     "filter:=NOT {})))",
+                     f, missing_expression(style.classes.field));
+}
+
+// QGIS ranks the distinct values as classify() does and picks the palette colour by rank.
 std::string automatic_colour_expression(const LayerStyle& style) {
   const auto& c = style.classes;
   const double opacity = style.geometry == GeometryFamily::line ? c.symbol.stroke_opacity : c.symbol.fill_opacity;
@@ -177,12 +185,10 @@ std::string automatic_colour_expression(const LayerStyle& style) {
   } else {
     scheme = array_of(*palette(c.palette));
   }
-  const auto f = field_ref(c.field);
   return fmt::format(
-      "with_variable('twinrisk_values', array_sort(array_distinct(aggregate(layer:=@layer_id, aggregate:='array_agg', "
-      "expression:={0}, filter:=NOT {1}))), with_variable('twinrisk_palette', {2}, "
-      "array_get(@twinrisk_palette, array_find(@twinrisk_values, {0}) % array_length(@twinrisk_palette))))",
-      f, missing_expression(c.field), scheme);
+      "with_variable('twinrisk_values', {0}, with_variable('twinrisk_palette', {1}, "
+      "array_get(@twinrisk_palette, array_find(@twinrisk_values, {2}) % array_length(@twinrisk_palette))))",
+      values_expression(style), scheme, field_ref(c.field));
 }
 
 // QGIS's layerGeometryType. A point style may draw a layer that mixes geometries (exposure's
@@ -277,6 +283,10 @@ std::string document(const LayerStyle& style, const std::vector<ClassRule>& rule
 }
 
 }  // namespace
+
+std::string qml_values_expression(const LayerStyle& style) {
+  return style.classes.automatic ? xml_escape(values_expression(style)) : std::string();
+}
 
 std::string to_qml(const LayerStyle& style) {
   return document(style, static_rules(style), style.classes.automatic);

@@ -123,8 +123,27 @@ if parts:
 
 # ---- exposed_assets: points, road pieces and buildings in one table, which QGIS opens as one
 # sublayer per geometry type; the point style applies to each, and each feature matches one rule,
-# whose symbol is of its geometry's kind (a road piece a line, not a marker it cannot draw)
+# whose symbol is of its geometry's kind (a road piece a line, not a marker it cannot draw) and
+# whose colour is its category's Okabe & Ito colour by rank among all the table's categories, as
+# on twinrisk's maps (not among its sublayer's)
 SYMBOL_OF = {'Point': 0, 'LineString': 1, 'Polygon': 2}  # QgsSymbol.Marker, Line, Fill
+categories = sorted({f['category'] for g in SYMBOL_OF
+                     for f in QgsVectorLayer(f'{gpkg}|layername=exposed_assets|geometrytype={g}', g, 'ogr').getFeatures()})
+
+
+def drawn_colour(symbol, context):
+    """The colour the symbol's data-defined layer gives the context's feature, as #rrggbb."""
+    for layer in symbol.symbolLayers():
+        for key in (QgsSymbolLayer.PropertyFillColor, QgsSymbolLayer.PropertyStrokeColor):
+            prop = layer.dataDefinedProperties().property(key)
+            if prop.isActive():
+                expression = QgsExpression(prop.expressionString())
+                got = expression.evaluate(context)
+                r, g, b, a = (int(x) for x in str(got).split(','))
+                return f'#{r:02x}{g:02x}{b:02x}'
+    return None
+
+
 for geometry, symbol_type in SYMBOL_OF.items():
     sublayer = QgsVectorLayer(f'{gpkg}|layername=exposed_assets|geometrytype={geometry}', geometry, 'ogr')
     if not sublayer.isValid() or sublayer.featureCount() == 0:
@@ -139,11 +158,18 @@ for geometry, symbol_type in SYMBOL_OF.items():
     renderer = sublayer.renderer().clone()
     renderer.startRender(context, sublayer.fields())
     checked = 0
+    colour_context = QgsExpressionContext(QgsExpressionContextUtils.globalProjectLayerScopes(sublayer))
     for feature in sublayer.getFeatures():
         rules = [r for r in renderer.rootRule().children() if r.isFilterOK(feature, context)]
         if [r.symbol().type() for r in rules] != [symbol_type]:
             fail(f'exposed_assets {geometry}: feature {feature.id()} matches symbols '
                  f'{[r.symbol().type() for r in rules]}, not [{symbol_type}]')
+            continue
+        colour_context.setFeature(feature)
+        want = OKABE_ITO[categories.index(feature['category']) % len(OKABE_ITO)]
+        got = drawn_colour(rules[0].symbol(), colour_context)
+        if got != want:
+            fail(f'exposed_assets {geometry}: {feature["category"]} is {got}, not {want}')
         checked += 1
     renderer.stopRender(context)
     if checked == 0:

@@ -9,6 +9,8 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>
@@ -17,7 +19,9 @@
 
 #include "twinrisk/core/layer.hpp"
 #include "twinrisk/core/stream.hpp"
+#include "twinrisk/core/text.hpp"
 #include "twinrisk/io/output_folder.hpp"
+#include "twinrisk/io/styles.hpp"
 
 namespace twinrisk::io {
 
@@ -53,7 +57,18 @@ class GeoPackageWriter final : public FeatureSink {
   OGRLayer* m_layer = nullptr;
   LayerSchema m_schema;
   std::vector<std::string> m_layer_names;
-  std::vector<std::pair<std::string, std::string>> m_styles;  // layer → the style it takes
+  // A layer with a QGIS style, and for automatic classes the values of their field it was given
+  // (in the maps' order), which the stored style lists for QGIS to rank.
+  struct StyledLayer {
+    std::string layer;
+    const QgisStyle* style = nullptr;
+    std::optional<std::size_t> class_field;  // in the layer's schema
+    FieldType class_type = FieldType::string;
+    std::set<std::string, bool (*)(const std::string&, const std::string&)> values{&value_less};
+  };
+  void note_class_values(std::span<const Feature> features);
+  std::vector<StyledLayer> m_styled;
+  std::optional<std::size_t> m_styled_now;  // the layer being written, when it is styled
   std::map<std::string, std::int64_t> m_counts;
   std::unique_ptr<class GpkgSpatialIndex> m_index;
   std::unique_ptr<class GpkgRows> m_rows;              // the layer's rows, when it has a geometry

@@ -300,6 +300,36 @@ TEST(GeoPackage, RowsKeepTheLayersCountExtentAndColumnTypes) {
   EXPECT_EQ(sql_text(*ds, "SELECT feature_count FROM gpkg_ogr_contents WHERE table_name = 'parts'"), "4");
 }
 
+// A style's automatic classes get the values the layer was given, in the maps' order, in place of
+// QGIS's ranking of the values of the (sub)layer it has open: text quoted as QGIS quotes it, then
+// escaped for the XML; numbers of a numeric field as numbers, 7 before 12.
+TEST(GeoPackage, AStylesAutomaticClassesListTheValuesWritten) {
+  TempDir dir;
+  Layer pieces = empty_layer("exposed_assets", GeometryFamily::any, {{"category", FieldType::string}});
+  for (const char* category : {"road", "O'Neil & Sons", "", "road", "10", "9"}) {
+    pieces.features.push_back({static_cast<std::int64_t>(pieces.features.size() + 1), geos::from_wkt("POINT(1 2)"),
+                               {std::string(category)}});
+  }
+  pieces.features.push_back({7, geos::from_wkt("POINT(1 2)"), {Value()}});
+  Layer coded = empty_layer("coded_parts", GeometryFamily::polygon, {{"country", FieldType::integer}});
+  coded.style = "zone_parts";  // its colours are automatic, by country
+  for (std::int64_t code : {12, 7, 12}) coded.features.push_back({code, geos::from_wkt(test::rectangle(0, 0, 1, 1)), {code}});
+  write_geopackage(dir / "styled.gpkg", {&pieces, &coded});
+
+  GDALDatasetUniquePtr ds(GDALDataset::Open((dir / "styled.gpkg").c_str(), GDAL_OF_VECTOR));
+  ASSERT_TRUE(ds);
+  const auto qml = [&](const std::string& table) {
+    return sql_text(*ds, "SELECT styleQML FROM layer_styles WHERE f_table_name = '" + table + "'");
+  };
+  const auto assets = qml("exposed_assets");
+  EXPECT_NE(assets.find("with_variable(&apos;twinrisk_values&apos;, array(&apos;9&apos;,&apos;10&apos;,"
+                        "&apos;O&apos;&apos;Neil &amp; Sons&apos;,&apos;road&apos;), "),
+            std::string::npos) << assets;
+  EXPECT_EQ(assets.find("aggregate("), std::string::npos);
+  const auto parts = qml("coded_parts");
+  EXPECT_NE(parts.find("with_variable(&apos;twinrisk_values&apos;, array(7,12), "), std::string::npos) << parts;
+}
+
 // A geometry not of its layer's type is stored as GDAL would make it one, numbers given as text
 // or as out-of-range doubles take their column's type as OGR sets them, and the layer's extent
 // and R-tree hold what the rows hold, after parts under kMinPartArea are removed.
