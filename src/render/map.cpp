@@ -94,8 +94,7 @@ void draw_scale_and_north(cairo_t* cr, const MapScene::Impl& scene, const Rect& 
   const double cx = (extent.min_x + extent.max_x) / 2, cy = (extent.min_y + extent.max_y) / 2;
   const double width_units = extent.max_x - extent.min_x;
   info.ground_m_per_map_unit = scene.crs->ground_per_map_unit(cx, cy, width_units / 1000);
-  const double map_units_per_mm = width_units / (frame.width / kPtPerMm);
-  const double ground_m_per_mm = info.ground_m_per_map_unit * map_units_per_mm;
+  const double ground_m_per_mm = info.ground_m_per_map_unit * detail::map_units_per_mm(extent, frame);
   info.north_deg = scene.crs->north_angle_deg(cx, cy, std::max(width_units / 100, 1.0));
   const double arrow_h = 11 * kPtPerMm;
   const double bar_block = 12 * kPtPerMm;
@@ -203,7 +202,8 @@ PageInfo render_overview(const MapScene& scene, const OverviewOptions& options, 
   PageInfo info;
   info.frame_px = detail::draw_map_frame(canvas, impl, f.map, extent, nullptr);
   info.extent = extent;
-  const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), nullptr);
+  // The scale the map was drawn at: a PNG frame is snapped to whole pixels.
+  const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, info.frame_px), nullptr);
   detail::draw_legend(cr, legend, f.panel.x, f.panel.y, f.panel.width, options.texts, info);
   draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
   to_pixels(info, canvas.px_per_pt());
@@ -325,7 +325,7 @@ AtlasInfo render_atlas(const MapScene& scene, const AtlasOptions& options, const
       y += detail::draw_table(cr, f.panel.x, y, f.panel.width, f.panel.height * 0.45, headers, cells, numeric, options.texts);
       y += 5 * kPtPerMm;
     }
-    const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, f.map), &highlight);
+    const auto legend = impl.legend(extent, detail::map_units_per_mm(extent, info.frame_px), &highlight);
     detail::draw_legend(cr, legend, f.panel.x, y, f.panel.width, options.texts, info);
     draw_scale_and_north(cr, impl, f.panel, extent, info.frame_px, options.texts, info);
     atlas.page_info.push_back(std::move(info));

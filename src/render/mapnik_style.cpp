@@ -42,23 +42,23 @@ std::string polygon_symbolizers(const Symbol& s) {
   return out + line_symbolizer(s);
 }
 
-// `placement`: point (a point's own place) or interior (a polygon's).
-std::string markers_symbolizer(const Symbol& s, std::string_view placement = "point") {
+// `placement`: point (a point's own place) or interior (a polygon's); `multi_policy` for a
+// multi-geometry: each part, or the largest (one marker for a building of several parts).
+std::string markers_symbolizer(const Symbol& s, std::string_view placement = "point", std::string_view multi_policy = "each") {
   // Every facility is drawn (allow-overlap), and each claims its place, so labels drawn later
   // keep off the markers rather than covering them.
   std::string out = fmt::format(
-      R"(<MarkersSymbolizer marker-type="ellipse" placement="{0}" width="{1}" height="{1}" allow-overlap="true" ignore-placement="false")",
-      placement, px(s.marker_size_mm));
+      R"(<MarkersSymbolizer marker-type="ellipse" placement="{0}" multi-policy="{2}" width="{1}" height="{1}" allow-overlap="true" ignore-placement="false")",
+      placement, px(s.marker_size_mm), multi_policy);
   out += fmt::format(R"( fill="{}" fill-opacity="{}")", s.fill ? s.fill->hex() : "#000000", s.fill ? s.fill_opacity : 0);
   if (s.stroke) out += fmt::format(R"( stroke="{}" stroke-width="{}" stroke-opacity="{}")", s.stroke->hex(), px(s.stroke_width_mm), s.stroke_opacity);
   else out += R"( stroke-width="0")";
   return out + "/>";
 }
 
-// A point style's rule `i`: markers on points, and on the lines and polygons of a layer that mixes
-// them (exposure's pieces) the class's colour along the line or over the area, or the marker where
-// the area would be smaller than it.
-std::string point_rules(std::size_t i, const ClassRule& rule, double px_per_map_unit) {
+// A mixed style's rule `i`: markers on points, the class's colour along lines and over areas, or
+// the marker where an area would be smaller than it.
+std::string mixed_rules(std::size_t i, const ClassRule& rule, double px_per_map_unit) {
   const auto name = xml_escape(rule.label);
   const auto of_type = [&](std::string_view types) {
     return fmt::format(R"(<Rule name="{}"><Filter>[_c] = {} and ({})</Filter>)", name, i, types);
@@ -70,7 +70,7 @@ std::string point_rules(std::size_t i, const ClassRule& rule, double px_per_map_
          of_type(fmt::format("[mapnik::geometry_type] = polygon and [_a] &gt;= {:.9g}", smallest)) +
          polygon_symbolizers(rule.symbol) + "</Rule>" +
          of_type(fmt::format("[mapnik::geometry_type] = polygon and [_a] &lt; {:.9g}", smallest)) +
-         markers_symbolizer(rule.symbol, "interior") + "</Rule>";
+         markers_symbolizer(rule.symbol, "interior", "largest") + "</Rule>";
 }
 
 std::string text_symbolizer(const LayerStyle& style, const MapnikStyleOptions& options) {
@@ -81,7 +81,8 @@ std::string text_symbolizer(const LayerStyle& style, const MapnikStyleOptions& o
     case GeometryFamily::line:
       placement = R"(placement="line" spacing="300" max-char-angle-delta="25" repeat-distance="200")";
       break;
-    case GeometryFamily::point: placement = R"(placement="point" dy="-6")"; break;
+    case GeometryFamily::point:
+    case GeometryFamily::any: placement = R"(placement="point" dy="-6")"; break;
     // Polygons are labelled at anchor points twinrisk computes per map (the centre of the largest
     // circle in the part of the polygon that shows): Mapnik's "interior" placement uses the whole
     // polygon, whose centre is often outside a zoomed frame.
@@ -111,7 +112,7 @@ std::string border_style_name(const LayerStyle& style) { return style.layer + "/
 
 std::string mapnik_styles(const LayerStyle& style, const std::vector<ClassRule>& rules, const MapnikStyleOptions& options) {
   std::string out;
-  if (style.geometry == GeometryFamily::point) {
+  if (style.geometry == GeometryFamily::any) {
     out += fmt::format(R"(<Style name="{}">)", xml_escape(edge_style_name(style)));
     for (std::size_t i = 0; i < rules.size(); ++i) {
       out += fmt::format(R"(<Rule name="{}"><Filter>[_c] = {} and [mapnik::geometry_type] = linestring</Filter>{}</Rule>)",
@@ -121,13 +122,15 @@ std::string mapnik_styles(const LayerStyle& style, const std::vector<ClassRule>&
   }
   out += fmt::format(R"(<Style name="{}">)", xml_escape(fill_style_name(style)));
   for (std::size_t i = 0; i < rules.size(); ++i) {
-    if (style.geometry == GeometryFamily::point) {
-      out += point_rules(i, rules[i], options.px_per_map_unit);
+    if (style.geometry == GeometryFamily::any) {
+      out += mixed_rules(i, rules[i], options.px_per_map_unit);
       continue;
     }
     const auto& symbol = rules[i].symbol;
     out += fmt::format(R"(<Rule name="{}"><Filter>[_c] = {}</Filter>{}</Rule>)", xml_escape(rules[i].label), i,
-                       style.geometry == GeometryFamily::line ? line_symbolizer(symbol) : polygon_symbolizers(symbol));
+                       style.geometry == GeometryFamily::line    ? line_symbolizer(symbol)
+                       : style.geometry == GeometryFamily::point ? markers_symbolizer(symbol)
+                                                                 : polygon_symbolizers(symbol));
   }
   out += "</Style>\n";
   if (!style.overlays.empty()) {

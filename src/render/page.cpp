@@ -10,7 +10,6 @@
 #include <pango/pangocairo.h>
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <ctime>
@@ -317,9 +316,22 @@ Rect draw_map_frame(Canvas& canvas, const MapScene::Impl& scene, Rect frame, con
 
 // ---------------------------------------------------------------- legend, scale bar, north arrow
 
+namespace {
+
+const char* swatch_name(LegendEntry::Kind kind) {
+  switch (kind) {
+    case LegendEntry::Kind::fill: return "fill";
+    case LegendEntry::Kind::line: return "line";
+    case LegendEntry::Kind::point: return "point";
+    case LegendEntry::Kind::outline: return "outline";
+  }
+  return "fill";
+}
+
+}  // namespace
+
 double draw_legend(cairo_t* cr, const std::vector<LegendGroup>& groups, double x, double y, double width,
                    const MapTexts& texts, PageInfo& info) {
-  static constexpr std::array<const char*, 4> kSwatchNames = {"fill", "line", "point", "outline"};  // by LegendEntry::Kind
   const double top = y;
   const Font heading{8.5, true};
   const Font group_font{7.5, true, false, Colour{0x30, 0x30, 0x30}};
@@ -334,7 +346,7 @@ double draw_legend(cairo_t* cr, const std::vector<LegendGroup>& groups, double x
       swatch(cr, entry, x, y + (row - sh) / 2, sw, sh);
       text(cr, x + sw + gap, y + (row - h) / 2, width - sw - gap, entry.label, label_font);
       info.legend.push_back(group.heading.empty() ? entry.label : group.heading + ": " + entry.label);
-      info.legend_swatches.emplace_back(kSwatchNames.at(static_cast<std::size_t>(entry.kind)));
+      info.legend_swatches.emplace_back(swatch_name(entry.kind));
       y += row + 2;
     }
     y += 3;

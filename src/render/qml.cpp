@@ -100,6 +100,11 @@ std::string marker_layer(const Symbol& s, int pass, const std::string& colour_ex
                      pass, options, data_defined("fillColor", colour_expression));
 }
 
+std::string symbol_of(std::string_view type, int name, const std::string& layers) {
+  return fmt::format(R"(<symbol type="{}" name="{}" alpha="1" clip_to_extent="1" force_rhr="0">{}{}</symbol>)", type,
+                     name, data_defined({}), layers);
+}
+
 std::string symbol(GeometryFamily family, const Symbol& s, int name, int pass, bool outline_only,
                    const std::string& colour_expression = {}) {
   std::string type, layers;
@@ -118,8 +123,7 @@ std::string symbol(GeometryFamily family, const Symbol& s, int name, int pass, b
                             : fill_layer(s, pass, colour_expression);
       break;
   }
-  return fmt::format(R"(<symbol type="{}" name="{}" alpha="1" clip_to_extent="1" force_rhr="0">{}{}</symbol>)", type,
-                     name, data_defined({}), layers);
+  return symbol_of(type, name, layers);
 }
 
 std::string qgis_text(std::string_view s) {
@@ -191,17 +195,18 @@ std::string automatic_colour_expression(const LayerStyle& style) {
       values_expression(style), scheme, field_ref(c.field));
 }
 
-// QGIS's layerGeometryType. A point style may draw a layer that mixes geometries (exposure's
-// pieces), which QGIS opens as one sublayer per type: unknown (3) lets the style apply to each.
+// QGIS's layerGeometryType. QGIS opens a layer of mixed geometries (exposure's pieces) as one
+// sublayer per type: unknown (3) lets a mixed style apply to each.
 int geometry_type(GeometryFamily g) {
   switch (g) {
-    case GeometryFamily::point: return 3;
+    case GeometryFamily::point: return 0;
     case GeometryFamily::line: return 1;
+    case GeometryFamily::any: return 3;
     default: return 2;
   }
 }
 
-// QGIS's geometry_type() of the features a point style's symbol of `family` draws.
+// QGIS's geometry_type() of the features a mixed style's symbol of `family` draws.
 std::string_view qgis_geometry_name(GeometryFamily family) {
   switch (family) {
     case GeometryFamily::point: return "Point";
@@ -214,7 +219,7 @@ std::string labeling(const LayerStyle& style) {
   if (!style.label) return {};
   const auto& l = *style.label;
   // Placement: 1 = over the centroid (kept inside the polygon) for polygons, 2 = along lines.
-  const int placement = style.geometry == GeometryFamily::line ? 2 : (style.geometry == GeometryFamily::point ? 0 : 1);
+  const int placement = style.geometry == GeometryFamily::line ? 2 : (style.geometry == GeometryFamily::polygon ? 1 : 0);
   return fmt::format(
       R"(<labeling type="simple"><settings calloutType="simple">)"
       R"(<text-style fieldName="{}" isExpression="0" fontFamily="DejaVu Sans" namedStyle="{}" fontSize="{}" fontSizeUnit="Point" )"
@@ -240,12 +245,13 @@ std::string document(const LayerStyle& style, const std::vector<ClassRule>& rule
     ++n;
   };
   // Passes follow the draw order: missing values, the classes bottom first, then the outlines. A
-  // point style's class is three rules, as the Mapnik style draws it: areas, the lines' edges in
-  // a pass below all lines, lines, then markers.
+  // mixed style's class is three rules, as the Mapnik style draws it: areas, lines, markers, with
+  // the lines' edges in one pass below every class (Mapnik's "<layer>/edges").
   int pass = 0;
+  const int edge_pass = style.geometry == GeometryFamily::any ? pass++ : -1;
   const auto add_class = [&](const std::string& filter, const std::string& label, const Symbol& s,
                              const std::string& colour_expression) {
-    if (style.geometry != GeometryFamily::point) {
+    if (style.geometry != GeometryFamily::any) {
       add_rule(filter, label, symbol(style.geometry, s, n, pass++, false, colour_expression));
       return;
     }
@@ -254,11 +260,8 @@ std::string document(const LayerStyle& style, const std::vector<ClassRule>& rule
       return filter.empty() ? type : fmt::format("({}) AND {}", filter, type);
     };
     add_rule(of(GeometryFamily::polygon), label, symbol(GeometryFamily::polygon, s, n, pass++, false, colour_expression));
-    const int edge_pass = pass++;
-    auto line = symbol(GeometryFamily::line, marker_as_line(s), n, pass++, false, colour_expression);
-    const auto edge = line_layer(marker_as_line_edge(s), edge_pass);
-    if (s.stroke) line.insert(line.find("<layer "), edge);
-    add_rule(of(GeometryFamily::line), label, line);
+    const std::string edge = s.stroke ? line_layer(marker_as_line_edge(s), edge_pass) : std::string();
+    add_rule(of(GeometryFamily::line), label, symbol_of("line", n, edge + line_layer(marker_as_line(s), pass++, colour_expression)));
     add_rule(of(GeometryFamily::point), label, symbol(GeometryFamily::point, s, n, pass++, false, colour_expression));
   };
   if (automatic) {

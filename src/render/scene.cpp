@@ -317,7 +317,7 @@ mapnik::Map MapScene::Impl::build_map(int width_px, int height_px, const geos::E
   };
   for (const auto& l : layers) {
     std::vector<std::string> styles;
-    if (l.style.geometry == GeometryFamily::point) styles.push_back(edge_style_name(l.style));
+    if (l.style.geometry == GeometryFamily::any) styles.push_back(edge_style_name(l.style));
     styles.push_back(fill_style_name(l.style));
     if (!l.style.overlays.empty()) styles.push_back(outline_style_name(l.style));
     add(l.layer->name, l.features, styles);
@@ -415,11 +415,12 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
       if (!intersects(e, view)) return false;
       return inside(e, view) || geos::intersects(prepared.get(), features[i].geometry.get());
     };
-    // Per rule, the kinds of swatch its features in view need (a bit per LegendEntry::Kind): one,
-    // the style's, except where a point style draws a layer that mixes geometries.
+    // Per rule, the kinds of swatch its features in view need (a bit per LegendEntry::Kind): the
+    // style's, or for a mixed style each geometry's as drawn.
     const auto kind_of = [&](std::size_t i) {
       if (l.style.geometry == GeometryFamily::line) return LegendEntry::Kind::line;
       if (l.style.geometry == GeometryFamily::polygon) return LegendEntry::Kind::fill;
+      if (l.style.geometry == GeometryFamily::point) return LegendEntry::Kind::point;
       const int type = geos::type_id(features[i].geometry.get());
       if (type == GEOS_LINESTRING || type == GEOS_MULTILINESTRING) return LegendEntry::Kind::line;
       const bool polygon = type == GEOS_POLYGON || type == GEOS_MULTIPOLYGON;
@@ -432,7 +433,8 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
     std::vector<char> overlay_present(l.style.overlays.size(), 0);
     for (std::size_t i = 0; i < features.size(); ++i) {
       const int rule = l.classes.rule_of[i];
-      if (rule < 0) continue;
+      const auto& e = l.envelopes[i];
+      if (rule < 0 || e.min_x > e.max_x) continue;  // no class, or nothing drawn (no geometry)
       const auto kind = bit(kind_of(i));
       bool needed = !(rule_kinds[rule] & kind);
       for (std::size_t k = 0; k < overlay_present.size() && !needed; ++k) needed = l.overlay_hits[k][i] && !overlay_present[k];
@@ -446,7 +448,7 @@ std::vector<detail::LegendGroup> MapScene::Impl::legend(const geos::Envelope& vi
     const auto add_entries = [&](const ClassRule& rule, unsigned char kinds, const std::string& label) {
       for (const auto kind : {LegendEntry::Kind::point, LegendEntry::Kind::line, LegendEntry::Kind::fill}) {
         if (!(kinds & bit(kind))) continue;
-        if (kind == LegendEntry::Kind::line && l.style.geometry == GeometryFamily::point) {
+        if (kind == LegendEntry::Kind::line && l.style.geometry == GeometryFamily::any) {
           group.entries.push_back({kind, marker_as_line(rule.symbol), label, marker_as_line_edge(rule.symbol)});
         } else {
           group.entries.push_back({kind, rule.symbol, label, {}});

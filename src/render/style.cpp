@@ -150,7 +150,8 @@ GeometryFamily geometry_of(const YAML::Node& node, const std::string& file) {
   if (s == "polygon") return GeometryFamily::polygon;
   if (s == "line") return GeometryFamily::line;
   if (s == "point") return GeometryFamily::point;
-  throw ConfigError(fmt::format("geometry must be polygon, line or point, not '{}'", s), at(file, node));
+  if (s == "mixed") return GeometryFamily::any;  // points, lines and polygons in one layer
+  throw ConfigError(fmt::format("geometry must be polygon, line, point or mixed, not '{}'", s), at(file, node));
 }
 
 std::string value_text(const Value& value) { return to_display_string(value); }
@@ -471,7 +472,8 @@ void validate_style(const LayerStyle& style, const Layer& layer) {
                                   layer.name, names.empty() ? "none" : names),
                       context, "name one of the layer's fields in the style");
   }
-  const bool fits = style.geometry == layer.geometry || layer.geometry == GeometryFamily::any;
+  const bool fits = style.geometry == layer.geometry || layer.geometry == GeometryFamily::any ||
+                    style.geometry == GeometryFamily::any;
   if (!fits) {
     ErrorContext context;
     context.file = style.source;

@@ -27,13 +27,13 @@ struct MapnikStyleOptions {
   double px_per_map_unit = 0;
 };
 
-// Below this area (map units², at `px_per_map_unit`), a polygon that a point style draws shows as
+// Below this area (map units², at `px_per_map_unit`), a polygon that a mixed style draws shows as
 // the style's marker: on paper it would be smaller than the marker (a building on an overview map).
 // 0 when the scale is not known.
 double marker_area(const Symbol& marker, double px_per_map_unit);
 
 // Style names: "<layer>/fill", "<layer>/outlines", "<layer>/labels", "<layer>/borders", and for a
-// point style "<layer>/edges" (the edges of its lines, drawn in a pass before the fill so that
+// mixed style "<layer>/edges" (the edges of its lines, drawn in a pass before the fill so that
 // where two pieces of a line meet, no edge crosses the line).
 std::string edge_style_name(const LayerStyle& style);
 std::string fill_style_name(const LayerStyle& style);

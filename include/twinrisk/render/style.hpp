@@ -154,9 +154,9 @@ Classified classify(const LayerStyle& style, const Layer& layer);
 // The classes of a style without data (automatic ones have none): what QML and docs show.
 std::vector<ClassRule> static_rules(const LayerStyle& style);
 
-// A point style's class as drawn on the lines of a layer that mixes geometries (exposure's asset
-// pieces): in the marker's colour, a third of its size wide, on an edge of the marker's stroke.
-// Polygons there are filled and outlined as the marker is.
+// A mixed style's class (`geometry: mixed`, exposure's asset pieces) as drawn on lines: in the
+// marker's colour, a third of its size wide, on an edge of the marker's stroke. Its polygons are
+// filled and outlined as the marker is; its points are the marker.
 Symbol marker_as_line(const Symbol& marker);
 Symbol marker_as_line_edge(const Symbol& marker);  // drawn first, under marker_as_line
 

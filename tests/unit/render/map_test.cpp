@@ -284,8 +284,8 @@ class Region : public ::testing::Test {
 // The colour of the PNG's pixel at map coordinates (x, y), `dx_px` pixels to the right.
 std::string pixel_at(const Image& image, const PageInfo& info, double x, double y, double dx_px = 0) {
   const double px_per_unit = info.frame_px.width / (info.extent.max_x - info.extent.min_x);
-  return image.at(static_cast<int>(std::lround(info.frame_px.x + (x - info.extent.min_x) * px_per_unit + dx_px)),
-                  static_cast<int>(std::lround(info.frame_px.y + (info.extent.max_y - y) * px_per_unit)))
+  return image.at(static_cast<int>(std::floor(info.frame_px.x + (x - info.extent.min_x) * px_per_unit + dx_px)),
+                  static_cast<int>(std::floor(info.frame_px.y + (info.extent.max_y - y) * px_per_unit)))
       .hex();
 }
 
@@ -363,17 +363,18 @@ TEST_F(Region, PointsAndLinesDrawWithTheirLegend) {
   EXPECT_EQ(pixel_at(Image(dir / "map.png"), info, 4005000, 3005000), "#e69f00");
 }
 
-// Exposure's pieces mix points, lines and polygons in one layer under a point style: lines are
+// Exposure's pieces mix points, lines and polygons in one layer under a mixed style: lines are
 // drawn along their length and large polygons filled, in their category's colour; a polygon
-// smaller on paper than the marker shows as the marker. Categories sort farm, house, road, school:
-// Okabe-Ito #e69f00, #56b4e9, #009e73, #f0e442.
-TEST_F(Region, APointStyleDrawsTheLinesAndPolygonsOfAMixedLayerAsLinesAndAreas) {
-  const Layer pieces = by_category("exposed_assets", GeometryFamily::any,
+// smaller on paper than the marker shows as the marker; a piece without geometry is not drawn.
+// Categories sort farm, house, road, school: Okabe-Ito #e69f00, #56b4e9, #009e73, #f0e442.
+TEST_F(Region, AMixedStyleDrawsLinesAsLinesAndAreasAsAreas) {
+  Layer pieces = by_category("exposed_assets", GeometryFamily::any,
                                    {{"road", "LINESTRING(4001000 3002000, 4019000 3002000)"},
                                     {"farm", rectangle(4012000, 3012000, 4018000, 3018000)},
                                     {"house", rectangle(4005000, 3015000, 4005010, 3015010)},
                                     {"school", "POINT(4005000 3008000)"},
                                     {"school", "LINESTRING(4001000 3005000, 4003000 3005000)"}});
+  pieces.features.push_back(Feature{99, geos::GeomPtr{}, {Value("road")}});
   MapScene scene({{&towns, *builtin_style("municipalities")}, {&pieces, *builtin_style("exposed_assets")}});
   TempDir dir;
   OverviewOptions options;
@@ -382,7 +383,7 @@ TEST_F(Region, APointStyleDrawsTheLinesAndPolygonsOfAMixedLayerAsLinesAndAreas) 
   const Image image(dir / "map.png");
   const auto pixel = [&](double x, double y, double dx_px = 0) { return pixel_at(image, info, x, y, dx_px); };
   EXPECT_EQ(pixel(4003000, 3002000), "#009e73");  // the road, 7 km from its middle
-  EXPECT_EQ(pixel(4017000, 3013000), "#e69f00");  // the farm, 3.5 km from its centre
+  EXPECT_EQ(pixel(4017000, 3013000), "#e69f00");  // the farm, 2.8 km from its centre
   ASSERT_LT(10 * info.frame_px.width / (info.extent.max_x - info.extent.min_x), 1.0);  // the house: under a pixel
   EXPECT_EQ(pixel(4005005, 3015005, 2), "#56b4e9");  // its marker, 2 px beside it
   EXPECT_EQ(pixel(4005000, 3008000), "#f0e442");  // the school's point

@@ -1,10 +1,12 @@
 // Styles: parsing with file:line errors, classification as QGIS compares values, palettes that
 // stay apart for colour-blind readers, and QML that draws classes in the style's order.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <regex>
 #include <string>
 
 #include "twinrisk/core/error.hpp"
@@ -15,6 +17,12 @@
 
 namespace twinrisk::render {
 namespace {
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+  return n;
+}
 
 Layer layer_with(std::vector<FieldDef> fields, std::vector<std::vector<Value>> rows) {
   Layer layer;
@@ -194,6 +202,42 @@ TEST(Style, QmlDrawsClassesInTheStyleOrderWithSymbolLevels) {
   for (int pass = 0; pass <= 6; ++pass) {
     EXPECT_NE(qml.find("pass=\"" + std::to_string(pass) + "\""), std::string::npos) << pass;
   }
+}
+
+// A mixed style's class is a fill, a line and a marker rule, each for its geometry type; the
+// lines' edges are one pass below every class's line (as Mapnik's edge style), and QGIS applies
+// the style to a sublayer of any type. A point style stays a point style.
+TEST(Style, QmlOfAMixedStyleHasARulePerGeometryAndTheEdgesBelowEveryLine) {
+  const auto style = parse_style(R"(
+layer: pieces
+title: Pieces
+geometry: mixed
+symbol: { stroke: "#000000", stroke_width_mm: 0.2, marker_size_mm: 2 }
+classes:
+  field: category
+  values:
+    - { value: road, label: Road, fill: "#009e73" }
+    - { value: school, label: School, fill: "#f0e442" }
+)", "pieces.yaml");
+  const auto qml = to_qml(style);
+  EXPECT_NE(qml.find("<layerGeometryType>3</layerGeometryType>"), std::string::npos);
+  for (const char* type : {"Point", "Line", "Polygon"}) {
+    EXPECT_EQ(count_of(qml, fmt::format("geometry_type($geometry) = &apos;{}&apos;", type)), 2u) << type;
+  }
+  // Line layers: black edges (the marker's stroke) and coloured lines, with their passes.
+  std::vector<int> edges, lines;
+  const std::regex line_layer(R"re(<layer class="SimpleLine" enabled="1" locked="0" pass="(\d+)">.*?name="line_color" type="QString" value="([^"]*)")re");
+  for (std::sregex_iterator it(qml.begin(), qml.end(), line_layer), end; it != end; ++it) {
+    ((*it)[2] == "0,0,0,255" ? edges : lines).push_back(std::stoi((*it)[1]));
+  }
+  ASSERT_EQ(edges.size(), 2u);
+  ASSERT_EQ(lines.size(), 2u);
+  for (int edge : edges) {
+    for (int line : lines) EXPECT_LT(edge, line);
+  }
+  const auto point = to_qml(*builtin_style("critical_facilities"));
+  EXPECT_NE(point.find("<layerGeometryType>0</layerGeometryType>"), std::string::npos);
+  EXPECT_EQ(point.find("geometry_type("), std::string::npos);
 }
 
 }  // namespace
