@@ -182,7 +182,7 @@ void convert(SceneLayer& scene_layer) {
     const int rule = scene_layer.classes.rule_of[i];
     if (rule < 0 || !feature.geometry || geos::is_empty(feature.geometry.get())) return;
     scene_layer.envelopes[i] = geos::envelope(feature.geometry.get());
-    // Polygons' areas: their label priority, and where a point style draws a small one as its marker.
+    // Polygons' areas: their label priority, and where a mixed style draws a small one as its marker.
     if (style.geometry != GeometryFamily::line) areas[i] = geos::area(feature.geometry.get());
     auto f = mapnik::feature_factory::create(context, static_cast<mapnik::value_integer>(i + 1));
     f->set_geometry(to_mapnik(feature.geometry.get()));

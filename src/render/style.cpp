@@ -358,6 +358,9 @@ LayerStyle parse_style(std::string_view yaml, const std::string& source) {
 
   if (auto n = root["outlines"]) {
     if (!n.IsSequence()) throw ConfigError("outlines must be a list", at(source, n));
+    // An outline is a line over a line or around an area; on a mixed layer it would be each, and
+    // nothing on its points.
+    if (style.geometry == GeometryFamily::any) throw ConfigError("outlines are drawn on lines or polygons, not on a mixed layer", at(source, n));
     for (const auto& entry : n) {
       check_keys(entry, keys_with({"label", "when"}), source, "an outline");
       Overlay overlay;

@@ -122,7 +122,7 @@ if parts:
             fail('zone_parts: no part with a country')
 
 # ---- exposed_assets: points, road pieces and buildings in one table, which QGIS opens as one
-# sublayer per geometry type; the point style applies to each, and each feature matches one rule,
+# sublayer per geometry type; the mixed style applies to each, and each feature matches one rule,
 # whose symbol is of its geometry's kind (a road piece a line, not a marker it cannot draw) and
 # whose colour is its category's Okabe & Ito colour by rank among all the table's categories, as
 # on twinrisk's maps (not among its sublayer's)

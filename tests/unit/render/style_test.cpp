@@ -235,6 +235,12 @@ classes:
   for (int edge : edges) {
     for (int line : lines) EXPECT_LT(edge, line);
   }
+  try {
+    parse_style("layer: pieces\ngeometry: mixed\noutlines:\n  - { label: x, when: { field: category, equals: road } }\n", "mixed.yaml");
+    FAIL() << "outlines on a mixed style were accepted";
+  } catch (const ConfigError& error) {
+    EXPECT_NE(std::string(error.what()).find("not on a mixed layer"), std::string::npos) << error.what();
+  }
   const auto point = to_qml(*builtin_style("critical_facilities"));
   EXPECT_NE(point.find("<layerGeometryType>0</layerGeometryType>"), std::string::npos);
   EXPECT_EQ(point.find("geometry_type("), std::string::npos);
