@@ -11,6 +11,7 @@
 
 #include "page.hpp"
 #include "twinrisk/core/error.hpp"
+#include "twinrisk/core/text.hpp"
 
 namespace twinrisk::render {
 
@@ -84,8 +85,6 @@ std::string column_header(const Translations& t, const FieldDef& column, std::st
   return t.has(key) ? t.joined(key, {}, separator) : column.name;
 }
 
-std::string html_escape(std::string_view text);
-
 std::string cell_text(const Value& v, const FieldDef& column, const Translations& t) {
   if (const auto* d = std::get_if<double>(&v)) {
     if (column.name.starts_with("share_")) return t.number(*d * 100, 2) + " %";
@@ -99,26 +98,12 @@ std::string cell_text(const Value& v, const FieldDef& column, const Translations
 
 // ---------------------------------------------------------------- HTML
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 std::string html_lines(std::string_view text) {
   std::string out;
   std::size_t start = 0;
   while (true) {
     const auto stop = text.find('\n', start);
-    out += html_escape(text.substr(start, stop == std::string_view::npos ? std::string_view::npos : stop - start));
+    out += xml_escape(text.substr(start, stop == std::string_view::npos ? std::string_view::npos : stop - start));
     if (stop == std::string_view::npos) return out;
     out += "<br>";
     start = stop + 1;
@@ -188,37 +173,37 @@ void write_report_html(const ReportInput& input, const Translations& t, const st
   std::string out;
   out += fmt::format("<!DOCTYPE html>\n<html lang=\"{}\">\n<head>\n<meta charset=\"utf-8\">\n", t.languages()[0]);
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n", html_escape(t.joined("report.title")), kCss);
+  out += fmt::format("<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n", xml_escape(t.joined("report.title")), kCss);
   out += "<header>" + columns(t, [&](std::size_t i) {
-           return fmt::format("<h1>{}</h1><p class=\"sub\">{}</p>", html_escape(t.text(i, "report.title")),
-                              html_escape(t.text(i, "report.subtitle", subtitle_values(m))));
+           return fmt::format("<h1>{}</h1><p class=\"sub\">{}</p>", xml_escape(t.text(i, "report.title")),
+                              xml_escape(t.text(i, "report.subtitle", subtitle_values(m))));
          }) + "</header>\n";
 
   const auto results = summaries(m, t);
   if (!results.empty()) {
-    out += fmt::format("<section id=\"summary\"><h2>{}</h2>\n", html_escape(t.joined("report.summary")));
+    out += fmt::format("<section id=\"summary\"><h2>{}</h2>\n", xml_escape(t.joined("report.summary")));
     for (const auto& s : results) {
-      out += columns(t, [&](std::size_t i) { return html_escape(t.text(i, "report.summary_text", s.values)); }, "p");
+      out += columns(t, [&](std::size_t i) { return xml_escape(t.text(i, "report.summary_text", s.values)); }, "p");
     }
     out += "</section>\n";
   }
 
   if (!input.maps.empty()) {
-    out += fmt::format("<section id=\"maps\"><h2>{}</h2>\n", html_escape(t.joined("report.maps")));
+    out += fmt::format("<section id=\"maps\"><h2>{}</h2>\n", xml_escape(t.joined("report.maps")));
     for (const auto& map : input.maps) {
       out += fmt::format("<figure><img src=\"data:image/png;base64,{}\" alt=\"{}\">", base64(read_file(map.png)),
-                         html_escape(t.text(0, map.caption_key)));
-      out += "<figcaption>" + columns(t, [&](std::size_t i) { return html_escape(t.text(i, map.caption_key)); }) +
+                         xml_escape(t.text(0, map.caption_key)));
+      out += "<figcaption>" + columns(t, [&](std::size_t i) { return xml_escape(t.text(i, map.caption_key)); }) +
              "</figcaption></figure>\n";
     }
-    out += columns(t, [&](std::size_t i) { return html_escape(t.text(i, "report.atlas_note")); }, "p");
+    out += columns(t, [&](std::size_t i) { return xml_escape(t.text(i, "report.atlas_note")); }, "p");
     out += "</section>\n";
   }
 
   if (!input.tables.empty()) {
-    out += fmt::format("<section id=\"tables\"><h2>{}</h2>\n", html_escape(t.joined("report.tables")));
+    out += fmt::format("<section id=\"tables\"><h2>{}</h2>\n", xml_escape(t.joined("report.tables")));
     for (const Table* table : input.tables) {
-      out += fmt::format("<h3>{}</h3>\n<table>\n<thead><tr>", html_escape(table->name));
+      out += fmt::format("<h3>{}</h3>\n<table>\n<thead><tr>", xml_escape(table->name));
       for (const auto& column : table->columns) {
         out += fmt::format("<th{}>{}</th>", column.type == FieldType::string ? "" : " class=\"n\"",
                            html_lines(column_header(t, column, "\n")));
@@ -230,40 +215,40 @@ void write_report_html(const ReportInput& input, const Translations& t, const st
         for (std::size_t c = 0; c < table->columns.size(); ++c) {
           const bool number = table->columns[c].type != FieldType::string;
           out += fmt::format("<td{}>{}</td>", number ? " class=\"n\"" : "",
-                             html_escape(cell_text(table->rows[r][c], table->columns[c], t)));
+                             xml_escape(cell_text(table->rows[r][c], table->columns[c], t)));
         }
         out += "</tr>\n";
       }
       out += "</tbody></table>\n";
       if (shown < table->rows.size()) {
         const TextValues count{{"count", t.number(static_cast<double>(table->rows.size() - shown), 0)}};
-        out += fmt::format("<p class=\"note\">{}</p>\n", html_escape(t.joined("report.more_rows", count)));
+        out += fmt::format("<p class=\"note\">{}</p>\n", xml_escape(t.joined("report.more_rows", count)));
       }
     }
     out += "</section>\n";
   }
 
-  out += fmt::format("<section id=\"method\"><h2>{}</h2>\n", html_escape(t.joined("report.method")));
-  out += columns(t, [&](std::size_t i) { return html_escape(t.text(i, "report.method_text", {{"crs", crs_name(m)}})); }, "p");
+  out += fmt::format("<section id=\"method\"><h2>{}</h2>\n", xml_escape(t.joined("report.method")));
+  out += columns(t, [&](std::size_t i) { return xml_escape(t.text(i, "report.method_text", {{"crs", crs_name(m)}})); }, "p");
   out += "</section>\n";
 
   const auto rows = sources(input, t);
-  out += fmt::format("<section id=\"sources\"><h2>{}</h2>\n<table>\n<thead><tr>", html_escape(t.joined("report.sources")));
+  out += fmt::format("<section id=\"sources\"><h2>{}</h2>\n<table>\n<thead><tr>", xml_escape(t.joined("report.sources")));
   for (const char* key : {"report.source", "report.layer", "report.features", "report.repaired", "report.dropped"}) {
     const bool number = std::string_view(key) != "report.source" && std::string_view(key) != "report.layer";
-    out += fmt::format("<th{}>{}</th>", number ? " class=\"n\"" : "", html_escape(t.joined(key)));
+    out += fmt::format("<th{}>{}</th>", number ? " class=\"n\"" : "", xml_escape(t.joined(key)));
   }
   out += "<th></th></tr></thead>\n<tbody>\n";
   for (const auto& r : rows) {
     out += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{}</td></tr>\n",
-                       html_escape(r.source), html_escape(r.layer), r.features, r.repaired, r.dropped, html_escape(r.licence));
+                       xml_escape(r.source), xml_escape(r.layer), r.features, r.repaired, r.dropped, xml_escape(r.licence));
   }
   out += "</tbody></table>\n</section>\n";
 
-  out += fmt::format("<section id=\"processing\"><h2>{}</h2>\n", html_escape(t.joined("report.processing")));
-  out += columns(t, [&](std::size_t i) { return html_escape(t.text(i, "report.processing_text", processing_values(m, t))); }, "p");
+  out += fmt::format("<section id=\"processing\"><h2>{}</h2>\n", xml_escape(t.joined("report.processing")));
+  out += columns(t, [&](std::size_t i) { return xml_escape(t.text(i, "report.processing_text", processing_values(m, t))); }, "p");
   out += "</section>\n";
-  out += "<footer>" + columns(t, [&](std::size_t i) { return html_escape(t.text(i, "report.generated")); }) + "</footer>\n";
+  out += "<footer>" + columns(t, [&](std::size_t i) { return xml_escape(t.text(i, "report.generated")); }) + "</footer>\n";
   out += "</body>\n</html>\n";
 
   std::ofstream file(html, std::ios::binary);
