@@ -16,6 +16,25 @@ run() {
   [ "$rc" -eq "$want" ] || fail "exit $rc, want $want: twinrisk $*"
 }
 stderr_has() { grep -qF -- "$1" "$tmp/err" || fail "stderr lacks: $1"; }
+# exposure_pipeline NAME=FILE...: $tmp/exposure.yaml, shared-zones of the demo's provinces and
+# flood zones, then exposure of the demo's layers/demo/FILE.yaml, each read as NAME.
+exposure_pipeline() {
+  local demo names="" pair
+  demo=$(cd "$data/../../layers/demo" && pwd)
+  {
+    echo "analysis_crs: auto"
+    echo "layers:"
+    echo "  provinces: $demo/limburg_provinces.yaml"
+    echo "  flood: $demo/meuse_flood_frequency.yaml"
+    for pair in "$@"; do
+      echo "  ${pair%%=*}: $demo/${pair#*=}.yaml"
+      names+="${names:+, }${pair%%=*}"
+    done
+    echo "steps:"
+    echo "  - shared-zones: { municipalities: provinces, hazard: flood }"
+    echo "  - exposure: { zone_parts: zone_parts, assets: [$names] }"
+  } >"$tmp/exposure.yaml"
+}
 stdout_has() { grep -qF -- "$1" "$tmp/out" || fail "stdout lacks: $1"; }
 
 case $case in
@@ -183,19 +202,7 @@ assert overall == sorted(overall) and overall[-1] == 1.0, overall
 PY
   # A step that streams several layers: each bar is the layer being read, 0 to 100 % (the
   # second layer's bar, started when it was opened, used to count the first's features: 600 %).
-  demo=$(cd "$data/../../layers/demo" && pwd)
-  cat >"$tmp/exposure.yaml" <<YAML
-analysis_crs: auto
-layers:
-  provinces: $demo/limburg_provinces.yaml
-  flood: $demo/meuse_flood_frequency.yaml
-  roads: $demo/meuse_roads.yaml
-  buildings: $demo/meuse_buildings.yaml
-  facilities: $demo/meuse_facilities.yaml
-steps:
-  - shared-zones: { municipalities: provinces, hazard: flood }
-  - exposure: { zone_parts: zone_parts, assets: [roads, buildings, facilities] }
-YAML
+  exposure_pipeline roads=meuse_roads buildings=meuse_buildings facilities=meuse_facilities
   run 0 --progress json run "$tmp/exposure.yaml" -o "$tmp/e"
   $py - "$tmp/err" <<'PY' || fail "a streamed layer's progress is not its own, 0 to 100 %"
 import json, sys
@@ -216,17 +223,7 @@ PY
 summary)
   # The run summary: input names of any length in one column; a step's per-category stats as
   # "name value" pairs with rounded measures, not raw JSON.
-  demo=$(cd "$data/../../layers/demo" && pwd)
-  cat >"$tmp/exposure.yaml" <<YAML
-analysis_crs: auto
-layers:
-  provinces: $demo/limburg_provinces.yaml
-  flood: $demo/meuse_flood_frequency.yaml
-  roads_with_a_long_layer_name: $demo/meuse_roads.yaml
-steps:
-  - shared-zones: { municipalities: provinces, hazard: flood }
-  - exposure: { zone_parts: zone_parts, assets: [roads_with_a_long_layer_name] }
-YAML
+  exposure_pipeline roads_with_a_long_layer_name=meuse_roads
   run 0 run "$tmp/exposure.yaml" -o "$tmp/e"
   $py - "$tmp/out" <<'PY' || fail "the run summary is not laid out as it should be"
 import re, sys
