@@ -58,6 +58,21 @@ TEST(TouchingPartners, OnlyAdjacentPartsArePartners) {
   EXPECT_EQ(std::make_pair(tolerant[1].a, tolerant[1].b), std::make_pair(std::size_t{1}, std::size_t{2}));
 }
 
+TEST(TouchingPartners, PartsThatShareNoVertexTouchWhereAnEdgeMeetsTheOther) {
+  // 1 meets 0 along x = 10 between y 2 and 8: none of its corners is one of 0's. 2 hooks over 1
+  // (inside 1's box) from (12, 8.5) to (21, 8): 0.0556 m above 1's corner (20, 8), sharing no point.
+  OwnedParts p;
+  p.add(1, 0, rectangle(0, 0, 10, 10));
+  p.add(1, 1, rectangle(10, 2, 20, 8));
+  p.add(1, 2, "POLYGON((12 8.5, 25 8.5, 25 1, 21 1, 21 8, 12 8.5))");
+  const auto pairs = touching_partners(p.parts);
+  ASSERT_EQ(pairs.size(), 1u);
+  EXPECT_EQ(std::make_pair(pairs[0].a, pairs[0].b), std::make_pair(std::size_t{0}, std::size_t{1}));
+  const auto near = touching_partners(p.parts, 0.06);
+  ASSERT_EQ(near.size(), 2u);
+  EXPECT_EQ(std::make_pair(near[1].a, near[1].b), std::make_pair(std::size_t{1}, std::size_t{2}));
+}
+
 TEST(TouchingPartners, ARiverLongZoneListsNeighboursOnly) {
   // 2000 parts in a row, one per municipality: each touches the next, so 1999 pairs, not 2000·1999/2.
   OwnedParts p;
