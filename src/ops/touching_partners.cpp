@@ -5,6 +5,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <memory>
 #include <set>
@@ -27,12 +28,14 @@ struct ZoneMembers {
 
 bool xy_less(geos::XY a, geos::XY b) { return a.x < b.x || (a.x == b.x && a.y < b.y); }
 
+// Finite ones only: a NaN has no place in their order (the loader lets none through).
 std::vector<geos::XY> sorted_vertices(const GEOSGeometry* polygonal) {
   std::vector<geos::XY> out;
   for (const auto* polygon : geos::polygon_views(polygonal)) {
     for (const auto* ring : geos::ring_views(polygon)) {
-      const auto points = geos::coordinates(ring);
-      out.insert(out.end(), points.begin(), points.end());
+      for (const auto& p : geos::coordinates(ring)) {
+        if (std::isfinite(p.x) && std::isfinite(p.y)) out.push_back(p);
+      }
     }
   }
   std::sort(out.begin(), out.end(), xy_less);

@@ -60,7 +60,7 @@ TEST(TouchingPartners, OnlyAdjacentPartsArePartners) {
 
 TEST(TouchingPartners, PartsThatShareNoVertexTouchWhereAnEdgeMeetsTheOther) {
   // 1 meets 0 along x = 10 between y 2 and 8: none of its corners is one of 0's. 2 hooks over 1
-  // (inside 1's box) from (12, 8.5) to (21, 8): 0.0556 m above 1's corner (20, 8), sharing no point.
+  // (its box overlaps 1's) from (12, 8.5) to (21, 8): 0.0556 m above 1's corner (20, 8), sharing no point.
   OwnedParts p;
   p.add(1, 0, rectangle(0, 0, 10, 10));
   p.add(1, 1, rectangle(10, 2, 20, 8));
