@@ -86,7 +86,9 @@ std::vector<TouchingPair> touching_partners(std::span<const ZonePart> parts, dou
   using Found = std::tuple<std::size_t, std::size_t, std::size_t>;  // (zone, a, b), a < b
   tbb::enumerable_thread_specific<std::vector<Found>> found;
   tbb::parallel_for(std::size_t{0}, tasks.size(), [&](std::size_t t) {
-    const auto [k, x] = tasks[t];
+    // Not a structured binding: clang 14 cannot capture those in a lambda.
+    const auto k = tasks[t].first;
+    const auto x = tasks[t].second;
     const auto& z = zones[k];
     const auto& part = parts[z.members[x]];
     auto& out = found.local();
