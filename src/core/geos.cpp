@@ -273,16 +273,6 @@ GeomPtr point_on_surface(const GEOSGeometry* geometry) {
   return checked(GEOSPointOnSurface_r(context(), geometry), "point on surface");
 }
 
-GeomPtr unary_union(const GEOSGeometry* geometry) {
-  return checked(GEOSUnaryUnion_r(context(), geometry), "union");
-}
-
-GeomPtr unary_union(std::vector<GeomPtr> geometries) {
-  if (geometries.empty()) return empty_multipolygon();
-  if (geometries.size() == 1) return unary_union(geometries.front().get());
-  return unary_union(collection(std::move(geometries), GEOS_GEOMETRYCOLLECTION).get());
-}
-
 GeomPtr coverage_union(std::vector<GeomPtr> polygons) {
   if (polygons.size() == 1) return std::move(polygons.front());
   auto all = collection(std::move(polygons), GEOS_MULTIPOLYGON);
