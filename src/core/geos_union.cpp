@@ -18,6 +18,7 @@
 #include <geos/util/TopologyException.h>
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 #include <string>
@@ -68,6 +69,7 @@ void pieces_of(NodedSegmentString& string, std::size_t i, std::vector<Piece>& pi
 // vertex that is not a node of both. Consecutive segments of one substring share a vertex by
 // construction, so only a crossing counts between them.
 bool badly_noded(::geos::algorithm::LineIntersector& intersector, const Piece& x, const Piece& y, bool consecutive) {
+  if (!SegmentBox::intersects(x.a, x.b, y.a, y.b)) return false;  // most pieces: cheaper than the intersector
   intersector.computeIntersection(x.a, x.b, y.a, y.b);
   if (intersector.hasIntersection() && intersector.isInteriorIntersection()) return true;
   if (consecutive) return false;
@@ -149,6 +151,9 @@ bool CheckedNoder::noding_is_valid(const std::vector<SegmentString*>& strings) {
           }
           pieces_of(near, j, near_pieces);
           const bool same_string = &near == &string;
+          // Two split segments are compared once, from the one that comes first.
+          const bool near_is_split = near_pieces.size() > 1;
+          if (near_is_split && (same_string ? j < i : std::less<>{}(&near, &string))) continue;
           for (std::size_t a = 0; a < split.size(); ++a) {
             for (std::size_t b = 0; b < near_pieces.size(); ++b) {
               if (same_string && j == i && a == b) continue;
