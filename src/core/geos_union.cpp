@@ -69,7 +69,7 @@ void pieces_of(NodedSegmentString& string, std::size_t i, std::vector<Piece>& pi
 // vertex that is not a node of both. Consecutive segments of one substring share a vertex by
 // construction, so only a crossing counts between them.
 bool badly_noded(::geos::algorithm::LineIntersector& intersector, const Piece& x, const Piece& y, bool consecutive) {
-  if (!SegmentBox::intersects(x.a, x.b, y.a, y.b)) return false;  // most pieces: cheaper than the intersector
+  if (!SegmentBox::intersects(x.a, x.b, y.a, y.b)) return false;  // the intersector's first test; most pairs end here
   intersector.computeIntersection(x.a, x.b, y.a, y.b);
   if (intersector.hasIntersection() && intersector.isInteriorIntersection()) return true;
   if (consecutive) return false;
