@@ -1,4 +1,4 @@
-// GEOS's floating-point noder for overlays, with a cheaper check of its result (geos_union.cpp).
+// GEOS's floating-point noder for overlays, with a cheaper check of its result (geos_overlay.cpp).
 // Uses GEOS's C++ API (libgeos++-dev), which only this module and its test include.
 #pragma once
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "checked_overlay.hpp"
 #include "twinrisk/core/error.hpp"
 
 namespace twinrisk::geos {
@@ -288,10 +289,12 @@ GeomPtr clip_by_rect(const GEOSGeometry* geometry, const Envelope& rect) {
 }
 
 GeomPtr intersection(const GEOSGeometry* a, const GEOSGeometry* b) {
+  if (auto result = floating_overlay(a, b, OverlayOp::intersection)) return result;
   return checked(GEOSIntersection_r(context(), a, b), "intersection");
 }
 
 GeomPtr difference(const GEOSGeometry* a, const GEOSGeometry* b) {
+  if (auto result = floating_overlay(a, b, OverlayOp::difference)) return result;
   return checked(GEOSDifference_r(context(), a, b), "difference");
 }
 

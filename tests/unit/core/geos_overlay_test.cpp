@@ -1,5 +1,6 @@
-// Union with CheckedNoder (src/core/geos_union.cpp): it must call a noding valid exactly where
-// GEOS's own FastNodingValidator does, and so give the union GEOS's C API gives.
+// Overlays with CheckedNoder (src/core/geos_overlay.cpp): it must call a noding valid exactly
+// where GEOS's own FastNodingValidator does, and so give the unions, intersections and
+// differences GEOS's C API gives.
 
 #include "../../../src/core/checked_noder.hpp"
 
@@ -179,6 +180,63 @@ TEST(UnaryUnion, OfNearlyConcurrentLinesIsGeosOwnUnion) {
     GEOSNormalize_r(context(), ours.get());
     ASSERT_EQ(GEOSEqualsExact_r(context(), ours.get(), expected.get(), 0.0), 1) << "round " << round << ": " << wkt;
   }
+}
+
+void expect_same_geometry(GeomPtr ours, GeomPtr expected, const std::string& what) {
+  ASSERT_TRUE(expected);
+  GEOSNormalize_r(context(), expected.get());
+  GEOSNormalize_r(context(), ours.get());
+  ASSERT_EQ(GEOSEqualsExact_r(context(), ours.get(), expected.get(), 0.0), 1)
+      << what << "\n" << to_wkt(ours.get(), 17) << "\n" << to_wkt(expected.get(), 17);
+}
+
+GeomPtr multilinestring(const std::vector<std::vector<Coordinate>>& lines, std::size_t from, std::size_t to) {
+  std::string wkt = "MULTILINESTRING(";
+  for (std::size_t k = from; k < to; ++k) {
+    wkt += "(";
+    for (const auto& c : lines[k]) wkt += fmt::format("{:.17g} {:.17g},", c.x, c.y);
+    wkt.back() = ')';
+    wkt += ",";
+  }
+  wkt.back() = ')';
+  return from_wkt(wkt);
+}
+
+TEST(Overlay, IntersectionAndDifferenceAreGeosOwn) {
+  std::mt19937_64 rng(5);
+  for (int round = 0; round < 200; ++round) {
+    const auto lines = near_concurrent_lines(rng);
+    const auto half = lines.size() / 2;
+    const auto a = multilinestring(lines, 0, half);
+    const auto b = multilinestring(lines, half, lines.size());
+    expect_same_geometry(intersection(a.get(), b.get()), GeomPtr(GEOSIntersection_r(context(), a.get(), b.get())),
+                         fmt::format("lines, intersection, round {}", round));
+    expect_same_geometry(difference(a.get(), b.get()), GeomPtr(GEOSDifference_r(context(), a.get(), b.get())),
+                         fmt::format("lines, difference, round {}", round));
+  }
+  for (int round = 0; round < 40; ++round) {
+    auto strips = wedges(rng, 4 + round % 10);
+    std::vector<GeomPtr> first;
+    for (std::size_t k = 0; k < strips.size() / 2; ++k) first.push_back(std::move(strips[k]));
+    std::vector<GeomPtr> second;
+    for (std::size_t k = strips.size() / 2; k < strips.size(); ++k) second.push_back(std::move(strips[k]));
+    const auto a = unary_union(std::move(first));
+    const auto b = unary_union(std::move(second));
+    expect_same_geometry(intersection(a.get(), b.get()), GeomPtr(GEOSIntersection_r(context(), a.get(), b.get())),
+                         fmt::format("polygons, intersection, round {}", round));
+    expect_same_geometry(difference(a.get(), b.get()), GeomPtr(GEOSDifference_r(context(), a.get(), b.get())),
+                         fmt::format("polygons, difference, round {}", round));
+  }
+}
+
+TEST(Overlay, OfSquaresByHand) {
+  const auto a = from_wkt("POLYGON((0 0,4 0,4 4,0 4,0 0))");
+  const auto b = from_wkt("POLYGON((2 2,6 2,6 6,2 6,2 2))");
+  EXPECT_DOUBLE_EQ(area(intersection(a.get(), b.get()).get()), 4);
+  EXPECT_DOUBLE_EQ(area(difference(a.get(), b.get()).get()), 12);
+  const auto empty = from_wkt("POLYGON EMPTY");
+  EXPECT_TRUE(GEOSisEmpty_r(context(), intersection(a.get(), empty.get()).get()));
+  EXPECT_DOUBLE_EQ(area(difference(a.get(), empty.get()).get()), 16);
 }
 
 TEST(UnaryUnion, NodesCrossingLines) {
