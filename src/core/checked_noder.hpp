@@ -18,7 +18,8 @@ namespace twinrisk::geos {
 // OverlayNG's robust overlay can retry with snapping. ValidatingNoder checks every pair of noded
 // segments again (half of a union's noding); this checks only what rounding can have made wrong:
 // the pieces of segments split at a computed point, against every segment near them. Two
-// segments the noder left whole were compared by it exactly and found not to cross.
+// segments the noder left whole were compared by it exactly and found not to cross (but for two
+// of one monotone chain, which cannot meet: OverlayNG removes repeated points).
 class CheckedNoder final : public ::geos::noding::Noder {
  public:
   CheckedNoder();
@@ -34,6 +35,8 @@ class CheckedNoder final : public ::geos::noding::Noder {
   // No two noded segments of `strings` (noded by m_noder, their substrings taken) cross, or
   // share a vertex that is not a node of both.
   bool noding_is_valid(const std::vector<::geos::noding::SegmentString*>& strings);
+  // The substrings of an earlier computeNodes that no caller took.
+  void free_noded();
 
   ::geos::algorithm::LineIntersector m_intersector;
   ::geos::noding::IntersectionAdder m_adder{m_intersector};

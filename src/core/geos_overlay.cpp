@@ -18,6 +18,7 @@
 #include <geos/operation/union/UnaryUnionOp.h>
 #include <geos/operation/union/UnionStrategy.h>
 #include <geos/util/TopologyException.h>
+#include <geos/version.h>
 
 #include <algorithm>
 #include <functional>
@@ -27,6 +28,12 @@
 
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/core/geos.hpp"
+
+// GEOS's C++ API is not stable, and this repeats OverlayNGRobust's first attempt as 3.11 makes it
+// (3.12 puts a HeuristicOverlay before it): check both against a new GEOS before allowing it.
+#if GEOS_VERSION_MAJOR != 3 || GEOS_VERSION_MINOR != 11
+#error "geos_overlay.cpp is written against GEOS 3.11's C++ API and OverlayNGRobust; check it against this GEOS"
+#endif
 
 namespace twinrisk::geos {
 namespace {
@@ -92,7 +99,7 @@ std::unique_ptr<Geometry> checked_floating_overlay(const Geometry* a, const Geom
     const ::geos::geom::PrecisionModel floating;
     CheckedNoder noder;
     return OverlayNG::overlay(a, b, op, &floating, &noder);
-  } catch (const std::runtime_error&) {
+  } catch (const std::runtime_error&) {  // what OverlayNGRobust catches from its first attempt
     return nullptr;
   }
 }
@@ -115,13 +122,16 @@ GEOSGeometry* c_api(Geometry* geometry) { return reinterpret_cast<GEOSGeometry*>
 
 CheckedNoder::CheckedNoder() { m_noder.setSegmentIntersector(&m_adder); }
 
-CheckedNoder::~CheckedNoder() {
-  if (m_noded) {
-    for (auto* string : *m_noded) delete string;
-  }
+CheckedNoder::~CheckedNoder() { free_noded(); }
+
+void CheckedNoder::free_noded() {
+  if (!m_noded) return;
+  for (auto* string : *m_noded) delete string;
+  m_noded.reset();
 }
 
 void CheckedNoder::computeNodes(std::vector<SegmentString*>* strings) {
+  free_noded();
   m_noder.computeNodes(strings);
   m_noded.reset(m_noder.getNodedSubstrings());
   if (!noding_is_valid(*strings)) throw ::geos::util::TopologyException("found a non-noded intersection");
@@ -131,8 +141,10 @@ std::vector<SegmentString*>* CheckedNoder::getNodedSubstrings() const { return m
 
 // Only a piece that ends at a computed node can cross what the noder found apart, so each is
 // compared with every piece of a segment whose box meets its segment's box (found through the
-// noder's own index of monotone chains). Two segments left whole were compared by the noder
-// with the same exact predicates, so they do not cross.
+// noder's own index of monotone chains); a piece lies in its segment's box, as every node must.
+// Two segments left whole were compared by the noder with the same exact predicates, so they do
+// not cross (segments of one monotone chain are not compared, but cannot meet: OverlayNG removes
+// repeated points).
 bool CheckedNoder::noding_is_valid(const std::vector<SegmentString*>& strings) {
   ::geos::algorithm::LineIntersector intersector;
   std::vector<Piece> split;
@@ -140,12 +152,16 @@ bool CheckedNoder::noding_is_valid(const std::vector<SegmentString*>& strings) {
   std::vector<void*> chains;
   for (auto* item : strings) {
     auto& string = static_cast<NodedSegmentString&>(*item);
-    std::size_t checked = std::numeric_limits<std::size_t>::max();
+    std::size_t last_split_segment = std::numeric_limits<std::size_t>::max();
     for (const auto& node : string.getNodeList()) {
-      if (!node.isInterior() || node.segmentIndex == checked) continue;
-      const auto i = checked = node.segmentIndex;
+      if (!node.isInterior() || node.segmentIndex == last_split_segment) continue;
+      const auto i = last_split_segment = node.segmentIndex;
       pieces_of(string, i, split);
       const SegmentBox box(string.getCoordinate(i), string.getCoordinate(i + 1));
+      // LineIntersector may put a node at the other segment's endpoint, which can lie outside
+      // this box; the query below would miss what its pieces cross. GEOS's own check decides.
+      const auto outside_box = [&](const Piece& piece) { return !box.covers(piece.a.x, piece.a.y); };
+      if (std::any_of(split.begin() + 1, split.end(), outside_box)) return false;
       chains.clear();
       m_noder.getIndex().query(&box, chains);
       for (auto* chain_item : chains) {
@@ -161,14 +177,15 @@ bool CheckedNoder::noding_is_valid(const std::vector<SegmentString*>& strings) {
           // Two split segments are compared once, from the one that comes first.
           const bool near_is_split = near_pieces.size() > 1;
           if (near_is_split && (same_string ? j < i : std::less<>{}(&near, &string))) continue;
-          for (std::size_t a = 0; a < split.size(); ++a) {
-            for (std::size_t b = 0; b < near_pieces.size(); ++b) {
-              if (same_string && j == i && a == b) continue;
+          for (std::size_t mine = 0; mine < split.size(); ++mine) {
+            for (std::size_t theirs = 0; theirs < near_pieces.size(); ++theirs) {
+              if (same_string && j == i && mine == theirs) continue;
               // Pieces of neighbouring segments that meet at a vertex which is no node.
               const bool consecutive =
-                  same_string && ((j + 1 == i && a == 0 && b + 1 == near_pieces.size() && !split[a].a_is_node) ||
-                                  (i + 1 == j && a + 1 == split.size() && b == 0 && !near_pieces[b].a_is_node));
-              if (badly_noded(intersector, split[a], near_pieces[b], consecutive)) return false;
+                  same_string &&
+                  ((j + 1 == i && mine == 0 && theirs + 1 == near_pieces.size() && !split[mine].a_is_node) ||
+                   (i + 1 == j && mine + 1 == split.size() && theirs == 0 && !near_pieces[theirs].a_is_node));
+              if (badly_noded(intersector, split[mine], near_pieces[theirs], consecutive)) return false;
             }
           }
         }
