@@ -1028,8 +1028,9 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
   std::set<std::string> critical;
   for (const auto& category : input.texts("critical")) critical.insert(lower(category));
   const Measurer measurer(input.analysis_crs_wkt, method);
-  Splitter splitter(parts, measurer, whole, input.text("whole_part") == "first",
-                    whole ? class_ranks(parts.classes, input.texts("class_order")) : std::vector<int>{});
+  // Freed before the tables are made, which then take its memory instead of pages never touched.
+  std::optional<Splitter> splitter(std::in_place, parts, measurer, whole, input.text("whole_part") == "first",
+                                   whole ? class_ranks(parts.classes, input.texts("class_order")) : std::vector<int>{});
   Tally tally(parts, std::move(critical));
 
   FeatureSink& sink = *input.sink;
@@ -1053,9 +1054,9 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
           try {
             const auto* geometry = batch[i].geometry.get();
             if (geometry) {
-              splitter.process(geometry, results[i]);
+              splitter->process(geometry, results[i]);
             } else {
-              splitter.process(source->vertices(i), results[i]);
+              splitter->process(source->vertices(i), results[i]);
             }
           } catch (const Error& error) {
             throw GeometryError(error.message(), {{}, {}, schema.name, batch[i].fid, {}}, error.hint());
@@ -1082,6 +1083,7 @@ StepOutput Exposure::run(const StepInput& input, Progress& progress) const {
     }
   }
   sink.end_layer();
+  splitter.reset();
 
   tally.finish();
   StepOutput output;
