@@ -4,6 +4,12 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <utility>
+
 #include "twinrisk/core/error.hpp"
 #include "twinrisk/ops/measure.hpp"
 #include "twinrisk/ops/raster_sampling.hpp"
@@ -13,6 +19,8 @@
 
 namespace twinrisk::ops {
 namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 // Polygons each read their own window, so a batch of a few thousand keeps both threads busy
 // without holding many geometries.
@@ -36,6 +44,51 @@ const std::vector<FieldDef> kBandTotalFields = {
     {"max_depth_m", FieldType::real}, {"points", FieldType::integer},   {"length_m", FieldType::real},
     {"area_m2", FieldType::real},
 };
+
+// Position of (x, y), each in [0, 2^16), along a Hilbert curve: features read in that order
+// touch the raster blocks their neighbours touched, which GDAL's block cache still holds.
+std::uint32_t hilbert_index(std::uint32_t x, std::uint32_t y) {
+  std::uint32_t d = 0;
+  for (std::uint32_t s = 1U << 15; s > 0; s /= 2) {
+    const std::uint32_t rx = (x & s) ? 1 : 0;
+    const std::uint32_t ry = (y & s) ? 1 : 0;
+    d += s * s * ((3 * rx) ^ ry);
+    if (ry == 0) {
+      if (rx == 1) {
+        x = s - 1 - x;
+        y = s - 1 - y;
+      }
+      std::swap(x, y);
+    }
+  }
+  return d;
+}
+
+// The batch's features in the order to read them: along a Hilbert curve through their boxes'
+// centres. Input order scatters them over the raster, and each would read blocks anew.
+std::vector<std::size_t> raster_order(std::span<const Feature> batch) {
+  std::vector<geos::XY> centres(batch.size());
+  geos::Envelope all{kInfinity, kInfinity, -kInfinity, -kInfinity};
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].geometry || geos::is_empty(batch[i].geometry.get())) continue;
+    const auto box = geos::envelope(batch[i].geometry.get());
+    centres[i] = {(box.min_x + box.max_x) / 2, (box.min_y + box.max_y) / 2};
+    all = {std::min(all.min_x, centres[i].x), std::min(all.min_y, centres[i].y), std::max(all.max_x, centres[i].x),
+           std::max(all.max_y, centres[i].y)};
+  }
+  const double cell = std::max(all.max_x - all.min_x, all.max_y - all.min_y) / 65535;
+  std::vector<std::pair<std::uint32_t, std::size_t>> keyed(batch.size());
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const auto at = [&](double v, double from) {
+      return cell > 0 ? static_cast<std::uint32_t>(std::clamp((v - from) / cell, 0.0, 65535.0)) : 0U;
+    };
+    keyed[i] = {hilbert_index(at(centres[i].x, all.min_x), at(centres[i].y, all.min_y)), i};
+  }
+  std::sort(keyed.begin(), keyed.end());
+  std::vector<std::size_t> order(batch.size());
+  for (std::size_t k = 0; k < keyed.size(); ++k) order[k] = keyed[k].second;
+  return order;
+}
 
 // One feature's statistics; the measures (lengths, areas) are true ones, from the analysis CRS.
 struct Stats {
@@ -236,8 +289,10 @@ StepOutput DepthStats::run(const StepInput& input, Progress&) const {
   std::vector<double> band_length(bands.size(), 0.0), band_area(bands.size(), 0.0);
   for (auto batch = source.next_batch(kBatchSize); !batch.empty(); batch = source.next_batch(kBatchSize)) {
     std::vector<Stats> stats(batch.size());
+    const auto order = raster_order(batch);
     tbb::parallel_for(tbb::blocked_range<std::size_t>(0, batch.size(), 16), [&](const auto& range) {
-      for (std::size_t i = range.begin(); i != range.end(); ++i) {
+      for (std::size_t k = range.begin(); k != range.end(); ++k) {
+        const std::size_t i = order[k];
         try {
           stats[i] = sampler.stats(batch[i].geometry.get());
         } catch (const Error& error) {

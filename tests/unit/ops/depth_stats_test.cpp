@@ -113,6 +113,31 @@ TEST(DepthStats, PolygonCoveringHalfACell) {
   EXPECT_EQ(to_display_string(field(out, 2, "label")), "f3");
 }
 
+// Features are read in raster order (along a curve through the raster), not in input order; each
+// must still get its own statistics, in its own place. Nine one-cell squares, scattered.
+TEST(DepthStats, ScatteredFeaturesEachGetTheirOwnCell) {
+  TempDir dir;
+  auto spec = three_by_three();
+  spec.nodata.reset();
+  spec.values = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  const auto path = test::write_raster(dir / "d.tif", spec);
+  const std::vector<std::pair<int, int>> cells{{2, 2}, {0, 0}, {1, 2}, {2, 0}, {0, 1}, {1, 0}, {0, 2}, {2, 1}, {1, 1}};
+  std::vector<std::string> squares;
+  for (const auto& [row, col] : cells) {
+    squares.push_back(rectangle(10.0 * col, 30 - 10.0 * (row + 1), 10.0 * (col + 1), 30 - 10.0 * row));
+  }
+  const auto run = depth_stats(features(squares), raster_info(path, "EPSG:3035"), "EPSG:3035");
+  const auto& out = run.layer;
+  ASSERT_EQ(out.features.size(), cells.size());
+  for (std::size_t k = 0; k < cells.size(); ++k) {
+    const auto [row, col] = cells[k];
+    EXPECT_NEAR(real(out, k, "mean_depth_m"), 3 * row + col + 1, 1e-12) << "feature " << k;
+    std::string label = "f";
+    label += std::to_string(k + 1);
+    EXPECT_EQ(to_display_string(field(out, k, "label")), label);
+  }
+}
+
 TEST(DepthStats, BandsAreAreasPerDepthClass) {
   TempDir dir;
   auto spec = three_by_three();
