@@ -12,7 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include <boost/geometry.hpp>
+#include <boost/geometry/geometries/box.hpp>
+#include <boost/geometry/geometries/point.hpp>
 #include <boost/geometry/index/rtree.hpp>
 
 #include "twinrisk/core/geos.hpp"
