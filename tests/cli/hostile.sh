@@ -464,8 +464,13 @@ for depth in (20, 100000):
     open(f"{out}/nested{depth}.geojson", "w").write(
         '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"hq": 1}, "geometry": ' + geometry + '}]}')
 PY
-  for input in vertices parts nested20; do
-    pipeline "$tmp/$input.geojson" >"$tmp/p.yaml"
+  # The parts come as a GeoPackage: GDAL's GeoJSON reader grows a multipolygon's list of parts by
+  # one realloc a part, which ASan's realloc copies every time (440 s and more under ASan, 2 s in
+  # Release); so read, the whole case takes 36 s under ASan.
+  ogr2ogr -f GPKG "$tmp/parts.gpkg" "$tmp/parts.geojson" || fail "ogr2ogr parts"
+  for input in vertices.geojson parts.gpkg nested20.geojson; do
+    pipeline "$tmp/$input" >"$tmp/p.yaml"
+    input=${input%.*}
     /usr/bin/time -f "%M" -o "$tmp/rss" timeout 600 "$tw" run "$tmp/p.yaml" -o "$tmp/o_$input" --progress none \
       >"$tmp/out" 2>"$tmp/err" || fail "$input: exit $?"
     [ "$(tail -1 "$tmp/rss")" -lt 2500000 ] || fail "$input: max RSS $(tail -1 "$tmp/rss") kB"
